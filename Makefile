@@ -1,0 +1,40 @@
+# Thin wrapper around CMake. `make run` and `make check` are the two
+# commands a new machine needs; everything else is a step of those.
+JOBS      ?= 2
+BUILD     ?= build
+ASAN      ?= build-asan
+LISTEN    ?= 127.0.0.1:8080
+DB        ?= sqlite:./data/droponair.db
+CMAKE_OPT ?=
+
+.PHONY: all deps build build-asan run check unit integration clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_OPT) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DDPA_SANITIZE=ON $(CMAKE_OPT) >/dev/null
+	@cmake --build $(ASAN) -j$(JOBS)
+
+run: build
+	@mkdir -p data
+	./$(BUILD)/droponaird serve --dev --listen $(LISTEN) --db $(DB)
+
+# Unit tests under both builds, then the integration scenarios against the
+# sanitizer build (leaks and UB fail the server's exit status) and the
+# optimised build.
+check: build build-asan
+	@scripts/deps.sh --tests
+	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test --test-concurrency=2 tests/integration/
+	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test --test-concurrency=2 tests/integration/
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages droponair needs to build and test, and the
+# npm packages its test suite uses. Only what is missing is installed.
+# Root installs directly; otherwise `sudo -n`; where neither works it stops
+# and prints the exact command to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(build-essential cmake pkg-config libwebsockets-dev libjson-c-dev
+      libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev
+      libcmocka-dev libcap-dev sqlite3)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$st" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    line="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+    if [ "$(id -u)" = 0 ]; then
+        sh -c "$line"
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        sudo -n sh -c "$line"
+    else
+        echo "droponair needs these Debian packages: ${missing[*]}" >&2
+        echo "Run as root:  $line" >&2
+        exit 1
+    fi
+fi
+
+# Test tooling (only when asked: make check).
+if [ "${1:-}" = "--tests" ]; then
+    if [ ! -d tests/node_modules ] || [ tests/package.json -nt tests/node_modules ]; then
+        (cd tests && npm install --no-audit --no-fund --loglevel=error)
+        touch tests/node_modules
+    fi
+fi

@@ -1,0 +1,225 @@
+/* droponaird serve: configuration, --dev set-up, then the server. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "auth/jwt.h"
+#include "cli/cli.h"
+#include "core/util.h"
+#include "server/log.h"
+#include "server/server.h"
+
+#define DEV_APP "dev"
+#define DEV_USER "alice"
+#define DEV_TTL (24 * 3600)
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+            "usage: droponaird serve [options]\n\n"
+            "  --listen HOST:PORT     address to serve on (default 127.0.0.1:8080; port 0\n"
+            "                         picks a free port, printed at start)\n"
+            "  --db URL               database (default %s)\n"
+            "  --plans FILE           JSON plans overriding/adding to the built-in ones\n"
+            "  --dev                  development mode: creates the app \"dev\" (plan\n"
+            "                         business) once, prints a token for \"alice\" and\n"
+            "                         allows any CORS origin\n"
+            "  --cors-origin ORIGIN   allow browser calls from ORIGIN (repeatable; * = any)\n"
+            "  --tls-cert FILE        serve HTTPS/WSS with this certificate (PEM) ...\n"
+            "  --tls-key FILE         ... and this private key\n"
+            "  --max-body BYTES       largest HTTP request body (default 65536)\n"
+            "  --header-timeout SECS  time a client has to send a request (default 10)\n"
+            "  --log-level LEVEL      debug, info, warn or error (default info)\n",
+            DEFAULT_DB);
+}
+
+/* Where --dev writes the token: beside a SQLite database file. */
+static void
+dev_token_path(const char *db, char *out, size_t len)
+{
+    const char *path = strncmp(db, "sqlite:", 7) == 0 ? db + 7 : NULL;
+    const char *slash = path ? strrchr(path, '/') : NULL;
+
+    out[0] = '\0';
+    if (!path || strcmp(path, ":memory:") == 0)
+        return;
+    if (slash)
+        snprintf(out, len, "%.*s/dev-token", (int)(slash - path), path);
+    else
+        snprintf(out, len, "dev-token");
+}
+
+/* Creates the dev app once and prints its credentials and a token. */
+static int
+dev_setup(store *s, const char *db)
+{
+    app_registry *reg;
+    const app_key *key = NULL;
+    char kid[KID_MAX], secret[64], path[1024];
+    char *tok;
+    int i;
+
+    if (store_apps_load(s, &reg) != E_OK)
+        return -1;
+    apps_index(reg, NULL);
+    if (!apps_find(reg, DEV_APP)) {
+        apps_free(reg);
+        if (store_begin(s) || store_app_insert(s, DEV_APP, "dev", "business", now_ms()) ||
+            cli_new_key(s, DEV_APP, kid, sizeof(kid), secret, sizeof(secret)) ||
+            store_commit(s)) {
+            store_rollback(s);
+            fprintf(stderr, "droponaird: cannot create the dev app: %s\n", store_errmsg(s));
+            return -1;
+        }
+        if (store_apps_load(s, &reg) != E_OK)
+            return -1;
+    }
+    for (i = 0; i < reg->nkeys; i++)
+        if (strcmp(reg->keys[i].app_id, DEV_APP) == 0 &&
+            (!key || reg->keys[i].created_at >= key->created_at))
+            key = &reg->keys[i];
+    if (!key) {
+        fprintf(stderr, "droponaird: the dev app has no key\n");
+        apps_free(reg);
+        return -1;
+    }
+    tok = auth_mint(DEV_APP, key->kid, key->secret, DEV_USER, "Alice", now_ms() / 1000,
+                    DEV_TTL);
+    if (!tok) {
+        apps_free(reg);
+        return -1;
+    }
+    printf("droponair dev mode\n"
+           "  appId:  %s (plan business)\n"
+           "  kid:    %s\n"
+           "  secret: %s\n"
+           "  token for user \"%s\" (valid 24 h):\n%s\n",
+           DEV_APP, key->kid, key->secret, DEV_USER, tok);
+    dev_token_path(db, path, sizeof(path));
+    if (path[0]) {
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "%s\n", tok);
+            fclose(f);
+            chmod(path, 0600);
+            printf("  (the token is also in %s)\n", path);
+        }
+    }
+    fflush(stdout);
+    free(tok);
+    apps_free(reg);
+    return 0;
+}
+
+static int
+parse_positive(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, 'd'},
+        {"plans", required_argument, NULL, 'p'},
+        {"dev", no_argument, NULL, 'D'},
+        {"cors-origin", required_argument, NULL, 'c'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
+        {"max-body", required_argument, NULL, 'b'},
+        {"header-timeout", required_argument, NULL, 't'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"apps-poll-ms", required_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    static server_config cfg;
+    static plan_set plans;
+    const char *db = DEFAULT_DB, *plans_file = NULL;
+    store *s;
+    long v;
+    int c;
+
+    server_config_defaults(&cfg);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (parse_listen(optarg, cfg.listen_host, sizeof(cfg.listen_host), &cfg.port)) {
+                fprintf(stderr, "droponaird: --listen wants HOST:PORT, not \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'd': db = optarg; break;
+        case 'p': plans_file = optarg; break;
+        case 'D': cfg.dev = true; break;
+        case 'c':
+            if (cfg.ncors == CORS_ORIGINS_MAX) {
+                fprintf(stderr, "droponaird: at most %d --cors-origin\n", CORS_ORIGINS_MAX);
+                return 2;
+            }
+            cfg.cors_origins[cfg.ncors++] = optarg;
+            break;
+        case 'C': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
+        case 'b':
+            if (parse_positive(optarg, 1024, 64L << 20, &v)) {
+                fprintf(stderr, "droponaird: --max-body must be 1024 to 67108864\n");
+                return 2;
+            }
+            cfg.max_body = (size_t)v;
+            break;
+        case 't':
+            if (parse_positive(optarg, 1, 3600, &v)) {
+                fprintf(stderr, "droponaird: --header-timeout must be 1 to 3600\n");
+                return 2;
+            }
+            cfg.header_timeout_s = (int)v;
+            break;
+        case 'A':
+            if (parse_positive(optarg, 10, 3600000, &v)) {
+                fprintf(stderr, "droponaird: --apps-poll-ms must be 10 to 3600000\n");
+                return 2;
+            }
+            cfg.apps_poll_ms = (int)v;
+            break;
+        case 'L':
+            if ((log_level = log_level_parse(optarg)) < 0) {
+                fprintf(stderr, "droponaird: --log-level must be debug, info, warn or error\n");
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "droponaird: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        fprintf(stderr, "droponaird: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (cfg.dev && cfg.ncors == 0)
+        cfg.cors_origins[cfg.ncors++] = "*";
+    if (cli_load_plans(&plans, plans_file))
+        return 1;
+    if (!(s = cli_open_store(db)))
+        return 1;
+    if (cfg.dev && dev_setup(s, db)) {
+        store_close(s);
+        return 1;
+    }
+    return server_run(&cfg, &plans, s);
+}

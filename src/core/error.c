@@ -1,0 +1,62 @@
+#include "core/error.h"
+
+static const struct {
+    const char *code;
+    int status;
+    const char *message;
+} table[E__COUNT] = {
+    [0] = {"OK", 200, "ok"},
+    [-E_VALIDATION_FAILED] = {"VALIDATION_FAILED", 400, "the request is not valid"},
+    [-E_MALFORMED_JSON] = {"MALFORMED_JSON", 400, "the body is not valid JSON"},
+    [-E_BAD_REQUEST] = {"BAD_REQUEST", 400, "bad request"},
+    [-E_UNAUTHORIZED] = {"UNAUTHORIZED", 401, "a valid bearer token is required"},
+    [-E_FORBIDDEN] = {"FORBIDDEN", 403, "not allowed"},
+    [-E_FEATURE_NOT_ENABLED] = {"FEATURE_NOT_ENABLED", 403,
+                                "this feature is not enabled on the app's plan"},
+    [-E_ROOM_LIMIT_REACHED] = {"ROOM_LIMIT_REACHED", 403,
+                               "the app's plan allows no more rooms"},
+    [-E_ROOM_NOT_FOUND] = {"ROOM_NOT_FOUND", 404, "no such room"},
+    [-E_NOT_FOUND] = {"NOT_FOUND", 404, "no such route"},
+    [-E_METHOD_NOT_ALLOWED] = {"METHOD_NOT_ALLOWED", 405,
+                               "method not allowed on this route"},
+    [-E_NOT_WAITING] = {"NOT_WAITING", 409, "that user is not waiting"},
+    [-E_NO_LIVE_CALL] = {"NO_LIVE_CALL", 409, "the room has no live call"},
+    [-E_IDEMPOTENCY_KEY_REUSED] = {"IDEMPOTENCY_KEY_REUSED", 409,
+                                   "this Idempotency-Key was used with another request"},
+    [-E_LENGTH_REQUIRED] = {"LENGTH_REQUIRED", 411, "a Content-Length is required"},
+    [-E_PRECONDITION_FAILED] = {"PRECONDITION_FAILED", 412,
+                                "If-Match does not match the current version"},
+    [-E_PAYLOAD_TOO_LARGE] = {"PAYLOAD_TOO_LARGE", 413, "the body is too large"},
+    [-E_UNSUPPORTED_MEDIA_TYPE] = {"UNSUPPORTED_MEDIA_TYPE", 415,
+                                   "the body must be application/json"},
+    [-E_RATE_LIMITED] = {"RATE_LIMITED", 429, "too many requests"},
+    [-E_ROOM_FULL] = {"ROOM_FULL", 403, "the call is full"},
+    [-E_RESUME_EXPIRED] = {"RESUME_EXPIRED", 401, "the session can no longer be resumed"},
+    [-E_UNAVAILABLE] = {"UNAVAILABLE", 503, "the server is shutting down"},
+    [-E_INTERNAL] = {"INTERNAL", 500, "internal error"},
+};
+
+static int
+index_of(dpa_err e)
+{
+    int i = -(int)e;
+    return (i >= 0 && i < E__COUNT) ? i : -E_INTERNAL;
+}
+
+const char *
+error_code(dpa_err e)
+{
+    return table[index_of(e)].code;
+}
+
+int
+error_http_status(dpa_err e)
+{
+    return table[index_of(e)].status;
+}
+
+const char *
+error_message(dpa_err e)
+{
+    return table[index_of(e)].message;
+}

@@ -1,0 +1,85 @@
+/*
+ * The room: model, validation of create and patch bodies against declared
+ * field tables, merge-patch (RFC 7396) and the JSON form the API returns.
+ * Pure: no I/O besides the CSPRNG used for new room ids.
+ */
+#ifndef DPA_CORE_ROOM_H
+#define DPA_CORE_ROOM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "core/error.h"
+#include "core/fields.h"
+#include "core/plan.h"
+
+#define ROOM_ID_MAX 40        /* "rm_" + 22 base64url chars (128 bits) + NUL */
+#define ROOM_ID_BYTES 16
+#define ROOM_HOSTS_MAX 50
+#define ROOM_NAME_MAX 200
+#define ROOM_METADATA_MAX 4096
+#define USER_ID_MAX 128
+
+typedef enum room_status { ROOM_ACTIVE = 0, ROOM_CLOSED = 1 } room_status;
+
+typedef struct room_policy {
+    bool waiting_room;
+    bool require_host;
+    bool auto_close;          /* autoCloseWhenEmpty */
+    int max_participants;     /* 0 = null: the plan cap only */
+} room_policy;
+
+typedef struct room {
+    char id[ROOM_ID_MAX];
+    char *app_id;
+    char *name;
+    char *created_by;
+    char **hosts;             /* hosts[0] is always created_by */
+    int nhosts;
+    int64_t start_at;         /* scheduledStartAt, -1 = null */
+    int64_t end_at;           /* scheduledEndAt, -1 = null */
+    room_status status;
+    room_policy policy;
+    char *metadata;           /* JSON object text, "{}" when empty */
+    int64_t created_at;
+    int64_t updated_at;
+    int64_t version;
+} room;
+
+/* A zeroed room with empty strings; free with room_free. */
+room *room_new(void);
+void room_free(room *r);
+room *room_clone(const room *r);
+
+/* Replaces r's host list with a copy of hosts[0..n). */
+void room_set_hosts(room *r, const char *const *hosts, int n);
+
+bool room_is_host(const room *r, const char *user_id);
+
+const char *room_status_name(room_status s);
+
+/*
+ * Validates a create body and builds the new room (fresh id, version 1,
+ * creator first among the hosts). Returns E_OK with *out owned by the
+ * caller, E_VALIDATION_FAILED with err filled in, or E_FEATURE_NOT_ENABLED
+ * when the body asks for a feature the plan lacks (err names the field).
+ */
+dpa_err room_create(struct json_object *body, const char *app_id, const char *creator,
+                    const plan *p, int64_t now, room **out, field_error *err);
+
+/*
+ * Applies a merge-patch body to r. On success r is updated, *changed says
+ * whether anything differs (version and updatedAt move only then). On
+ * failure r is untouched and err says why.
+ */
+dpa_err room_patch(room *r, struct json_object *body, const plan *p, int64_t now,
+                   bool *changed, field_error *err);
+
+/* The room as the API returns it, with "call": null. New reference. */
+struct json_object *room_to_json(const room *r);
+
+/* RFC 7396: returns target merged with patch (new reference; target is put). */
+struct json_object *json_merge_patch(struct json_object *target, struct json_object *patch);
+
+#endif

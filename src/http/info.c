@@ -1,0 +1,41 @@
+/* GET /api/info: what this server is and, with a token, what the app may do. */
+#include "core/json.h"
+#include "http/internal.h"
+
+static struct json_object *
+features_json(unsigned bits)
+{
+    struct json_object *arr = json_object_new_array();
+    unsigned b;
+
+    for (b = 1; b & FEAT__ALL; b <<= 1)
+        if (bits & b)
+            json_object_array_add(arr, json_object_new_string(feature_name(b)));
+    return arr;
+}
+
+void
+info_get(http_req *r)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "name", json_object_new_string("droponair"));
+    json_object_object_add(o, "version", json_object_new_string(DPA_VERSION));
+    json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+    if (r->authed) {
+        const plan *p = r->id.plan;
+        struct json_object *limits = json_object_new_object();
+
+        json_object_object_add(o, "features", features_json(p->features));
+        json_object_object_add(o, "appId", json_object_new_string(r->id.app_id));
+        json_object_object_add(o, "userId", json_object_new_string(r->id.user_id));
+        json_object_object_add(o, "plan", json_object_new_string(p->name));
+        json_object_object_add(limits, "maxRoomsPerApp", json_object_new_int64(p->max_rooms));
+        json_object_object_add(limits, "maxParticipantsPerCall",
+                               json_object_new_int(p->max_participants));
+        json_object_object_add(o, "limits", limits);
+    } else {
+        json_object_object_add(o, "features", features_json(FEAT__ALL));
+    }
+    http_reply_json(r, 200, o);
+}

@@ -1,0 +1,135 @@
+/*
+ * The HTTP transport: one http_req per request, a route table, handlers
+ * that either reply at once or submit a store job and reply when it
+ * completes. Replies are JSON; errors go through http_error with the
+ * error table of core/error.h.
+ */
+#ifndef DPA_HTTP_INTERNAL_H
+#define DPA_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "core/error.h"
+#include "core/fields.h"
+#include "server/internal.h"
+
+typedef struct http_req http_req;
+typedef void (*http_handler)(http_req *r);
+
+enum { AUTH_NONE, AUTH_OPTIONAL, AUTH_REQUIRED };
+
+#define METHODS_MAX 4
+
+typedef struct route {
+    const char *pattern;        /* "/api/rooms/{roomId}"; also the metrics label */
+    int auth;
+    struct {
+        int method;             /* LWSHUMETH_* */
+        http_handler fn;
+    } methods[METHODS_MAX];
+} route;
+
+#define PARAM_MAX 192
+
+struct http_req {
+    reload_waiter waiter;       /* while the app registry is re-read */
+    server *srv;
+    struct lws *wsi;            /* NULL once the connection is gone */
+    int method;
+    const char *method_name;
+    const route *route;
+    char path[512];
+    char param[2][PARAM_MAX];   /* {roomId}, {userId} */
+    char request_id[24];
+    uint64_t t0;
+
+    /* Request headers, copied when the request starts. */
+    char *authorization;
+    char if_match[128];
+    char idem_key[256];
+    bool has_idem_key;
+    char origin[256];
+    char content_type[128];
+
+    /* Request body. */
+    bool expect_body;
+    size_t content_length;
+    char *body;
+    size_t body_len;
+
+    /* Who is asking (route->auth). */
+    identity id;
+    bool authed;
+    bool auth_retried;
+
+    /* The reply. */
+    int status;
+    char *resp;                 /* LWS_PRE bytes of headroom, then the body */
+    size_t resp_len;
+    size_t resp_sent;
+    bool headers_sent;
+    char etag[32];
+    char location[160];
+    const char *allow;
+    bool responded;
+    bool close_after;
+
+    /* Lifetime. */
+    bool in_store;              /* a store job holds this request */
+    bool orphan;                /* the connection closed while in_store */
+};
+
+/* ---- replies (response.c) ---- */
+
+/* Replies with status and obj (taken over; NULL for no body). */
+void http_reply_json(http_req *r, int status, struct json_object *obj);
+
+/* Replies with a preformatted body (copied). */
+void http_reply_raw(http_req *r, int status, const char *content_type, const char *body,
+                    size_t len);
+
+/* Replies with the error's status and {"error":{code,message[,field]}}. */
+void http_error(http_req *r, dpa_err e, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Replies with a validation failure from a field table check. */
+void http_field_error(http_req *r, dpa_err e, const field_error *fe);
+
+/* Writes what can be written of the reply. Returns -1 to close. */
+int http_write(http_req *r);
+
+/* Frees a request. */
+void http_req_free(http_req *r);
+
+/*
+ * Called by a store job's `done` before touching r: returns false (and
+ * frees r) when the connection went away in the meantime.
+ */
+bool http_req_resume(http_req *r);
+
+/* Marks r as held by a store job. */
+void http_req_hold(http_req *r);
+
+/* ---- routing (router.c) ---- */
+
+/* Routes and runs a request whose headers (and body) are in. */
+void http_dispatch(http_req *r);
+
+/* ---- handlers ---- */
+
+void rooms_create(http_req *r);
+void rooms_list(http_req *r);
+void rooms_get(http_req *r);
+void rooms_patch(http_req *r);
+void rooms_delete(http_req *r);
+void info_get(http_req *r);
+void ops_health(http_req *r);
+void ops_metrics(http_req *r);
+void ops_openapi(http_req *r);
+
+/* Parses the body as a JSON object; on failure replies and returns NULL. */
+struct json_object *http_body_json(http_req *r);
+
+#endif

@@ -1,0 +1,213 @@
+/* Building and writing replies: headers, CORS, the body in chunks. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "http/internal.h"
+#include "server/log.h"
+
+#define CHUNK (16 * 1024)
+
+static void
+set_body(http_req *r, int status, const char *body, size_t len)
+{
+    free(r->resp);
+    r->resp = xmalloc(LWS_PRE + len + 1);
+    if (len)
+        memcpy(r->resp + LWS_PRE, body, len);
+    r->resp_len = len;
+    r->resp_sent = 0;
+    r->status = status;
+    r->responded = true;
+    if (r->wsi)
+        lws_callback_on_writable(r->wsi);
+}
+
+void
+http_reply_raw(http_req *r, int status, const char *content_type, const char *body,
+               size_t len)
+{
+    (void)content_type;
+    set_body(r, status, body, len);
+}
+
+void
+http_reply_json(http_req *r, int status, struct json_object *obj)
+{
+    size_t len = 0;
+    const char *s = obj ? json_plain(obj, &len) : "";
+
+    set_body(r, status, s, len);
+    json_object_put(obj);
+}
+
+void
+http_error(http_req *r, dpa_err e, const char *field, const char *fmt, ...)
+{
+    struct json_object *o = json_object_new_object(), *err = json_object_new_object();
+    char msg[512];
+
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+    } else {
+        snprintf(msg, sizeof(msg), "%s", error_message(e));
+    }
+    json_object_object_add(err, "code", json_object_new_string(error_code(e)));
+    json_object_object_add(err, "message", json_object_new_string(msg));
+    if (field && *field)
+        json_object_object_add(err, "field", json_object_new_string(field));
+    json_object_object_add(o, "error", err);
+    if (e == E_METHOD_NOT_ALLOWED && !r->allow)
+        r->allow = "GET";
+    http_reply_json(r, error_http_status(e), o);
+}
+
+void
+http_field_error(http_req *r, dpa_err e, const field_error *fe)
+{
+    http_error(r, e, fe->field, "%s", fe->message);
+}
+
+/* The Origin when CORS allows it, else NULL. */
+static const char *
+cors_origin(http_req *r)
+{
+    const server_config *cfg = r->srv->cfg;
+    int i;
+
+    if (!r->origin[0])
+        return NULL;
+    for (i = 0; i < cfg->ncors; i++)
+        if (strcmp(cfg->cors_origins[i], "*") == 0 || strcmp(cfg->cors_origins[i], r->origin) == 0)
+            return r->origin;
+    return NULL;
+}
+
+static int
+add_header(http_req *r, const char *name, const char *value, unsigned char **p,
+           unsigned char *end)
+{
+    return lws_add_http_header_by_name(r->wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+static int
+write_headers(http_req *r)
+{
+    unsigned char buf[LWS_PRE + 2048], *start = &buf[LWS_PRE], *p = start,
+                                       *end = &buf[sizeof(buf) - 1];
+    const char *origin = cors_origin(r);
+    const char *ctype = "application/json";
+
+    if (r->route && strcmp(r->route->pattern, "/metrics") == 0 && r->status == 200)
+        ctype = "text/plain; version=0.0.4; charset=utf-8";
+    if (lws_add_http_common_headers(r->wsi, (unsigned)r->status, ctype, r->resp_len, &p, end))
+        return -1;
+    if (add_header(r, "x-request-id:", r->request_id, &p, end) ||
+        add_header(r, "cache-control:", "no-store", &p, end))
+        return -1;
+    if (r->etag[0] && add_header(r, "etag:", r->etag, &p, end))
+        return -1;
+    if (r->location[0] && add_header(r, "location:", r->location, &p, end))
+        return -1;
+    if (r->allow && add_header(r, "allow:", r->allow, &p, end))
+        return -1;
+    if (r->status == 401 && add_header(r, "www-authenticate:", "Bearer", &p, end))
+        return -1;
+    if (r->close_after && add_header(r, "connection:", "close", &p, end))
+        return -1;
+    if (origin) {
+        if (add_header(r, "access-control-allow-origin:", origin, &p, end) ||
+            add_header(r, "vary:", "Origin", &p, end) ||
+            add_header(r, "access-control-expose-headers:", "ETag, Location, X-Request-Id",
+                       &p, end))
+            return -1;
+        if (r->method == LWSHUMETH_OPTIONS &&
+            (add_header(r, "access-control-allow-methods:", "GET, POST, PATCH, DELETE, OPTIONS",
+                        &p, end) ||
+             add_header(r, "access-control-allow-headers:",
+                        "Authorization, Content-Type, If-Match, Idempotency-Key", &p, end) ||
+             add_header(r, "access-control-max-age:", "600", &p, end)))
+            return -1;
+    }
+    return lws_finalize_write_http_header(r->wsi, start, &p, end) ? -1 : 0;
+}
+
+static void
+log_request(http_req *r)
+{
+    uint64_t dur = mono_ns() - r->t0;
+    const char *label = r->route ? r->route->pattern : "unmatched";
+
+    metrics_http(r->srv->metrics, label, r->method_name, r->status, dur);
+    dlog(r->status >= 500 ? LOG_ERROR : LOG_INFO,
+         "msg=\"request\" rid=%s method=%s path=\"%s\" status=%d dur_us=%llu app=%s user=\"%s\"",
+         r->request_id, r->method_name, r->path, r->status,
+         (unsigned long long)(dur / 1000), r->authed ? r->id.app_id : "-",
+         r->authed ? r->id.user_id : "-");
+}
+
+int
+http_write(http_req *r)
+{
+    size_t left, n;
+    int final;
+
+    if (!r->responded)
+        return 0;
+    if (!r->headers_sent) {
+        if (write_headers(r))
+            return -1;
+        r->headers_sent = true;
+        log_request(r);
+    }
+    left = r->resp_len - r->resp_sent;
+    if (left) {
+        n = left > CHUNK ? CHUNK : left;
+        final = n == left;
+        if (lws_write(r->wsi, (unsigned char *)r->resp + LWS_PRE + r->resp_sent, n,
+                      final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+            return -1;
+        r->resp_sent += n;
+        if (!final) {
+            lws_callback_on_writable(r->wsi);
+            return 0;
+        }
+    }
+    return 1; /* complete */
+}
+
+void
+http_req_free(http_req *r)
+{
+    if (!r)
+        return;
+    r->srv->http_in_flight--;
+    free(r->authorization);
+    free(r->body);
+    free(r->resp);
+    free(r);
+}
+
+void
+http_req_hold(http_req *r)
+{
+    r->in_store = true;
+}
+
+bool
+http_req_resume(http_req *r)
+{
+    r->in_store = false;
+    if (r->orphan) {
+        http_req_free(r);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,192 @@
+/*
+ * The route table and dispatch: match the path, answer CORS preflights,
+ * 404/405, authenticate per the route, then run the handler.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/json.h"
+#include "http/internal.h"
+
+static const route routes[] = {
+    {"/api/info", AUTH_OPTIONAL, {{LWSHUMETH_GET, info_get}}},
+    {"/api/openapi.json", AUTH_NONE, {{LWSHUMETH_GET, ops_openapi}}},
+    {"/api/rooms", AUTH_REQUIRED,
+     {{LWSHUMETH_POST, rooms_create}, {LWSHUMETH_GET, rooms_list}}},
+    {"/api/rooms/{roomId}", AUTH_REQUIRED,
+     {{LWSHUMETH_GET, rooms_get}, {LWSHUMETH_PATCH, rooms_patch},
+      {LWSHUMETH_DELETE, rooms_delete}}},
+    {"/healthz", AUTH_NONE, {{LWSHUMETH_GET, ops_health}}},
+    {"/metrics", AUTH_NONE, {{LWSHUMETH_GET, ops_metrics}}},
+};
+
+/*
+ * Matches path against a pattern; {name} segments capture into params
+ * (URL-decoded by lws already). Returns 1 on a match.
+ */
+static int
+match(const char *pattern, const char *path, char params[2][PARAM_MAX])
+{
+    int np = 0;
+
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            const char *pe = strchr(pattern, '}');
+            size_t n = strcspn(path, "/");
+            if (!pe || n == 0 || n >= PARAM_MAX || np >= 2)
+                return 0;
+            memcpy(params[np], path, n);
+            params[np++][n] = '\0';
+            pattern = pe + 1;
+            path += n;
+            continue;
+        }
+        if (*pattern != *path)
+            return 0;
+        pattern++;
+        path++;
+    }
+    /* Allow one trailing slash. */
+    if (*path == '/' && path[1] == '\0')
+        path++;
+    return *pattern == '\0' && *path == '\0';
+}
+
+static void
+allow_list(const route *rt, char *out, size_t len)
+{
+    static const char *const names[] = {"GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"};
+    int i;
+
+    out[0] = '\0';
+    for (i = 0; i < METHODS_MAX && rt->methods[i].fn; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? ", " : "",
+                 names[rt->methods[i].method]);
+    snprintf(out + strlen(out), len - strlen(out), ", OPTIONS");
+}
+
+static void run_authed(http_req *r);
+
+static void
+auth_resumed(reload_waiter *w)
+{
+    http_req *r = (http_req *)w; /* waiter is the first member */
+
+    if (!http_req_resume(r))
+        return;
+    r->auth_retried = true;
+    run_authed(r);
+}
+
+/* The bearer token in the Authorization header, or NULL. */
+static const char *
+bearer(http_req *r)
+{
+    const char *a = r->authorization;
+
+    if (!a)
+        return NULL;
+    if (strncasecmp(a, "Bearer ", 7) != 0)
+        return "";
+    a += 7;
+    while (*a == ' ')
+        a++;
+    return a;
+}
+
+static http_handler
+handler_for(http_req *r)
+{
+    int i;
+    for (i = 0; i < METHODS_MAX && r->route->methods[i].fn; i++)
+        if (r->route->methods[i].method == r->method)
+            return r->route->methods[i].fn;
+    return NULL;
+}
+
+static void
+run_authed(http_req *r)
+{
+    const char *token = bearer(r);
+    const char *why = NULL;
+    dpa_err e;
+
+    if (r->route->auth != AUTH_NONE && (token || r->route->auth == AUTH_REQUIRED)) {
+        if (!token) {
+            http_error(r, E_UNAUTHORIZED, NULL, "missing bearer token");
+            return;
+        }
+        http_req_hold(r);
+        if (server_auth(r->srv, token, &r->id, &e, &why, &r->waiter, r->auth_retried))
+            return; /* resumes in auth_resumed */
+        r->in_store = false;
+        if (e != E_OK) {
+            http_error(r, E_UNAUTHORIZED, NULL, "%s", why ? why : "invalid token");
+            return;
+        }
+        r->authed = true;
+    }
+    handler_for(r)(r);
+}
+
+void
+http_dispatch(http_req *r)
+{
+    static char allow_cache[sizeof(routes) / sizeof(routes[0])][64];
+    size_t i, k;
+
+    r->waiter.resume = auth_resumed;
+    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (match(routes[i].pattern, r->path, r->param)) {
+            r->route = &routes[i];
+            break;
+        }
+    }
+    if (!r->route) {
+        http_error(r, E_NOT_FOUND, NULL, "no route for %s", r->path);
+        return;
+    }
+    k = (size_t)(r->route - routes);
+    if (!allow_cache[k][0])
+        allow_list(r->route, allow_cache[k], sizeof(allow_cache[k]));
+    r->allow = allow_cache[k];
+    if (r->method == LWSHUMETH_OPTIONS) {
+        http_reply_json(r, 204, NULL);
+        return;
+    }
+    r->allow = NULL;
+    if (!handler_for(r)) {
+        r->allow = allow_cache[k];
+        http_error(r, E_METHOD_NOT_ALLOWED, NULL, "%s is not allowed on %s (allowed: %s)",
+                   r->method_name, r->route->pattern, allow_cache[k]);
+        return;
+    }
+    run_authed(r);
+}
+
+struct json_object *
+http_body_json(http_req *r)
+{
+    struct json_object *obj = NULL;
+    const char *ct = r->content_type;
+
+    if (r->body_len == 0)
+        return json_object_new_object();
+    if (ct[0] && strncasecmp(ct, "application/json", 16) != 0 &&
+        strncasecmp(ct, "application/merge-patch+json", 28) != 0) {
+        http_error(r, E_UNSUPPORTED_MEDIA_TYPE, NULL,
+                   "the body must be application/json, not %s", ct);
+        return NULL;
+    }
+    if (json_parse(r->body, r->body_len, &obj) != E_OK) {
+        http_error(r, E_MALFORMED_JSON, NULL, "the body is not valid JSON");
+        return NULL;
+    }
+    if (!json_object_is_type(obj, json_type_object)) {
+        json_object_put(obj);
+        http_error(r, E_VALIDATION_FAILED, NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return obj;
+}

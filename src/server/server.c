@@ -1,0 +1,286 @@
+/*
+ * The event loop: one libwebsockets context on lws's own poll loop, one
+ * vhost with the HTTP protocol, the store worker, the app registry and its
+ * reloads, signals and draining.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "server/internal.h"
+#include "server/log.h"
+
+static volatile sig_atomic_t stop_requested;
+static struct lws_context *signal_ctx;
+
+void
+server_config_defaults(server_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+    cfg->port = 8080;
+    cfg->max_body = 64 * 1024;
+    cfg->header_timeout_s = 10;
+    cfg->apps_poll_ms = 1000;
+}
+
+server *
+server_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+void
+server_submit(server *srv, store_job *job)
+{
+    worker_submit(srv->worker, job);
+}
+
+/* ---- app registry reloads ---- */
+
+typedef struct reload_job {
+    store_job job;
+    server *srv;
+    bool force;
+    app_registry *loaded;   /* NULL: nothing changed */
+} reload_job;
+
+static void
+reload_run(store_job *job, store *s)
+{
+    reload_job *rj = (reload_job *)job;
+    bool changed = false;
+
+    job->result = store_changed(s, &changed);
+    if (job->result == E_OK && (changed || rj->force))
+        job->result = store_apps_load(s, &rj->loaded);
+}
+
+static void
+reload_done(store_job *job)
+{
+    reload_job *rj = (reload_job *)job;
+    server *srv = rj->srv;
+    reload_waiter *w, *next;
+
+    if (rj->loaded) {
+        apps_index(rj->loaded, srv->plans);
+        apps_free(srv->apps);
+        srv->apps = rj->loaded;
+        dlog(LOG_INFO, "msg=\"apps reloaded\" apps=%d keys=%d", srv->apps->napps,
+             srv->apps->nkeys);
+    }
+    srv->reload_running = false;
+    w = srv->reload_waiters;
+    srv->reload_waiters = NULL;
+    free(rj);
+    for (; w; w = next) {
+        next = w->next;
+        w->resume(w);
+    }
+}
+
+static void
+start_reload(server *srv, bool force)
+{
+    reload_job *rj;
+
+    if (srv->reload_running)
+        return;
+    rj = xcalloc(1, sizeof(*rj));
+    rj->job.run = reload_run;
+    rj->job.done = reload_done;
+    rj->srv = srv;
+    rj->force = force;
+    srv->reload_running = true;
+    server_submit(srv, &rj->job);
+}
+
+static void
+reload_timer(lws_sorted_usec_list_t *sul)
+{
+    server *srv = lws_container_of(sul, server, sul_reload);
+
+    if (srv->draining)
+        return;
+    start_reload(srv, false);
+    lws_sul_schedule(srv->ctx, 0, &srv->sul_reload, reload_timer,
+                     (lws_usec_t)srv->cfg->apps_poll_ms * LWS_US_PER_MS);
+}
+
+int
+server_auth(server *srv, const char *token, identity *id, dpa_err *e, const char **why,
+            reload_waiter *waiter, bool retried)
+{
+    bool unknown = false;
+
+    *e = auth_verify(srv->apps, token, (int64_t)(now_ms() / 1000), id, why, &unknown);
+    if (*e != E_OK && unknown && !retried && !srv->draining) {
+        waiter->next = srv->reload_waiters;
+        srv->reload_waiters = waiter;
+        start_reload(srv, false);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- loop wake-ups, signals, draining ---- */
+
+static void
+wake_loop(void *arg)
+{
+    lws_cancel_service((struct lws_context *)arg);
+}
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    if (signal_ctx)
+        lws_cancel_service(signal_ctx);
+}
+
+static int
+drained(server *srv)
+{
+    return worker_pending(srv->worker) == 0 && srv->http_in_flight == 0;
+}
+
+static int
+server_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                         void *in, size_t len)
+{
+    if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+        server *srv = server_of(wsi);
+        if (srv && srv->worker)
+            worker_complete(srv->worker);
+        if (srv && stop_requested && !srv->draining) {
+            srv->draining = true;
+            dlog(LOG_INFO, "msg=\"draining\" in_flight=%zu", srv->http_in_flight);
+        }
+        return 0;
+    }
+    return http_callback(wsi, reason, user, in, len);
+}
+
+static void
+lws_log_emit(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    dlog(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "msg=\"lws\" detail=\"%.*s\"", (int)n, line);
+}
+
+int
+server_run(const server_config *cfg, const plan_set *plans, store *s)
+{
+    struct lws_protocols protocols[2];
+    struct lws_context_creation_info info;
+    struct sigaction sa;
+    server srv;
+    int64_t total = 0;
+    uint64_t drain_started = 0;
+
+    memset(&srv, 0, sizeof(srv));
+    srv.cfg = cfg;
+    srv.plans = plans;
+    if (store_apps_load(s, &srv.apps) != E_OK || store_rooms_count(s, &total) != E_OK) {
+        dlog(LOG_ERROR, "msg=\"cannot read the store\" err=\"%s\"", store_errmsg(s));
+        store_close(s);
+        return 1;
+    }
+    {
+        bool changed;
+        store_changed(s, &changed); /* remember the current data version */
+    }
+    apps_index(srv.apps, plans);
+    srv.rooms_total = total;
+    srv.rooms = roomcache_new(100000);
+    srv.metrics = metrics_new();
+
+    memset(protocols, 0, sizeof(protocols));
+    protocols[0].name = "http";
+    protocols[0].callback = server_protocol_callback;
+    protocols[0].per_session_data_size = http_pss_size();
+
+    lws_set_log_level(LLL_ERR, lws_log_emit);
+    memset(&info, 0, sizeof(info));
+    info.port = cfg->port;
+    info.iface = cfg->listen_host;
+    info.protocols = protocols;
+    info.user = &srv;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.timeout_secs = (unsigned)cfg->header_timeout_s;
+    info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
+    info.keepalive_timeout = 30;
+    info.max_http_header_pool = 1024;
+    info.max_http_header_data = 8192;
+    info.server_string = "droponaird";
+    if (cfg->tls_cert && cfg->tls_key) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+    }
+    srv.ctx = lws_create_context(&info);
+    if (!srv.ctx) {
+        dlog(LOG_ERROR, "msg=\"cannot create the lws context\"");
+        goto fail_ctx;
+    }
+    srv.vhost = lws_create_vhost(srv.ctx, &info);
+    if (!srv.vhost) {
+        dlog(LOG_ERROR, "msg=\"cannot listen\" addr=%s:%d", cfg->listen_host, cfg->port);
+        lws_context_destroy(srv.ctx);
+        goto fail_ctx;
+    }
+    srv.worker = worker_start(s, wake_loop, srv.ctx);
+    s = NULL;
+
+    signal_ctx = srv.ctx;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    dlog(LOG_INFO, "msg=\"listening\" addr=%s:%d tls=%s rooms=%lld apps=%d",
+         cfg->listen_host, lws_get_vhost_listen_port(srv.vhost),
+         cfg->tls_cert ? "on" : "off", (long long)total, srv.apps->napps);
+    lws_sul_schedule(srv.ctx, 0, &srv.sul_reload, reload_timer,
+                     (lws_usec_t)cfg->apps_poll_ms * LWS_US_PER_MS);
+
+    for (;;) {
+        if (lws_service(srv.ctx, 0) < 0)
+            break;
+        if (stop_requested && !srv.draining) {
+            srv.draining = true;
+            dlog(LOG_INFO, "msg=\"draining\" in_flight=%zu", srv.http_in_flight);
+        }
+        if (srv.draining) {
+            if (!drain_started)
+                drain_started = mono_ns();
+            worker_complete(srv.worker);
+            if (drained(&srv) || mono_ns() - drain_started > 10ull * 1000000000u)
+                break;
+        }
+    }
+    lws_sul_cancel(&srv.sul_reload);
+    lws_context_destroy(srv.ctx);
+    signal_ctx = NULL;
+    worker_stop(srv.worker);
+    roomcache_free(srv.rooms);
+    metrics_free(srv.metrics);
+    apps_free(srv.apps);
+    dlog(LOG_INFO, "msg=\"stopped\"");
+    return 0;
+
+fail_ctx:
+    store_close(s);
+    roomcache_free(srv.rooms);
+    metrics_free(srv.metrics);
+    apps_free(srv.apps);
+    return 1;
+}

@@ -1,0 +1,40 @@
+/* What a store backend implements. Each backend embeds `struct store` first. */
+#ifndef DPA_STORE_INTERNAL_H
+#define DPA_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+struct store_ops {
+    void (*close)(store *s);
+    const char *(*errmsg)(store *s);
+    dpa_err (*exec)(store *s, const char *sql);
+    dpa_err (*app_insert)(store *s, const char *app_id, const char *name, const char *plan_name,
+                          int64_t now);
+    dpa_err (*app_set_plan)(store *s, const char *app_id, const char *plan_name);
+    dpa_err (*key_insert)(store *s, const char *kid, const char *app_id, const char *secret,
+                          int64_t now);
+    dpa_err (*key_delete)(store *s, const char *app_id, const char *kid);
+    dpa_err (*apps_load)(store *s, app_registry **out);
+    dpa_err (*changed)(store *s, bool *changed);
+    dpa_err (*room_insert)(store *s, const room *r, int64_t max_rooms);
+    dpa_err (*room_get)(store *s, const char *app_id, const char *room_id, room **out);
+    dpa_err (*room_update)(store *s, const room *r);
+    dpa_err (*room_delete)(store *s, const char *app_id, const char *room_id);
+    dpa_err (*rooms_count)(store *s, int64_t *count);
+    dpa_err (*room_list)(store *s, const char *app_id, const char *user_id, int status,
+                         int64_t after_created, const char *after_id, int limit,
+                         room_page *page);
+    dpa_err (*idem_get)(store *s, const char *app_id, const char *user_id, const char *key,
+                        int64_t now, idem_record *out);
+    dpa_err (*idem_put)(store *s, const char *app_id, const char *user_id, const char *key,
+                        const idem_record *rec, int64_t now);
+};
+
+struct store {
+    const struct store_ops *ops;
+    int savepoints;     /* nesting depth, for savepoint names */
+};
+
+dpa_err sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,737 @@
+/*
+ * SQLite backend: one connection, WAL journal, synchronous=FULL so a commit
+ * is on disk before it returns. Statements are prepared once and reused.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "store/internal.h"
+
+/* Each entry is one schema version; never edit one that has shipped. */
+static const char *const migrations[] = {
+    /* 1: apps, keys, rooms, hosts index, idempotency records. */
+    "CREATE TABLE apps ("
+    "  app_id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE app_keys ("
+    "  kid TEXT PRIMARY KEY,"
+    "  app_id TEXT NOT NULL REFERENCES apps(app_id) ON DELETE CASCADE,"
+    "  alg TEXT NOT NULL DEFAULT 'HS256', secret TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX app_keys_app ON app_keys(app_id);"
+    "CREATE TABLE rooms ("
+    "  room_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, name TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL, hosts TEXT NOT NULL,"
+    "  scheduled_start_at INTEGER, scheduled_end_at INTEGER,"
+    "  status TEXT NOT NULL CHECK (status IN ('ACTIVE','CLOSED')),"
+    "  waiting_room INTEGER NOT NULL, require_host INTEGER NOT NULL,"
+    "  max_participants INTEGER, auto_close INTEGER NOT NULL,"
+    "  metadata TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, version INTEGER NOT NULL);"
+    "CREATE TABLE room_hosts ("
+    "  app_id TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  room_id TEXT NOT NULL REFERENCES rooms(room_id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (app_id, user_id, created_at, room_id)) WITHOUT ROWID;"
+    "CREATE INDEX room_hosts_room ON room_hosts(room_id);"
+    "CREATE TABLE app_room_counts ("
+    "  app_id TEXT PRIMARY KEY, rooms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE idempotency ("
+    "  app_id TEXT NOT NULL, user_id TEXT NOT NULL, key TEXT NOT NULL,"
+    "  request_hash TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,"
+    "  room_id TEXT, created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (app_id, user_id, key)) WITHOUT ROWID;"
+    "CREATE INDEX idempotency_age ON idempotency(created_at);",
+};
+
+enum {
+    Q_APP_INSERT, Q_APP_SET_PLAN, Q_KEY_INSERT, Q_KEY_COUNT, Q_KEY_DELETE, Q_APPS, Q_KEYS,
+    Q_DATA_VERSION, Q_COUNT_GET, Q_COUNT_ADD, Q_ROOM_INSERT, Q_HOST_INSERT, Q_HOSTS_DELETE,
+    Q_ROOM_GET, Q_ROOM_UPDATE, Q_ROOM_DELETE, Q_ROOMS_TOTAL, Q_ROOM_LIST, Q_IDEM_GET,
+    Q_IDEM_PURGE, Q_IDEM_PUT, Q__COUNT
+};
+
+#define ROOM_COLS                                                                       \
+    "r.room_id, r.app_id, r.name, r.created_by, r.hosts, r.scheduled_start_at,"        \
+    " r.scheduled_end_at, r.status, r.waiting_room, r.require_host, r.max_participants," \
+    " r.auto_close, r.metadata, r.created_at, r.updated_at, r.version"
+
+static const char *const queries[Q__COUNT] = {
+    [Q_APP_INSERT] = "INSERT INTO apps (app_id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)",
+    [Q_APP_SET_PLAN] = "UPDATE apps SET plan = ?2 WHERE app_id = ?1",
+    [Q_KEY_INSERT] = "INSERT INTO app_keys (kid, app_id, secret, created_at) VALUES (?1, ?2, ?3, ?4)",
+    [Q_KEY_COUNT] = "SELECT count(*), sum(kid = ?2) FROM app_keys WHERE app_id = ?1",
+    [Q_KEY_DELETE] = "DELETE FROM app_keys WHERE app_id = ?1 AND kid = ?2",
+    [Q_APPS] = "SELECT app_id, name, plan, created_at FROM apps",
+    [Q_KEYS] = "SELECT kid, app_id, secret, created_at FROM app_keys",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
+    [Q_COUNT_GET] = "SELECT rooms FROM app_room_counts WHERE app_id = ?1",
+    [Q_COUNT_ADD] = "INSERT INTO app_room_counts (app_id, rooms) VALUES (?1, ?2)"
+                    " ON CONFLICT (app_id) DO UPDATE SET rooms = rooms + ?2",
+    [Q_ROOM_INSERT] =
+        "INSERT INTO rooms (room_id, app_id, name, created_by, hosts, scheduled_start_at,"
+        " scheduled_end_at, status, waiting_room, require_host, max_participants, auto_close,"
+        " metadata, created_at, updated_at, version)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [Q_HOST_INSERT] = "INSERT OR IGNORE INTO room_hosts (app_id, user_id, created_at, room_id)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+    [Q_HOSTS_DELETE] = "DELETE FROM room_hosts WHERE room_id = ?1",
+    [Q_ROOM_GET] = "SELECT " ROOM_COLS " FROM rooms r WHERE r.room_id = ?1 AND r.app_id = ?2",
+    [Q_ROOM_UPDATE] =
+        "UPDATE rooms SET name = ?3, hosts = ?4, scheduled_start_at = ?5,"
+        " scheduled_end_at = ?6, status = ?7, waiting_room = ?8, require_host = ?9,"
+        " max_participants = ?10, auto_close = ?11, metadata = ?12, updated_at = ?13,"
+        " version = ?14 WHERE room_id = ?1 AND app_id = ?2",
+    [Q_ROOM_DELETE] = "DELETE FROM rooms WHERE room_id = ?1 AND app_id = ?2",
+    [Q_ROOMS_TOTAL] = "SELECT count(*) FROM rooms",
+    [Q_ROOM_LIST] =
+        "SELECT " ROOM_COLS " FROM room_hosts h JOIN rooms r ON r.room_id = h.room_id"
+        " WHERE h.app_id = ?1 AND h.user_id = ?2 AND (h.created_at, h.room_id) < (?3, ?4)"
+        " AND (?5 IS NULL OR r.status = ?5)"
+        " ORDER BY h.created_at DESC, h.room_id DESC LIMIT ?6",
+    [Q_IDEM_GET] = "SELECT request_hash, status, body, room_id FROM idempotency"
+                   " WHERE app_id = ?1 AND user_id = ?2 AND key = ?3 AND created_at > ?4",
+    [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at <= ?1",
+    [Q_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (app_id, user_id, key, request_hash,"
+                   " status, body, room_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+};
+
+typedef struct sqlite_store {
+    store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmts[Q__COUNT];
+    int64_t data_version;
+} sqlite_store;
+
+#define DB(s) (((sqlite_store *)(s))->db)
+
+/* The cached statement q, reset and unbound, or NULL on a prepare error. */
+static sqlite3_stmt *
+stmt(store *s, int q)
+{
+    sqlite_store *ss = (sqlite_store *)s;
+
+    if (!ss->stmts[q]) {
+        if (sqlite3_prepare_v3(ss->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT,
+                               &ss->stmts[q], NULL) != SQLITE_OK) {
+            fprintf(stderr, "level=error msg=\"sqlite prepare failed\" err=\"%s\"\n",
+                    sqlite3_errmsg(ss->db));
+            return NULL;
+        }
+    }
+    return ss->stmts[q];
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows. */
+static dpa_err
+step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    done(st);
+    if (rc == SQLITE_DONE)
+        return E_OK;
+    return rc == SQLITE_CONSTRAINT ? E_VALIDATION_FAILED : E_INTERNAL;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void
+bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+static void
+sq_close(store *s)
+{
+    sqlite_store *ss = (sqlite_store *)s;
+    int i;
+
+    for (i = 0; i < Q__COUNT; i++)
+        sqlite3_finalize(ss->stmts[i]);
+    sqlite3_close(ss->db);
+    free(ss);
+}
+
+static const char *
+sq_errmsg(store *s)
+{
+    return sqlite3_errmsg(DB(s));
+}
+
+static dpa_err
+sq_exec(store *s, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(DB(s), sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "level=error msg=\"sqlite exec failed\" sql=\"%.40s\" err=\"%s\"\n",
+                sql, msg ? msg : "?");
+        sqlite3_free(msg);
+        return E_INTERNAL;
+    }
+    return E_OK;
+}
+
+static dpa_err
+migrate(sqlite_store *ss, char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int version = 0, i, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    char sql[96];
+
+    if (sq_exec(&ss->base, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"))
+        goto fail;
+    if (sqlite3_prepare_v2(ss->db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version > n) {
+        snprintf(errbuf, errlen, "the database has schema version %d; this build knows %d",
+                 version, n);
+        return E_INTERNAL;
+    }
+    for (i = version; i < n; i++) {
+        if (sq_exec(&ss->base, "BEGIN IMMEDIATE"))
+            goto fail;
+        snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, %lld)", i + 1,
+                 (long long)now_ms());
+        if (sq_exec(&ss->base, migrations[i]) || sq_exec(&ss->base, sql)) {
+            sq_exec(&ss->base, "ROLLBACK");
+            goto fail;
+        }
+        if (sq_exec(&ss->base, "COMMIT"))
+            goto fail;
+    }
+    return E_OK;
+fail:
+    snprintf(errbuf, errlen, "database migration failed: %s", sqlite3_errmsg(ss->db));
+    return E_INTERNAL;
+}
+
+static const struct store_ops sqlite_ops;
+
+/* Creates the parent directory of path when it is missing (one level). */
+static void
+make_parent_dir(const char *path)
+{
+    char dir[1024];
+    char *slash;
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    mkdir(dir, 0700);
+}
+
+dpa_err
+sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen)
+{
+    sqlite_store *ss;
+
+    if (!*path) {
+        snprintf(errbuf, errlen, "sqlite: an empty path");
+        return E_VALIDATION_FAILED;
+    }
+    if (strcmp(path, ":memory:") != 0)
+        make_parent_dir(path);
+    ss = xcalloc(1, sizeof(*ss));
+    ss->base.ops = &sqlite_ops;
+    if (sqlite3_open_v2(path, &ss->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", path,
+                 ss->db ? sqlite3_errmsg(ss->db) : "out of memory");
+        sq_close(&ss->base);
+        return E_INTERNAL;
+    }
+    sqlite3_busy_timeout(ss->db, 5000);
+    if (sq_exec(&ss->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                           " PRAGMA foreign_keys=ON;")) {
+        snprintf(errbuf, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(ss->db));
+        sq_close(&ss->base);
+        return E_INTERNAL;
+    }
+    if (migrate(ss, errbuf, errlen) != E_OK) {
+        sq_close(&ss->base);
+        return E_INTERNAL;
+    }
+    *out = &ss->base;
+    return E_OK;
+}
+
+/* ---- apps and keys ---- */
+
+static dpa_err
+sq_app_insert(store *s, const char *app_id, const char *name, const char *plan_name, int64_t now)
+{
+    sqlite3_stmt *st = stmt(s, Q_APP_INSERT);
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    bind_text(st, 2, name);
+    bind_text(st, 3, plan_name);
+    sqlite3_bind_int64(st, 4, now);
+    return step_done(st);
+}
+
+static dpa_err
+sq_app_set_plan(store *s, const char *app_id, const char *plan_name)
+{
+    sqlite3_stmt *st = stmt(s, Q_APP_SET_PLAN);
+    dpa_err e;
+
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    bind_text(st, 2, plan_name);
+    e = step_done(st);
+    if (e == E_OK && sqlite3_changes(DB(s)) == 0)
+        return E_NOT_FOUND;
+    return e;
+}
+
+static dpa_err
+sq_key_insert(store *s, const char *kid, const char *app_id, const char *secret, int64_t now)
+{
+    sqlite3_stmt *st = stmt(s, Q_KEY_INSERT);
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, kid);
+    bind_text(st, 2, app_id);
+    bind_text(st, 3, secret);
+    sqlite3_bind_int64(st, 4, now);
+    return step_done(st);
+}
+
+static dpa_err
+sq_key_delete(store *s, const char *app_id, const char *kid)
+{
+    sqlite3_stmt *st = stmt(s, Q_KEY_COUNT);
+    int total = 0, mine = 0;
+
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    bind_text(st, 2, kid);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        total = sqlite3_column_int(st, 0);
+        mine = sqlite3_column_int(st, 1);
+    }
+    done(st);
+    if (!mine)
+        return E_NOT_FOUND;
+    if (total <= 1)
+        return E_FORBIDDEN;
+    st = stmt(s, Q_KEY_DELETE);
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    bind_text(st, 2, kid);
+    return step_done(st);
+}
+
+static dpa_err
+sq_apps_load(store *s, app_registry **out)
+{
+    app_registry *reg = apps_new();
+    sqlite3_stmt *st;
+    int rc;
+
+    *out = NULL;
+    if (!(st = stmt(s, Q_APPS)))
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        apps_add(reg, col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                 sqlite3_column_int64(st, 3));
+    done(st);
+    if (rc != SQLITE_DONE || !(st = stmt(s, Q_KEYS)))
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        apps_add_key(reg, col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                     sqlite3_column_int64(st, 3));
+    done(st);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    *out = reg;
+    return E_OK;
+fail:
+    apps_free(reg);
+    return E_INTERNAL;
+}
+
+static dpa_err
+sq_changed(store *s, bool *changed)
+{
+    sqlite_store *ss = (sqlite_store *)s;
+    sqlite3_stmt *st = stmt(s, Q_DATA_VERSION);
+    int64_t v = -1;
+
+    if (!st)
+        return E_INTERNAL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    done(st);
+    *changed = v != ss->data_version;
+    ss->data_version = v;
+    return E_OK;
+}
+
+/* ---- rooms ---- */
+
+static char *
+hosts_json(const room *r)
+{
+    struct json_object *arr = json_object_new_array_ext(r->nhosts);
+    char *out;
+    int i;
+
+    for (i = 0; i < r->nhosts; i++)
+        json_object_array_add(arr, json_object_new_string(r->hosts[i]));
+    out = xstrdup(json_plain(arr, NULL));
+    json_object_put(arr);
+    return out;
+}
+
+static dpa_err
+insert_hosts(store *s, const room *r)
+{
+    sqlite3_stmt *st;
+    int i;
+    dpa_err e;
+
+    for (i = 0; i < r->nhosts; i++) {
+        if (!(st = stmt(s, Q_HOST_INSERT)))
+            return E_INTERNAL;
+        bind_text(st, 1, r->app_id);
+        bind_text(st, 2, r->hosts[i]);
+        sqlite3_bind_int64(st, 3, r->created_at);
+        bind_text(st, 4, r->id);
+        if ((e = step_done(st)))
+            return e;
+    }
+    return E_OK;
+}
+
+static dpa_err
+add_count(store *s, const char *app_id, int delta)
+{
+    sqlite3_stmt *st = stmt(s, Q_COUNT_ADD);
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    sqlite3_bind_int(st, 2, delta);
+    return step_done(st);
+}
+
+static dpa_err
+sq_room_insert(store *s, const room *r, int64_t max_rooms)
+{
+    sqlite3_stmt *st = stmt(s, Q_COUNT_GET);
+    int64_t count = 0;
+    char *hosts;
+    dpa_err e;
+
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, r->app_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        count = sqlite3_column_int64(st, 0);
+    done(st);
+    if (count >= max_rooms)
+        return E_ROOM_LIMIT_REACHED;
+    if (!(st = stmt(s, Q_ROOM_INSERT)))
+        return E_INTERNAL;
+    hosts = hosts_json(r);
+    bind_text(st, 1, r->id);
+    bind_text(st, 2, r->app_id);
+    bind_text(st, 3, r->name);
+    bind_text(st, 4, r->created_by);
+    bind_text(st, 5, hosts);
+    bind_opt_int(st, 6, r->start_at);
+    bind_opt_int(st, 7, r->end_at);
+    bind_text(st, 8, room_status_name(r->status));
+    sqlite3_bind_int(st, 9, r->policy.waiting_room);
+    sqlite3_bind_int(st, 10, r->policy.require_host);
+    bind_opt_int(st, 11, r->policy.max_participants ? r->policy.max_participants : -1);
+    sqlite3_bind_int(st, 12, r->policy.auto_close);
+    bind_text(st, 13, r->metadata);
+    sqlite3_bind_int64(st, 14, r->created_at);
+    sqlite3_bind_int64(st, 15, r->updated_at);
+    sqlite3_bind_int64(st, 16, r->version);
+    e = step_done(st);
+    free(hosts);
+    if (e == E_OK)
+        e = insert_hosts(s, r);
+    if (e == E_OK)
+        e = add_count(s, r->app_id, 1);
+    return e;
+}
+
+/* Builds a room from a row of ROOM_COLS. */
+static room *
+row_room(sqlite3_stmt *st)
+{
+    room *r = room_new();
+    struct json_object *hosts = NULL;
+    const char *h = col_text(st, 4);
+    size_t i;
+
+    snprintf(r->id, sizeof(r->id), "%s", col_text(st, 0));
+    free(r->app_id);
+    r->app_id = xstrdup(col_text(st, 1));
+    free(r->name);
+    r->name = xstrdup(col_text(st, 2));
+    free(r->created_by);
+    r->created_by = xstrdup(col_text(st, 3));
+    if (json_parse(h, strlen(h), &hosts) == E_OK &&
+        json_object_is_type(hosts, json_type_array)) {
+        const char *list[ROOM_HOSTS_MAX + 1];
+        int n = 0;
+        for (i = 0; i < json_object_array_length(hosts) && n <= ROOM_HOSTS_MAX; i++)
+            list[n++] = json_object_get_string(json_object_array_get_idx(hosts, i));
+        room_set_hosts(r, list, n);
+    }
+    json_object_put(hosts);
+    r->start_at = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
+    r->end_at = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
+    r->status = strcmp(col_text(st, 7), "CLOSED") == 0 ? ROOM_CLOSED : ROOM_ACTIVE;
+    r->policy.waiting_room = sqlite3_column_int(st, 8) != 0;
+    r->policy.require_host = sqlite3_column_int(st, 9) != 0;
+    r->policy.max_participants = sqlite3_column_int(st, 10);
+    r->policy.auto_close = sqlite3_column_int(st, 11) != 0;
+    free(r->metadata);
+    r->metadata = xstrdup(col_text(st, 12));
+    r->created_at = sqlite3_column_int64(st, 13);
+    r->updated_at = sqlite3_column_int64(st, 14);
+    r->version = sqlite3_column_int64(st, 15);
+    return r;
+}
+
+static dpa_err
+sq_room_get(store *s, const char *app_id, const char *room_id, room **out)
+{
+    sqlite3_stmt *st = stmt(s, Q_ROOM_GET);
+    int rc;
+
+    *out = NULL;
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, room_id);
+    bind_text(st, 2, app_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = row_room(st);
+    done(st);
+    if (rc == SQLITE_ROW)
+        return E_OK;
+    return rc == SQLITE_DONE ? E_ROOM_NOT_FOUND : E_INTERNAL;
+}
+
+static dpa_err
+sq_room_update(store *s, const room *r)
+{
+    sqlite3_stmt *st = stmt(s, Q_ROOM_UPDATE);
+    char *hosts;
+    dpa_err e;
+
+    if (!st)
+        return E_INTERNAL;
+    hosts = hosts_json(r);
+    bind_text(st, 1, r->id);
+    bind_text(st, 2, r->app_id);
+    bind_text(st, 3, r->name);
+    bind_text(st, 4, hosts);
+    bind_opt_int(st, 5, r->start_at);
+    bind_opt_int(st, 6, r->end_at);
+    bind_text(st, 7, room_status_name(r->status));
+    sqlite3_bind_int(st, 8, r->policy.waiting_room);
+    sqlite3_bind_int(st, 9, r->policy.require_host);
+    bind_opt_int(st, 10, r->policy.max_participants ? r->policy.max_participants : -1);
+    sqlite3_bind_int(st, 11, r->policy.auto_close);
+    bind_text(st, 12, r->metadata);
+    sqlite3_bind_int64(st, 13, r->updated_at);
+    sqlite3_bind_int64(st, 14, r->version);
+    e = step_done(st);
+    free(hosts);
+    if (e == E_OK && sqlite3_changes(DB(s)) == 0)
+        return E_ROOM_NOT_FOUND;
+    if (e == E_OK && (st = stmt(s, Q_HOSTS_DELETE))) {
+        bind_text(st, 1, r->id);
+        e = step_done(st);
+        if (e == E_OK)
+            e = insert_hosts(s, r);
+    }
+    return e;
+}
+
+static dpa_err
+sq_room_delete(store *s, const char *app_id, const char *room_id)
+{
+    sqlite3_stmt *st = stmt(s, Q_ROOM_DELETE);
+    dpa_err e;
+
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, room_id);
+    bind_text(st, 2, app_id);
+    e = step_done(st);
+    if (e == E_OK && sqlite3_changes(DB(s)) == 0)
+        return E_ROOM_NOT_FOUND;
+    if (e == E_OK)
+        e = add_count(s, app_id, -1);
+    return e;
+}
+
+static dpa_err
+sq_rooms_count(store *s, int64_t *count)
+{
+    sqlite3_stmt *st = stmt(s, Q_ROOMS_TOTAL);
+    int rc;
+
+    if (!st)
+        return E_INTERNAL;
+    rc = sqlite3_step(st);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    done(st);
+    return rc == SQLITE_ROW ? E_OK : E_INTERNAL;
+}
+
+static dpa_err
+sq_room_list(store *s, const char *app_id, const char *user_id, int status,
+             int64_t after_created, const char *after_id, int limit, room_page *page)
+{
+    sqlite3_stmt *st = stmt(s, Q_ROOM_LIST);
+    int rc;
+
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    bind_text(st, 2, user_id);
+    sqlite3_bind_int64(st, 3, after_created < 0 ? INT64_MAX : after_created);
+    bind_text(st, 4, after_created < 0 ? "" : after_id);
+    bind_text(st, 5, status < 0 ? NULL : room_status_name((room_status)status));
+    sqlite3_bind_int(st, 6, limit + 1);
+    page->rooms = xcalloc((size_t)limit + 1, sizeof(room *));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (page->count == limit) {
+            page->more = true;
+            break;
+        }
+        page->rooms[page->count++] = row_room(st);
+    }
+    done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        room_page_free(page);
+        return E_INTERNAL;
+    }
+    return E_OK;
+}
+
+/* ---- idempotency ---- */
+
+static dpa_err
+sq_idem_get(store *s, const char *app_id, const char *user_id, const char *key, int64_t now,
+            idem_record *out)
+{
+    sqlite3_stmt *st = stmt(s, Q_IDEM_GET);
+    int rc;
+
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    bind_text(st, 2, user_id);
+    bind_text(st, 3, key);
+    sqlite3_bind_int64(st, 4, now - IDEM_TTL_MS);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(out->request_hash, sizeof(out->request_hash), "%s", col_text(st, 0));
+        out->status = sqlite3_column_int(st, 1);
+        out->body = xstrdup(col_text(st, 2));
+        out->room_id = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL
+                                                                  : xstrdup(col_text(st, 3));
+    }
+    done(st);
+    if (rc == SQLITE_ROW)
+        return E_OK;
+    return rc == SQLITE_DONE ? E_NOT_FOUND : E_INTERNAL;
+}
+
+static dpa_err
+sq_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
+            const idem_record *rec, int64_t now)
+{
+    sqlite3_stmt *st = stmt(s, Q_IDEM_PURGE);
+    dpa_err e;
+
+    if (!st)
+        return E_INTERNAL;
+    sqlite3_bind_int64(st, 1, now - IDEM_TTL_MS);
+    if ((e = step_done(st)))
+        return e;
+    if (!(st = stmt(s, Q_IDEM_PUT)))
+        return E_INTERNAL;
+    bind_text(st, 1, app_id);
+    bind_text(st, 2, user_id);
+    bind_text(st, 3, key);
+    bind_text(st, 4, rec->request_hash);
+    sqlite3_bind_int(st, 5, rec->status);
+    bind_text(st, 6, rec->body);
+    bind_text(st, 7, rec->room_id);
+    sqlite3_bind_int64(st, 8, now);
+    return step_done(st);
+}
+
+static const struct store_ops sqlite_ops = {
+    .close = sq_close,
+    .errmsg = sq_errmsg,
+    .exec = sq_exec,
+    .app_insert = sq_app_insert,
+    .app_set_plan = sq_app_set_plan,
+    .key_insert = sq_key_insert,
+    .key_delete = sq_key_delete,
+    .apps_load = sq_apps_load,
+    .changed = sq_changed,
+    .room_insert = sq_room_insert,
+    .room_get = sq_room_get,
+    .room_update = sq_room_update,
+    .room_delete = sq_room_delete,
+    .rooms_count = sq_rooms_count,
+    .room_list = sq_room_list,
+    .idem_get = sq_idem_get,
+    .idem_put = sq_idem_put,
+};

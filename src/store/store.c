@@ -1,0 +1,183 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+void
+room_page_free(room_page *page)
+{
+    int i;
+    for (i = 0; i < page->count; i++)
+        room_free(page->rooms[i]);
+    free(page->rooms);
+    memset(page, 0, sizeof(*page));
+}
+
+void
+idem_record_clear(idem_record *rec)
+{
+    free(rec->body);
+    free(rec->room_id);
+    memset(rec, 0, sizeof(*rec));
+}
+
+dpa_err
+store_open(const char *url, store **out, char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    if (strncmp(url, "sqlite:", 7) == 0)
+        return sqlite_store_open(url + 7, out, errbuf, errlen);
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        snprintf(errbuf, errlen, "the PostgreSQL store is not available in this build yet");
+        return E_VALIDATION_FAILED;
+    }
+    snprintf(errbuf, errlen, "unknown database URL \"%s\" (expected sqlite:PATH)", url);
+    return E_VALIDATION_FAILED;
+}
+
+void
+store_close(store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+const char *
+store_errmsg(store *s)
+{
+    return s->ops->errmsg(s);
+}
+
+dpa_err
+store_begin(store *s)
+{
+    s->savepoints = 0;
+    return s->ops->exec(s, "BEGIN IMMEDIATE");
+}
+
+dpa_err
+store_commit(store *s)
+{
+    return s->ops->exec(s, "COMMIT");
+}
+
+void
+store_rollback(store *s)
+{
+    s->ops->exec(s, "ROLLBACK");
+}
+
+dpa_err
+store_savepoint(store *s)
+{
+    char sql[48];
+    snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", ++s->savepoints);
+    return s->ops->exec(s, sql);
+}
+
+void
+store_savepoint_release(store *s)
+{
+    char sql[48];
+    snprintf(sql, sizeof(sql), "RELEASE sp%d", s->savepoints--);
+    s->ops->exec(s, sql);
+}
+
+void
+store_savepoint_rollback(store *s)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d", s->savepoints);
+    s->ops->exec(s, sql);
+    store_savepoint_release(s);
+}
+
+dpa_err
+store_app_insert(store *s, const char *app_id, const char *name, const char *plan_name, int64_t now)
+{
+    return s->ops->app_insert(s, app_id, name, plan_name, now);
+}
+
+dpa_err
+store_app_set_plan(store *s, const char *app_id, const char *plan_name)
+{
+    return s->ops->app_set_plan(s, app_id, plan_name);
+}
+
+dpa_err
+store_key_insert(store *s, const char *kid, const char *app_id, const char *secret, int64_t now)
+{
+    return s->ops->key_insert(s, kid, app_id, secret, now);
+}
+
+dpa_err
+store_key_delete(store *s, const char *app_id, const char *kid)
+{
+    return s->ops->key_delete(s, app_id, kid);
+}
+
+dpa_err
+store_apps_load(store *s, app_registry **out)
+{
+    return s->ops->apps_load(s, out);
+}
+
+dpa_err
+store_changed(store *s, bool *changed)
+{
+    return s->ops->changed(s, changed);
+}
+
+dpa_err
+store_room_insert(store *s, const room *r, int64_t max_rooms)
+{
+    return s->ops->room_insert(s, r, max_rooms);
+}
+
+dpa_err
+store_room_get(store *s, const char *app_id, const char *room_id, room **out)
+{
+    return s->ops->room_get(s, app_id, room_id, out);
+}
+
+dpa_err
+store_room_update(store *s, const room *r)
+{
+    return s->ops->room_update(s, r);
+}
+
+dpa_err
+store_room_delete(store *s, const char *app_id, const char *room_id)
+{
+    return s->ops->room_delete(s, app_id, room_id);
+}
+
+dpa_err
+store_rooms_count(store *s, int64_t *count)
+{
+    return s->ops->rooms_count(s, count);
+}
+
+dpa_err
+store_room_list(store *s, const char *app_id, const char *user_id, int status,
+                int64_t after_created, const char *after_id, int limit, room_page *page)
+{
+    memset(page, 0, sizeof(*page));
+    return s->ops->room_list(s, app_id, user_id, status, after_created, after_id, limit, page);
+}
+
+dpa_err
+store_idem_get(store *s, const char *app_id, const char *user_id, const char *key,
+               int64_t now, idem_record *out)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->idem_get(s, app_id, user_id, key, now, out);
+}
+
+dpa_err
+store_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
+               const idem_record *rec, int64_t now)
+{
+    return s->ops->idem_put(s, app_id, user_id, key, rec, now);
+}

@@ -1,0 +1,103 @@
+/*
+ * The store: apps, keys, rooms and idempotency records, behind one
+ * interface with a backend per database (SQLite now; PostgreSQL later).
+ *
+ * A store handle belongs to one thread at a time. In the server that is the
+ * store worker (worker.h); the CLI uses a handle directly. Every call is
+ * synchronous; the server never calls one on its event loop.
+ *
+ * Writes are durable when store_commit returns E_OK.
+ */
+#ifndef DPA_STORE_STORE_H
+#define DPA_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/apps.h"
+#include "core/error.h"
+#include "core/room.h"
+
+typedef struct store store;
+
+/* A page of rooms from store_room_list. */
+typedef struct room_page {
+    room **rooms;
+    int count;
+    bool more;            /* another page follows the last room */
+} room_page;
+
+void room_page_free(room_page *page);
+
+/* A stored response to a request made with an Idempotency-Key. */
+typedef struct idem_record {
+    char request_hash[65];
+    int status;
+    char *body;           /* malloc'd; free with idem_record_clear */
+    char *room_id;        /* the resource it made, for Location; may be NULL */
+} idem_record;
+
+void idem_record_clear(idem_record *rec);
+
+#define STORE_ERR_MAX 256
+
+/*
+ * Opens the database named by url ("sqlite:PATH"), creating it and running
+ * schema migrations as needed. Returns E_OK with *out set, or an error with
+ * a message in errbuf.
+ */
+dpa_err store_open(const char *url, store **out, char *errbuf, size_t errlen);
+void store_close(store *s);
+
+/* The last backend error message, for logs. */
+const char *store_errmsg(store *s);
+
+/* Transactions. Savepoints nest inside a transaction. */
+dpa_err store_begin(store *s);
+dpa_err store_commit(store *s);
+void store_rollback(store *s);
+dpa_err store_savepoint(store *s);
+void store_savepoint_release(store *s);
+void store_savepoint_rollback(store *s);
+
+/* Apps and keys. */
+dpa_err store_app_insert(store *s, const char *app_id, const char *name, const char *plan_name,
+                         int64_t now);
+dpa_err store_app_set_plan(store *s, const char *app_id, const char *plan_name);
+dpa_err store_key_insert(store *s, const char *kid, const char *app_id, const char *secret,
+                         int64_t now);
+/* E_NOT_FOUND when kid is unknown, E_FORBIDDEN when it is the app's last key. */
+dpa_err store_key_delete(store *s, const char *app_id, const char *kid);
+
+/* Loads every app and key into a new registry the caller frees. */
+dpa_err store_apps_load(store *s, app_registry **out);
+
+/* Sets *changed when another connection committed since the last call. */
+dpa_err store_changed(store *s, bool *changed);
+
+/* Rooms. */
+/* E_ROOM_LIMIT_REACHED when the app already has max_rooms rooms. */
+dpa_err store_room_insert(store *s, const room *r, int64_t max_rooms);
+/* E_ROOM_NOT_FOUND when there is no such room in that app. *out is the caller's. */
+dpa_err store_room_get(store *s, const char *app_id, const char *room_id, room **out);
+dpa_err store_room_update(store *s, const room *r);
+dpa_err store_room_delete(store *s, const char *app_id, const char *room_id);
+dpa_err store_rooms_count(store *s, int64_t *count);
+
+/*
+ * Rooms in app_id that user_id created or hosts, newest first (createdAt,
+ * then roomId), optionally only with status (< 0: any), strictly after the
+ * cursor position (after_created < 0: from the start).
+ */
+dpa_err store_room_list(store *s, const char *app_id, const char *user_id, int status,
+                        int64_t after_created, const char *after_id, int limit,
+                        room_page *page);
+
+/* Idempotency records, kept 24 hours. E_NOT_FOUND when none is live. */
+#define IDEM_TTL_MS (24LL * 3600 * 1000)
+dpa_err store_idem_get(store *s, const char *app_id, const char *user_id, const char *key,
+                       int64_t now, idem_record *out);
+dpa_err store_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
+                       const idem_record *rec, int64_t now);
+
+#endif
