@@ -18,7 +18,8 @@
  * Parses exactly one JSON value from buf[0..len) in strict mode with UTF-8
  * validation and a nesting limit. Trailing whitespace is allowed, anything
  * else after the value is an error. On success *out holds a new reference
- * the caller puts; on failure returns E_MALFORMED_JSON and *out is NULL.
+ * the caller puts (NULL for the JSON value null); on failure returns
+ * E_MALFORMED_JSON and *out is NULL.
  */
 dpa_err json_parse(const char *buf, size_t len, struct json_object **out);
 

@@ -162,8 +162,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         return 0;
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (!r || r->responded)
+        /* lws also reports completion for bodies we never waited for. */
+        if (!r || !r->expect_body || r->responded || r->in_store)
             return 0;
+        r->expect_body = false;
         lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
         r->body[r->body_len] = '\0';
         http_dispatch(r);

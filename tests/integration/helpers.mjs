@@ -1,0 +1,175 @@
+// Shared helpers for the integration scenarios: start the real droponaird on
+// a free port with a fresh database, make apps with the real CLI, mint tokens
+// independently (node's crypto, not the server's code), call the API and
+// check every response against docs/openapi.json.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import Ajv2020 from 'ajv/dist/2020.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, '..', '..');
+export const BIN = process.env.DROPONAIRD || join(root, 'build', 'droponaird');
+export const openapi = JSON.parse(readFileSync(join(root, 'docs', 'openapi.json'), 'utf8'));
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema(openapi, 'openapi.json');
+
+// A fresh directory that is removed when the test process exits.
+export function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'dpa-it-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// Runs a droponaird subcommand; returns stdout. Throws on a non-zero exit.
+export function cli(args) {
+  return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// Creates an app with the real CLI: {appId, kid, secret, plan}.
+export function createApp(db, plan = 'business', extra = []) {
+  const out = cli(['app', 'create', '--db', db, '--name', `app-${plan}`, '--plan', plan, ...extra]);
+  const lines = out.trim().split('\n');
+  assert.equal(lines.length, 1, 'app create prints exactly one line');
+  return JSON.parse(lines[0]);
+}
+
+const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+// Signs claims as an HS256 JWT. opts.header overrides header fields,
+// opts.alg the header's alg, opts.secret the key.
+export function sign(claims, secret, header = {}) {
+  const h = b64url({ alg: 'HS256', typ: 'JWT', ...header });
+  const p = b64url(claims);
+  const algo = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[header.alg || 'HS256'];
+  const sig = algo ? createHmac(algo, secret).update(`${h}.${p}`).digest('base64url') : '';
+  return `${h}.${p}.${sig}`;
+}
+
+// A valid token for user of app (by kid), valid for an hour.
+export function tokenFor(app, user, extra = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return sign({ sub: user, iat: now, exp: now + 3600, ...extra }, app.secret, { kid: app.kid });
+}
+
+// Starts droponaird; resolves to {url, port, db, dir, proc, stop(), kill(), logs()}.
+export async function startServer({ dir = tempDir(), args = [], plans = null, db } = {}) {
+  db = db || `sqlite:${join(dir, 'droponair.db')}`;
+  const extra = [...args];
+  if (plans) {
+    const file = join(dir, 'plans.json');
+    writeFileSync(file, JSON.stringify(plans));
+    extra.push('--plans', file);
+  }
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', db, ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  proc.stdout.on('data', (d) => { stdout += d; });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15000);
+    proc.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /msg="listening" addr=[^:]+:(\d+)/.exec(stderr);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${stderr}`)); });
+  });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    url: `http://127.0.0.1:${port}`, port, db, dir, proc,
+    logs: () => stderr,
+    stdout: () => stdout,
+    // SIGTERM must drain and exit 0 (under ASan a leak makes it non-zero).
+    async stop() {
+      proc.kill('SIGTERM');
+      const { code, signal } = await exited;
+      assert.equal(signal, null, `server died by ${signal}:\n${stderr.slice(-4000)}`);
+      assert.equal(code, 0, `server exit code ${code}:\n${stderr.slice(-4000)}`);
+    },
+    async kill() {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+// The OpenAPI operation for a concrete path, and its template.
+function findOperation(method, path) {
+  const clean = path.split('?')[0];
+  for (const [tpl, item] of Object.entries(openapi.paths)) {
+    const re = new RegExp('^' + tpl.replace(/\{[^}]+\}/g, '[^/]+') + '/?$');
+    if (re.test(clean)) return { tpl, op: item[method.toLowerCase()] };
+  }
+  return null;
+}
+
+const esc = (s) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+// Checks a response against the document: its status must be documented for
+// the operation and its JSON body must match that status's schema.
+export function checkContract(method, path, status, body, contentType) {
+  const found = findOperation(method, path);
+  if (!found || !found.op) {
+    if (status === 404 || status === 405 || status === 411 || status === 413 || status === 503) {
+      if (body !== null) validate('#/components/schemas/Error', body, `${method} ${path}`);
+      return;
+    }
+    assert.fail(`${method} ${path} is not in docs/openapi.json`);
+  }
+  const resp = found.op.responses[String(status)];
+  assert.ok(resp, `${method} ${found.tpl} ${status} is not documented in docs/openapi.json`);
+  if (!resp.content) {
+    assert.equal(body, null, `${method} ${found.tpl} ${status} should have no body`);
+    return;
+  }
+  const media = Object.keys(resp.content)[0];
+  if (media !== 'application/json') {
+    assert.ok(contentType.startsWith(media.split(';')[0]), `content-type ${contentType}`);
+    return;
+  }
+  const ptr = `#/paths/${esc(found.tpl)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+  validate(ptr, body, `${method} ${found.tpl} ${status}`);
+}
+
+function validate(ptr, body, what) {
+  const v = ajv.getSchema(`openapi.json${ptr}`);
+  assert.ok(v, `no schema at ${ptr}`);
+  if (!v(body)) assert.fail(`${what}: body does not match docs/openapi.json: ${ajv.errorsText(v.errors)}\n${JSON.stringify(body)}`);
+}
+
+// Calls the API. Returns {status, headers, body} (body parsed when JSON).
+// Every response is checked against the OpenAPI document.
+export async function api(server, method, path, { token, body, headers = {}, raw } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload;
+  if (raw !== undefined) payload = raw;
+  else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    h['content-type'] = h['content-type'] || 'application/json';
+  }
+  const res = await fetch(server.url + path, { method, headers: h, body: payload });
+  const text = await res.text();
+  const ct = res.headers.get('content-type') || '';
+  let parsed = null;
+  if (text.length && ct.startsWith('application/json')) parsed = JSON.parse(text);
+  else if (text.length) parsed = text;
+  if (method !== 'OPTIONS') checkContract(method, path, res.status, parsed, ct);
+  if (res.status >= 400 && parsed && parsed.error) {
+    assert.equal(typeof parsed.error.code, 'string');
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+// Asserts an error reply: status, code and (when given) field.
+export function assertError(res, status, code, field) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
+  assert.equal(res.body.error.code, code);
+  if (field !== undefined) assert.equal(res.body.error.field, field);
+}

@@ -1,0 +1,44 @@
+// GET /api/info: anonymous, per plan, and bad tokens.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, assertError, createApp, startServer, tokenFor, sign } from './helpers.mjs';
+
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv.stop(); });
+
+test('without a token it lists every supported feature', async () => {
+  const r = await api(srv, 'GET', '/api/info');
+  assert.equal(r.status, 200);
+  assert.equal(r.body.name, 'droponair');
+  assert.equal(r.body.apiVersion, 'v1');
+  assert.deepEqual(r.body.features.sort(), ['scheduled_rooms', 'screen_share', 'waiting_room']);
+  assert.equal(r.body.appId, undefined);
+});
+
+test('with a token it shows the app plan features and limits', async () => {
+  const expect = {
+    starter: { features: [], maxRoomsPerApp: 0, maxParticipantsPerCall: 4 },
+    pro: { features: ['scheduled_rooms', 'screen_share', 'waiting_room'], maxRoomsPerApp: 100, maxParticipantsPerCall: 25 },
+    business: { features: ['scheduled_rooms', 'screen_share', 'waiting_room'], maxRoomsPerApp: 10000, maxParticipantsPerCall: 100 },
+  };
+  for (const [plan, want] of Object.entries(expect)) {
+    const app = createApp(srv.db, plan);
+    const r = await api(srv, 'GET', '/api/info', { token: tokenFor(app, 'alice') });
+    assert.equal(r.status, 200, plan);
+    assert.equal(r.body.plan, plan);
+    assert.equal(r.body.appId, app.appId);
+    assert.equal(r.body.userId, 'alice');
+    assert.deepEqual(r.body.features.sort(), want.features);
+    assert.deepEqual(r.body.limits, { maxRoomsPerApp: want.maxRoomsPerApp, maxParticipantsPerCall: want.maxParticipantsPerCall });
+  }
+});
+
+test('a bad token is 401, not anonymous', async () => {
+  const app = createApp(srv.db, 'pro');
+  const now = Math.floor(Date.now() / 1000);
+  const bad = sign({ sub: 'alice', exp: now + 60 }, 'wrong-secret-wrong-secret', { kid: app.kid });
+  const r = await api(srv, 'GET', '/api/info', { token: bad });
+  assertError(r, 401, 'UNAUTHORIZED');
+  assert.equal(r.headers.get('www-authenticate'), 'Bearer');
+});
