@@ -1,0 +1,1015 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/call.h"
+#include "core/util.h"
+
+/* ---- small lists ---- */
+
+static call_person *
+list_find(const call_list *l, const char *user_id)
+{
+    int i;
+    for (i = 0; i < l->count; i++)
+        if (strcmp(l->items[i].user_id, user_id) == 0)
+            return &l->items[i];
+    return NULL;
+}
+
+static int
+list_index(const call_list *l, const char *user_id)
+{
+    int i;
+    for (i = 0; i < l->count; i++)
+        if (strcmp(l->items[i].user_id, user_id) == 0)
+            return i;
+    return -1;
+}
+
+static call_person *
+list_add(call_list *l, const char *user_id, const char *name, int64_t since, uint64_t session)
+{
+    call_person *p;
+
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 4;
+        l->items = xrealloc(l->items, sizeof(call_person) * (size_t)l->cap);
+    }
+    p = &l->items[l->count++];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->user_id, sizeof(p->user_id), "%s", user_id);
+    snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
+    p->since = since;
+    p->session = session;
+    return p;
+}
+
+static void
+list_remove_at(call_list *l, int i)
+{
+    memmove(&l->items[i], &l->items[i + 1], sizeof(call_person) * (size_t)(l->count - i - 1));
+    l->count--;
+}
+
+static bool
+list_remove(call_list *l, const char *user_id)
+{
+    int i = list_index(l, user_id);
+    if (i < 0)
+        return false;
+    list_remove_at(l, i);
+    return true;
+}
+
+static void
+list_free(call_list *l)
+{
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+/* ---- basics ---- */
+
+static dpa_err
+fail(call_err *err, dpa_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static dpa_err
+fail(call_err *err, dpa_err e, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return e;
+}
+
+live_call *
+call_new(room *r, const plan *p, call_sink sink)
+{
+    live_call *lc = xcalloc(1, sizeof(*lc));
+    lc->room = r;
+    lc->plan = p;
+    lc->sink = sink;
+    lc->closing = r->status == ROOM_CLOSED;
+    return lc;
+}
+
+void
+call_free(live_call *lc)
+{
+    if (!lc)
+        return;
+    room_free(lc->room);
+    free(lc->members);
+    list_free(&lc->waiting);
+    list_free(&lc->askers);
+    list_free(&lc->watchers);
+    list_free(&lc->banned);
+    free(lc);
+}
+
+bool
+call_is_live(const live_call *lc)
+{
+    return lc->call_id[0] != '\0';
+}
+
+bool
+call_is_idle(const live_call *lc)
+{
+    return lc->nmembers == 0 && lc->waiting.count == 0 && lc->askers.count == 0 &&
+           lc->watchers.count == 0;
+}
+
+const char *
+call_role_name(call_role r)
+{
+    return r == ROLE_HOST ? "HOST" : r == ROLE_CO_HOST ? "CO_HOST" : "PARTICIPANT";
+}
+
+call_member *
+call_member_find(const live_call *lc, const char *user_id)
+{
+    int i;
+    for (i = 0; i < lc->nmembers; i++)
+        if (strcmp(lc->members[i].user_id, user_id) == 0)
+            return &lc->members[i];
+    return NULL;
+}
+
+call_role
+call_rank(const live_call *lc, const char *user_id)
+{
+    call_member *m;
+
+    if (room_is_host(lc->room, user_id))
+        return ROLE_HOST;
+    m = call_member_find(lc, user_id);
+    return m ? m->role : ROLE_PARTICIPANT;
+}
+
+static bool
+host_present(const live_call *lc)
+{
+    int i;
+    for (i = 0; i < lc->nmembers; i++)
+        if (lc->members[i].role >= ROLE_CO_HOST)
+            return true;
+    return false;
+}
+
+/* ---- events ---- */
+
+static struct json_object *
+event_new(const live_call *lc, const char *type)
+{
+    struct json_object *e = json_object_new_object();
+
+    json_object_object_add(e, "type", json_object_new_string(type));
+    json_object_object_add(e, "roomId", json_object_new_string(lc->room->id));
+    json_object_object_add(e, "callId", json_object_new_string(lc->call_id));
+    json_object_object_add(e, "groupId", json_object_new_string(""));
+    return e;
+}
+
+static void
+emit(const live_call *lc, uint64_t session, struct json_object *ev)
+{
+    if (session)
+        lc->sink.emit(lc->sink.arg, session, ev);
+}
+
+enum { TO_ALL = 0, TO_MODS = 1 };
+
+/*
+ * Sends ev to the call's members (all, or only hosts and co-hosts) except
+ * `except`, and to the watchers. Takes ownership of ev.
+ */
+static void
+broadcast(const live_call *lc, struct json_object *ev, const char *except, int who)
+{
+    int i;
+
+    for (i = 0; i < lc->nmembers; i++) {
+        const call_member *m = &lc->members[i];
+        if (except && strcmp(m->user_id, except) == 0)
+            continue;
+        if (who == TO_MODS && m->role < ROLE_CO_HOST)
+            continue;
+        emit(lc, m->session, ev);
+    }
+    for (i = 0; i < lc->watchers.count; i++) {
+        const call_person *w = &lc->watchers.items[i];
+        if (except && strcmp(w->user_id, except) == 0)
+            continue;
+        /* A watcher who is also in the call already got it. */
+        if (call_member_find(lc, w->user_id) && (who == TO_ALL ||
+                                                 call_member_find(lc, w->user_id)->role >=
+                                                     ROLE_CO_HOST))
+            continue;
+        emit(lc, w->session, ev);
+    }
+    json_object_put(ev);
+}
+
+static void
+send_to(const live_call *lc, uint64_t session, struct json_object *ev)
+{
+    emit(lc, session, ev);
+    json_object_put(ev);
+}
+
+static struct json_object *
+member_json(const call_member *m)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "userId", json_object_new_string(m->user_id));
+    json_object_object_add(o, "name", json_object_new_string(m->name));
+    json_object_object_add(o, "role", json_object_new_string(call_role_name(m->role)));
+    json_object_object_add(o, "joinedAt", json_object_new_int64(m->joined_at));
+    json_object_object_add(o, "audio", json_object_new_boolean(m->audio));
+    json_object_object_add(o, "video", json_object_new_boolean(m->video));
+    json_object_object_add(o, "screenSharing", json_object_new_boolean(m->screen));
+    return o;
+}
+
+static struct json_object *
+participants_json(const live_call *lc)
+{
+    struct json_object *arr = json_object_new_array_ext(lc->nmembers);
+    int i;
+
+    for (i = 0; i < lc->nmembers; i++)
+        json_object_array_add(arr, member_json(&lc->members[i]));
+    return arr;
+}
+
+struct json_object *
+call_waiting_json(const live_call *lc)
+{
+    struct json_object *arr = json_object_new_array_ext(lc->waiting.count);
+    int i;
+
+    for (i = 0; i < lc->waiting.count; i++) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "userId", json_object_new_string(lc->waiting.items[i].user_id));
+        json_object_object_add(o, "name", json_object_new_string(lc->waiting.items[i].name));
+        json_object_object_add(o, "since", json_object_new_int64(lc->waiting.items[i].since));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+struct json_object *
+call_state_json(const live_call *lc, const char *viewer)
+{
+    struct json_object *o;
+
+    if (!call_is_live(lc))
+        return NULL;
+    o = json_object_new_object();
+    json_object_object_add(o, "callId", json_object_new_string(lc->call_id));
+    json_object_object_add(o, "startedAt", json_object_new_int64(lc->started_at));
+    json_object_object_add(o, "participantCount", json_object_new_int(lc->nmembers));
+    json_object_object_add(o, "participants", participants_json(lc));
+    json_object_object_add(o, "hostPresent", json_object_new_boolean(host_present(lc)));
+    json_object_object_add(o, "waitingCount", json_object_new_int(lc->waiting.count));
+    if (viewer && call_rank(lc, viewer) >= ROLE_CO_HOST)
+        json_object_object_add(o, "waiting", call_waiting_json(lc));
+    return o;
+}
+
+/* The JOINED reply / ADMITTED event body for member m. */
+static void
+add_joined_fields(const live_call *lc, struct json_object *o, const call_member *m)
+{
+    json_object_object_add(o, "callId", json_object_new_string(lc->call_id));
+    json_object_object_add(o, "role", json_object_new_string(call_role_name(m->role)));
+    json_object_object_add(o, "participants", participants_json(lc));
+    if (m->role >= ROLE_CO_HOST)
+        json_object_object_add(o, "waiting", call_waiting_json(lc));
+}
+
+static void
+tell_askers(live_call *lc, const char *reason)
+{
+    int i;
+
+    for (i = 0; i < lc->askers.count; i++) {
+        struct json_object *ev = event_new(lc, "GROUP_CALL_HOST_PRESENT");
+        json_object_object_add(ev, "reason", json_object_new_string(reason));
+        send_to(lc, lc->askers.items[i].session, ev);
+    }
+    lc->askers.count = 0;
+}
+
+static void
+deny_all_waiting(live_call *lc, const char *reason)
+{
+    int i;
+
+    for (i = 0; i < lc->waiting.count; i++) {
+        struct json_object *ev = event_new(lc, "GROUP_CALL_DENIED");
+        json_object_object_add(ev, "reason", json_object_new_string(reason));
+        send_to(lc, lc->waiting.items[i].session, ev);
+    }
+    lc->waiting.count = 0;
+}
+
+/* ---- membership ---- */
+
+static void
+open_call(live_call *lc, int64_t now)
+{
+    if (call_is_live(lc))
+        return;
+    random_id(lc->call_id, sizeof(lc->call_id), "call_", 16);
+    lc->started_at = now;
+    lc->peak = 0;
+    lc->banned.count = 0;
+    lc->sharer[0] = '\0';
+    lc->sink.note(lc->sink.arg, lc, NOTE_CALL_OPENED, lc->call_id, NULL, 0);
+}
+
+/* Ends the live call (members already told or removed). */
+static void
+close_call(live_call *lc, const char *reason)
+{
+    char id[CALL_ID_MAX];
+
+    if (!call_is_live(lc))
+        return;
+    snprintf(id, sizeof(id), "%s", lc->call_id);
+    lc->call_id[0] = '\0';
+    lc->nmembers = 0;
+    lc->sharer[0] = '\0';
+    lc->banned.count = 0;
+    lc->sink.note(lc->sink.arg, lc, NOTE_CALL_ENDED, id, reason, lc->peak);
+    if (lc->room->policy.auto_close && lc->room->status == ROOM_ACTIVE && !lc->closing) {
+        lc->closing = true;
+        deny_all_waiting(lc, "ROOM_CLOSED");
+        lc->askers.count = 0;
+        lc->sink.note(lc->sink.arg, lc, NOTE_ROOM_CLOSE, id, NULL, 0);
+    }
+}
+
+static call_member *
+add_member(live_call *lc, const char *user_id, const char *name, uint64_t session, int64_t now)
+{
+    call_member *m;
+
+    open_call(lc, now);
+    if (lc->nmembers == lc->members_cap) {
+        lc->members_cap = lc->members_cap ? lc->members_cap * 2 : 8;
+        lc->members = xrealloc(lc->members, sizeof(call_member) * (size_t)lc->members_cap);
+    }
+    m = &lc->members[lc->nmembers++];
+    memset(m, 0, sizeof(*m));
+    snprintf(m->user_id, sizeof(m->user_id), "%s", user_id);
+    snprintf(m->name, sizeof(m->name), "%s", name ? name : "");
+    m->role = room_is_host(lc->room, user_id) ? ROLE_HOST : ROLE_PARTICIPANT;
+    m->joined_at = now;
+    m->audio = m->video = true;
+    m->connected = true;
+    m->session = session;
+    if (lc->nmembers > lc->peak)
+        lc->peak = lc->nmembers;
+    return m;
+}
+
+/* Tells everyone else that m joined, and the askers when m is a host. */
+static void
+announce_join(live_call *lc, const call_member *m)
+{
+    struct json_object *ev = event_new(lc, "GROUP_CALL_PARTICIPANT_JOINED");
+
+    json_object_object_add(ev, "userId", json_object_new_string(m->user_id));
+    json_object_object_add(ev, "name", json_object_new_string(m->name));
+    json_object_object_add(ev, "role", json_object_new_string(call_role_name(m->role)));
+    broadcast(lc, ev, m->user_id, TO_ALL);
+    if (m->role >= ROLE_CO_HOST)
+        tell_askers(lc, "HOST_ARRIVED");
+}
+
+static void
+announce_left(live_call *lc, const char *user_id, const char *reason)
+{
+    struct json_object *ev = event_new(lc, "GROUP_CALL_PARTICIPANT_LEFT");
+
+    json_object_object_add(ev, "userId", json_object_new_string(user_id));
+    json_object_object_add(ev, "reason", json_object_new_string(reason));
+    broadcast(lc, ev, user_id, TO_ALL);
+}
+
+/* Removes member m (announcing with reason) and ends the call when empty. */
+static void
+remove_member(live_call *lc, call_member *m, const char *reason)
+{
+    char user[USER_ID_MAX + 1];
+    int i = (int)(m - lc->members);
+
+    snprintf(user, sizeof(user), "%s", m->user_id);
+    if (strcmp(lc->sharer, user) == 0) {
+        struct json_object *ev = event_new(lc, "GROUP_CALL_SCREEN_SHARE_STOPPED");
+        lc->sharer[0] = '\0';
+        json_object_object_add(ev, "userId", json_object_new_string(user));
+        broadcast(lc, ev, user, TO_ALL);
+    }
+    memmove(&lc->members[i], &lc->members[i + 1],
+            sizeof(call_member) * (size_t)(lc->nmembers - i - 1));
+    lc->nmembers--;
+    announce_left(lc, user, reason);
+    if (lc->nmembers == 0)
+        close_call(lc, "EMPTY");
+}
+
+static struct json_object *
+status_reply(const live_call *lc, const char *status)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string(status));
+    json_object_object_add(o, "roomId", json_object_new_string(lc->room->id));
+    return o;
+}
+
+static int
+effective_cap(const live_call *lc, limit_source *src)
+{
+    join_facts f;
+
+    memset(&f, 0, sizeof(f));
+    f.max_participants = lc->room->policy.max_participants;
+    f.plan_cap = lc->plan->max_participants;
+    return join_cap(&f, src);
+}
+
+/* The same user from a new session takes over its place (or queue spot). */
+static void
+replace_session(live_call *lc, call_member *m, const call_actor *a)
+{
+    struct json_object *ev;
+
+    if (m->session == a->session)
+        return;
+    ev = event_new(lc, "GROUP_CALL_REMOVED");
+    json_object_object_add(ev, "reason", json_object_new_string("REPLACED"));
+    json_object_object_add(ev, "by", json_object_new_string(a->user_id));
+    send_to(lc, m->session, ev);
+    m->session = a->session;
+    m->connected = true;
+    if (a->name)
+        snprintf(m->name, sizeof(m->name), "%s", a->name);
+    /* Peers renegotiate with the new connection. */
+    announce_left(lc, m->user_id, "REPLACED");
+    announce_join(lc, m);
+}
+
+dpa_err
+call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **reply,
+          call_err *err)
+{
+    call_member *m = call_member_find(lc, a->user_id);
+    call_person *w;
+    join_facts f;
+    limit_source src;
+    join_outcome out;
+
+    *reply = NULL;
+    memset(&f, 0, sizeof(f));
+    f.room_found = true;
+    f.room_closed = lc->room->status == ROOM_CLOSED || lc->closing;
+    f.already_in = m != NULL;
+    f.banned = list_find(&lc->banned, a->user_id) != NULL;
+    f.is_host = room_is_host(lc->room, a->user_id);
+    f.require_host = lc->room->policy.require_host;
+    f.waiting_room = lc->room->policy.waiting_room;
+    f.host_present = host_present(lc);
+    f.participants = lc->nmembers;
+    f.max_participants = lc->room->policy.max_participants;
+    f.plan_cap = lc->plan->max_participants;
+    out = join_decide(&f, &src);
+    list_remove(&lc->askers, a->user_id);
+
+    switch (out) {
+    case JOIN_ERR_NOT_FOUND:
+        return fail(err, E_ROOM_NOT_FOUND, "no such room");
+    case JOIN_ERR_BANNED:
+        return fail(err, E_FORBIDDEN, "you were removed from this call");
+    case JOIN_ERR_FULL:
+        err->limit = src;
+        return fail(err, E_ROOM_FULL, "the call is full (%d participants)",
+                    effective_cap(lc, &src));
+    case JOIN_ROOM_CLOSED:
+        *reply = status_reply(lc, "ROOM_CLOSED");
+        return E_OK;
+    case JOIN_HOST_REQUIRED:
+        list_remove(&lc->waiting, a->user_id);
+        list_add(&lc->askers, a->user_id, a->name, now, a->session);
+        *reply = status_reply(lc, "HOST_REQUIRED");
+        return E_OK;
+    case JOIN_WAITING: {
+        struct json_object *ev;
+        int pos;
+        w = list_find(&lc->waiting, a->user_id);
+        if (w) {
+            w->session = a->session; /* the same place in the queue */
+        } else {
+            list_add(&lc->waiting, a->user_id, a->name, now, a->session);
+        }
+        pos = list_index(&lc->waiting, a->user_id) + 1;
+        *reply = status_reply(lc, "WAITING_ROOM_PENDING");
+        json_object_object_add(*reply, "position", json_object_new_int(pos));
+        if (!w) {
+            ev = event_new(lc, "GROUP_CALL_WAITING");
+            json_object_object_add(ev, "userId", json_object_new_string(a->user_id));
+            json_object_object_add(ev, "name", json_object_new_string(a->name ? a->name : ""));
+            json_object_object_add(ev, "position", json_object_new_int(pos));
+            broadcast(lc, ev, NULL, TO_MODS);
+        }
+        return E_OK;
+    }
+    case JOIN_JOINED:
+        break;
+    }
+    list_remove(&lc->waiting, a->user_id);
+    *reply = status_reply(lc, "JOINED");
+    if (m) {
+        replace_session(lc, m, a);
+    } else {
+        m = add_member(lc, a->user_id, a->name, a->session, now);
+        announce_join(lc, m);
+    }
+    add_joined_fields(lc, *reply, m);
+    return E_OK;
+}
+
+dpa_err
+call_leave(live_call *lc, const char *user_id, const char *reason, int64_t now)
+{
+    call_member *m = call_member_find(lc, user_id);
+
+    (void)now;
+    if (!m)
+        return E_NO_LIVE_CALL;
+    remove_member(lc, m, reason);
+    return E_OK;
+}
+
+dpa_err
+call_cancel_wait(live_call *lc, const char *user_id, call_err *err)
+{
+    if (!list_remove(&lc->waiting, user_id))
+        return fail(err, E_NOT_WAITING, "you are not waiting in this room");
+    return E_OK;
+}
+
+void
+call_drop_session(live_call *lc, uint64_t session, int64_t now)
+{
+    int i;
+
+    for (i = lc->waiting.count - 1; i >= 0; i--)
+        if (lc->waiting.items[i].session == session)
+            list_remove_at(&lc->waiting, i);
+    for (i = lc->askers.count - 1; i >= 0; i--)
+        if (lc->askers.items[i].session == session)
+            list_remove_at(&lc->askers, i);
+    call_unwatch(lc, session);
+    for (i = 0; i < lc->nmembers; i++) {
+        if (lc->members[i].session == session) {
+            remove_member(lc, &lc->members[i], "DISCONNECTED");
+            break;
+        }
+    }
+    (void)now;
+}
+
+static void
+connection_event(live_call *lc, uint64_t session, bool back)
+{
+    int i;
+
+    for (i = 0; i < lc->nmembers; i++) {
+        call_member *m = &lc->members[i];
+        if (m->session != session || m->connected == back)
+            continue;
+        m->connected = back;
+        {
+            struct json_object *ev = event_new(
+                lc, back ? "GROUP_CALL_PARTICIPANT_RECONNECTED" : "GROUP_CALL_PARTICIPANT_RECONNECTING");
+            json_object_object_add(ev, "userId", json_object_new_string(m->user_id));
+            broadcast(lc, ev, m->user_id, TO_ALL);
+        }
+    }
+}
+
+void
+call_session_lost(live_call *lc, uint64_t session)
+{
+    connection_event(lc, session, false);
+}
+
+void
+call_session_back(live_call *lc, uint64_t session)
+{
+    connection_event(lc, session, true);
+}
+
+/* ---- moderation ---- */
+
+static dpa_err
+need_rank(const live_call *lc, const char *actor, call_role rank, call_err *err)
+{
+    if (call_rank(lc, actor) < rank)
+        return fail(err, E_FORBIDDEN, rank == ROLE_HOST ? "only hosts may do this"
+                                                        : "only hosts and co-hosts may do this");
+    return E_OK;
+}
+
+/* Admits waiter i (the call opens if needed). */
+static void
+admit_one(live_call *lc, int i, int64_t now)
+{
+    call_person p = lc->waiting.items[i];
+    struct json_object *ev;
+    call_member *m;
+
+    list_remove_at(&lc->waiting, i);
+    m = add_member(lc, p.user_id, p.name, p.session, now);
+    ev = event_new(lc, "GROUP_CALL_ADMITTED");
+    add_joined_fields(lc, ev, m);
+    send_to(lc, m->session, ev);
+    announce_join(lc, m);
+}
+
+/* Admits up to n waiters from the front while the cap allows. Returns how many. */
+static int
+admit_front(live_call *lc, int n, int64_t now, struct json_object *who)
+{
+    limit_source src;
+    int cap = effective_cap(lc, &src), done = 0;
+
+    while (done < n && lc->waiting.count > 0 && lc->nmembers < cap) {
+        if (who)
+            json_object_array_add(who, json_object_new_string(lc->waiting.items[0].user_id));
+        admit_one(lc, 0, now);
+        done++;
+    }
+    return done;
+}
+
+dpa_err
+call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
+           struct json_object **reply, call_err *err)
+{
+    struct json_object *who = json_object_new_array();
+    limit_source src;
+    int cap = effective_cap(lc, &src);
+    dpa_err e;
+
+    *reply = NULL;
+    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err))) {
+        json_object_put(who);
+        return e;
+    }
+    if (target) {
+        int i = list_index(&lc->waiting, target);
+        if (i < 0) {
+            json_object_put(who);
+            return fail(err, E_NOT_WAITING, "%s is not waiting", target);
+        }
+        if (lc->nmembers >= cap) {
+            json_object_put(who);
+            err->limit = src;
+            return fail(err, E_ROOM_FULL, "the call is full (%d participants)", cap);
+        }
+        json_object_array_add(who, json_object_new_string(target));
+        admit_one(lc, i, now);
+    } else {
+        int n = lc->waiting.count;
+        int done = admit_front(lc, n, now, who);
+        if (done < n) {
+            json_object_put(who);
+            err->limit = src;
+            return fail(err, E_ROOM_FULL, "the call is full (%d participants); %d still waiting",
+                        cap, n - done);
+        }
+    }
+    *reply = json_object_new_object();
+    json_object_object_add(*reply, "admitted", who);
+    return E_OK;
+}
+
+dpa_err
+call_deny(live_call *lc, const char *actor, const char *target, call_err *err)
+{
+    struct json_object *ev;
+    call_person p;
+    int i;
+    dpa_err e;
+
+    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err)))
+        return e;
+    i = list_index(&lc->waiting, target);
+    if (i < 0)
+        return fail(err, E_NOT_WAITING, "%s is not waiting", target);
+    p = lc->waiting.items[i];
+    list_remove_at(&lc->waiting, i);
+    ev = event_new(lc, "GROUP_CALL_DENIED");
+    json_object_object_add(ev, "reason", json_object_new_string("DENIED"));
+    send_to(lc, p.session, ev);
+    return E_OK;
+}
+
+/* Finds the target member and checks that actor outranks or equals it. */
+static dpa_err
+target_member(live_call *lc, const char *actor, const char *target, call_member **out,
+              call_err *err)
+{
+    call_member *m = call_member_find(lc, target);
+
+    *out = NULL;
+    if (!m)
+        return fail(err, E_NOT_FOUND, "%s is not in this call", target);
+    if (m->role == ROLE_HOST && call_rank(lc, actor) < ROLE_HOST)
+        return fail(err, E_FORBIDDEN, "a co-host cannot act on a host");
+    *out = m;
+    return E_OK;
+}
+
+dpa_err
+call_mute(live_call *lc, const char *actor, const char *target, const char *kind, call_err *err)
+{
+    struct json_object *ev;
+    call_member *m;
+    dpa_err e;
+
+    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err)) ||
+        (e = target_member(lc, actor, target, &m, err)))
+        return e;
+    ev = event_new(lc, "GROUP_CALL_MUTE_REQUESTED");
+    json_object_object_add(ev, "kind", json_object_new_string(kind));
+    json_object_object_add(ev, "by", json_object_new_string(actor));
+    send_to(lc, m->session, ev);
+    return E_OK;
+}
+
+dpa_err
+call_remove(live_call *lc, const char *actor, const char *target, bool ban, int64_t now,
+            call_err *err)
+{
+    struct json_object *ev;
+    call_member *m;
+    dpa_err e;
+
+    (void)now;
+    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err)) ||
+        (e = target_member(lc, actor, target, &m, err)))
+        return e;
+    ev = event_new(lc, "GROUP_CALL_REMOVED");
+    json_object_object_add(ev, "reason", json_object_new_string("REMOVED_BY_HOST"));
+    json_object_object_add(ev, "by", json_object_new_string(actor));
+    send_to(lc, m->session, ev);
+    if (ban && !list_find(&lc->banned, target))
+        list_add(&lc->banned, target, "", now, 0);
+    remove_member(lc, m, "REMOVED");
+    return E_OK;
+}
+
+static void
+announce_role(live_call *lc, const call_member *m)
+{
+    struct json_object *ev = event_new(lc, "GROUP_CALL_ROLE_CHANGED");
+
+    json_object_object_add(ev, "userId", json_object_new_string(m->user_id));
+    json_object_object_add(ev, "role", json_object_new_string(call_role_name(m->role)));
+    broadcast(lc, ev, NULL, TO_ALL);
+}
+
+dpa_err
+call_set_role(live_call *lc, const char *actor, const char *target, call_role role,
+              call_err *err)
+{
+    call_member *m;
+    dpa_err e;
+
+    if ((e = need_rank(lc, actor, ROLE_HOST, err)))
+        return e;
+    if (!(m = call_member_find(lc, target)))
+        return fail(err, E_NOT_FOUND, "%s is not in this call", target);
+    if (m->role == ROLE_HOST)
+        return fail(err, E_FORBIDDEN, "%s is a host of the room; change the room's hosts instead",
+                    target);
+    if (m->role == role)
+        return E_OK;
+    m->role = role;
+    announce_role(lc, m);
+    if (role == ROLE_CO_HOST)
+        tell_askers(lc, "HOST_ARRIVED");
+    return E_OK;
+}
+
+/* Ends the call for everyone with reason; autoCloseWhenEmpty then applies. */
+static void
+end_for_all(live_call *lc, const char *reason)
+{
+    int i;
+
+    if (!call_is_live(lc))
+        return;
+    for (i = 0; i < lc->nmembers; i++) {
+        struct json_object *ev = event_new(lc, "GROUP_CALL_ENDED");
+        json_object_object_add(ev, "reason", json_object_new_string(reason));
+        send_to(lc, lc->members[i].session, ev);
+    }
+    for (i = 0; i < lc->watchers.count; i++) {
+        if (call_member_find(lc, lc->watchers.items[i].user_id))
+            continue;
+        struct json_object *ev = event_new(lc, "GROUP_CALL_ENDED");
+        json_object_object_add(ev, "reason", json_object_new_string(reason));
+        send_to(lc, lc->watchers.items[i].session, ev);
+    }
+    close_call(lc, reason);
+}
+
+dpa_err
+call_end(live_call *lc, const char *actor, const char *reason, int64_t now, call_err *err)
+{
+    dpa_err e;
+
+    (void)now;
+    if (actor && (e = need_rank(lc, actor, ROLE_HOST, err)))
+        return e;
+    if (!call_is_live(lc))
+        return fail(err, E_NO_LIVE_CALL, "the room has no live call");
+    end_for_all(lc, reason ? reason : "HOST_ENDED");
+    return E_OK;
+}
+
+/* ---- signaling and media ---- */
+
+dpa_err
+call_signal(live_call *lc, const char *from, const char *to, const char *signal,
+            struct json_object *payload, call_err *err)
+{
+    struct json_object *ev;
+    call_member *target;
+
+    if (!call_member_find(lc, from))
+        return fail(err, E_FORBIDDEN, "you are not in this call");
+    if (strcmp(from, to) == 0)
+        return fail(err, E_BAD_REQUEST, "cannot signal yourself");
+    if (!(target = call_member_find(lc, to)))
+        return fail(err, E_NOT_FOUND, "%s is not in this call", to);
+    ev = event_new(lc, signal);
+    json_object_object_add(ev, "from", json_object_new_string(from));
+    json_object_object_add(ev, "payload", json_object_get(payload));
+    send_to(lc, target->session, ev);
+    return E_OK;
+}
+
+dpa_err
+call_media(live_call *lc, const char *user_id, int audio, int video, call_err *err)
+{
+    call_member *m = call_member_find(lc, user_id);
+    struct json_object *ev;
+
+    if (!m)
+        return fail(err, E_FORBIDDEN, "you are not in this call");
+    if (audio >= 0)
+        m->audio = audio;
+    if (video >= 0)
+        m->video = video;
+    ev = event_new(lc, "GROUP_CALL_MEDIA_STATE");
+    json_object_object_add(ev, "userId", json_object_new_string(user_id));
+    json_object_object_add(ev, "audio", json_object_new_boolean(m->audio));
+    json_object_object_add(ev, "video", json_object_new_boolean(m->video));
+    broadcast(lc, ev, user_id, TO_ALL);
+    return E_OK;
+}
+
+dpa_err
+call_screen(live_call *lc, const char *user_id, bool start, call_err *err)
+{
+    call_member *m = call_member_find(lc, user_id), *prev;
+    struct json_object *ev;
+
+    if (!m)
+        return fail(err, E_FORBIDDEN, "you are not in this call");
+    if (!start) {
+        if (strcmp(lc->sharer, user_id) != 0)
+            return E_OK;
+        lc->sharer[0] = '\0';
+        m->screen = false;
+        ev = event_new(lc, "GROUP_CALL_SCREEN_SHARE_STOPPED");
+        json_object_object_add(ev, "userId", json_object_new_string(user_id));
+        broadcast(lc, ev, user_id, TO_ALL);
+        return E_OK;
+    }
+    if (!(lc->plan->features & FEAT_SCREEN_SHARE))
+        return fail(err, E_FEATURE_NOT_ENABLED, "the app's plan has no screen_share feature");
+    if (lc->sharer[0] && strcmp(lc->sharer, user_id) != 0) {
+        if (call_rank(lc, user_id) < ROLE_HOST)
+            return fail(err, E_FORBIDDEN, "%s is sharing; only a host may share over it",
+                        lc->sharer);
+        if ((prev = call_member_find(lc, lc->sharer)))
+            prev->screen = false;
+        ev = event_new(lc, "GROUP_CALL_SCREEN_SHARE_STOPPED");
+        json_object_object_add(ev, "userId", json_object_new_string(lc->sharer));
+        json_object_object_add(ev, "by", json_object_new_string(user_id));
+        broadcast(lc, ev, user_id, TO_ALL);
+    }
+    snprintf(lc->sharer, sizeof(lc->sharer), "%s", user_id);
+    m->screen = true;
+    ev = event_new(lc, "GROUP_CALL_SCREEN_SHARE_STARTED");
+    json_object_object_add(ev, "userId", json_object_new_string(user_id));
+    broadcast(lc, ev, user_id, TO_ALL);
+    return E_OK;
+}
+
+/* ---- watching ---- */
+
+dpa_err
+call_watch(live_call *lc, const call_actor *a, call_err *err)
+{
+    dpa_err e = need_rank(lc, a->user_id, ROLE_CO_HOST, err);
+    int i;
+
+    if (e)
+        return e;
+    for (i = 0; i < lc->watchers.count; i++)
+        if (lc->watchers.items[i].session == a->session)
+            return E_OK;
+    list_add(&lc->watchers, a->user_id, a->name, 0, a->session);
+    return E_OK;
+}
+
+void
+call_unwatch(live_call *lc, uint64_t session)
+{
+    int i;
+    for (i = lc->watchers.count - 1; i >= 0; i--)
+        if (lc->watchers.items[i].session == session)
+            list_remove_at(&lc->watchers, i);
+}
+
+/* ---- room changes ---- */
+
+void
+call_room_changed(live_call *lc, room *r, int64_t now)
+{
+    room *old = lc->room;
+    struct json_object *ev, *rj;
+    int i;
+
+    lc->room = r;
+    if (r->status == ROOM_ACTIVE)
+        lc->closing = false;
+    /* Roles follow the hosts list. */
+    for (i = 0; i < lc->nmembers; i++) {
+        call_member *m = &lc->members[i];
+        call_role want = room_is_host(r, m->user_id) ? ROLE_HOST
+                         : m->role == ROLE_HOST      ? ROLE_PARTICIPANT
+                                                     : m->role;
+        if (want != m->role) {
+            m->role = want;
+            announce_role(lc, m);
+            if (want == ROLE_HOST)
+                tell_askers(lc, "HOST_ARRIVED");
+        }
+    }
+    rj = room_to_json(r);
+    json_object_object_add(rj, "call", NULL);
+    ev = event_new(lc, "ROOM_UPDATED");
+    json_object_object_add(ev, "room", rj);
+    broadcast(lc, ev, NULL, TO_ALL);
+
+    if (r->status == ROOM_CLOSED && old->status == ROOM_ACTIVE) {
+        lc->closing = true;
+        end_for_all(lc, "ROOM_CLOSED");
+        deny_all_waiting(lc, "ROOM_CLOSED");
+        lc->askers.count = 0;
+    } else {
+        if (old->policy.require_host && !r->policy.require_host)
+            tell_askers(lc, "POLICY_CHANGED");
+        if (old->policy.waiting_room && !r->policy.waiting_room)
+            admit_front(lc, lc->waiting.count, now, NULL);
+    }
+    room_free(old);
+}
+
+void
+call_room_deleted(live_call *lc, int64_t now)
+{
+    (void)now;
+    lc->closing = true;
+    end_for_all(lc, "ROOM_DELETED");
+    deny_all_waiting(lc, "ROOM_DELETED");
+    lc->askers.count = 0;
+}

@@ -1,0 +1,454 @@
+/* The call state machine, driven by commands, observed through its events. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/call.h"
+#include "core/json.h"
+
+#define MAX_EVENTS 256
+
+typedef struct seen {
+    uint64_t session;
+    char type[64];
+    char json[2048];
+} seen;
+
+static seen events[MAX_EVENTS];
+static int nevents;
+static char notes[16][96];
+static int nnotes;
+static plan_set plans;
+
+static void
+rec_emit(void *arg, uint64_t session, struct json_object *ev)
+{
+    (void)arg;
+    assert_true(nevents < MAX_EVENTS);
+    events[nevents].session = session;
+    snprintf(events[nevents].type, sizeof(events[nevents].type), "%s", json_get_str(ev, "type"));
+    snprintf(events[nevents].json, sizeof(events[nevents].json), "%s", json_plain(ev, NULL));
+    nevents++;
+}
+
+static void
+rec_note(void *arg, live_call *lc, call_note note, const char *call_id, const char *reason, int peak)
+{
+    (void)arg;
+    (void)lc;
+    (void)call_id;
+    snprintf(notes[nnotes++ % 16], 96, "%s %s %d",
+             note == NOTE_CALL_OPENED ? "OPENED" : note == NOTE_CALL_ENDED ? "ENDED" : "CLOSE",
+             reason ? reason : "-", peak);
+}
+
+static void
+reset(void)
+{
+    nevents = 0;
+    nnotes = 0;
+}
+
+/* How many events of type went to session (0 = any session). */
+static int
+count(uint64_t session, const char *type)
+{
+    int i, n = 0;
+    for (i = 0; i < nevents; i++)
+        if ((!session || events[i].session == session) && strcmp(events[i].type, type) == 0)
+            n++;
+    return n;
+}
+
+static const seen *
+find(uint64_t session, const char *type)
+{
+    int i;
+    for (i = 0; i < nevents; i++)
+        if (events[i].session == session && strcmp(events[i].type, type) == 0)
+            return &events[i];
+    return NULL;
+}
+
+static live_call *
+make_call(const char *policy, const char *plan_name)
+{
+    char body[512];
+    struct json_object *o = NULL;
+    field_error fe;
+    room *r = NULL;
+    call_sink sink = {rec_emit, rec_note, NULL};
+
+    snprintf(body, sizeof(body), "{\"hosts\":[\"hank\"],\"policy\":%s}", policy);
+    assert_int_equal(json_parse(body, strlen(body), &o), E_OK);
+    assert_int_equal(room_create(o, "app", "hank", plans_find(&plans, plan_name), 1, &r, &fe), E_OK);
+    json_object_put(o);
+    reset();
+    return call_new(r, plans_find(&plans, plan_name), sink);
+}
+
+/* Joins user (session = its first letter) and returns the reply's status. */
+static const char *
+join(live_call *lc, const char *user, dpa_err *e_out)
+{
+    static char status[64];
+    struct json_object *reply = NULL;
+    call_actor a = {user, user, (uint64_t)user[0]};
+    call_err err = {0};
+    dpa_err e = call_join(lc, &a, 100, &reply, &err);
+
+    if (e_out)
+        *e_out = e;
+    snprintf(status, sizeof(status), "%s", e ? error_code(e) : json_get_str(reply, "status"));
+    json_object_put(reply);
+    return status;
+}
+
+#define S(u) ((uint64_t)(u)[0])
+
+static struct json_object *
+js(const char *s)
+{
+    struct json_object *o = NULL;
+    assert_int_equal(json_parse(s, strlen(s), &o), E_OK);
+    return o;
+}
+
+static void
+open_room_relays_signals(void **state)
+{
+    live_call *lc = make_call("{}", "pro");
+    struct json_object *payload = json_object_new_string("v=0 sdp");
+    call_err err;
+    char call_id[CALL_ID_MAX];
+    (void)state;
+
+    assert_string_equal(join(lc, "alice", NULL), "JOINED");
+    assert_true(call_is_live(lc));
+    assert_string_equal(notes[0], "OPENED - 0");
+    strcpy(call_id, lc->call_id);
+    assert_string_equal(join(lc, "bob", NULL), "JOINED");
+    assert_int_equal(count(S("alice"), "GROUP_CALL_PARTICIPANT_JOINED"), 1);
+    assert_int_equal(count(S("bob"), "GROUP_CALL_PARTICIPANT_JOINED"), 0); /* no echo */
+
+    reset();
+    assert_int_equal(call_signal(lc, "alice", "bob", "GROUP_CALL_SDP_OFFER", payload, &err), E_OK);
+    assert_int_equal(nevents, 1);
+    assert_int_equal(events[0].session, S("bob"));
+    assert_non_null(strstr(events[0].json, "\"from\":\"alice\""));
+    assert_non_null(strstr(events[0].json, "\"payload\":\"v=0 sdp\""));
+    assert_non_null(strstr(events[0].json, "\"groupId\":\"\""));
+    assert_non_null(strstr(events[0].json, call_id));
+    assert_int_equal(call_signal(lc, "alice", "carol", "GROUP_CALL_ICE_CANDIDATE", payload, &err),
+                     E_NOT_FOUND);
+    assert_int_equal(call_signal(lc, "carol", "bob", "GROUP_CALL_ICE_CANDIDATE", payload, &err),
+                     E_FORBIDDEN);
+    json_object_put(payload);
+
+    /* Leaving: the last one out ends the call; a new call gets a new id. */
+    assert_int_equal(call_leave(lc, "alice", "LEFT", 200), E_OK);
+    assert_int_equal(count(S("bob"), "GROUP_CALL_PARTICIPANT_LEFT"), 1);
+    assert_int_equal(call_leave(lc, "bob", "LEFT", 200), E_OK);
+    assert_false(call_is_live(lc));
+    assert_string_equal(notes[nnotes - 1], "ENDED EMPTY 2");
+    assert_string_equal(join(lc, "bob", NULL), "JOINED");
+    assert_string_not_equal(lc->call_id, call_id);
+    call_free(lc);
+}
+
+static void
+require_host_then_host_present(void **state)
+{
+    live_call *lc = make_call("{\"requireHost\":true}", "pro");
+    (void)state;
+
+    assert_string_equal(join(lc, "alice", NULL), "HOST_REQUIRED");
+    assert_false(call_is_live(lc));
+    assert_string_equal(join(lc, "hank", NULL), "JOINED");
+    assert_int_equal(count(S("alice"), "GROUP_CALL_HOST_PRESENT"), 1);
+    assert_non_null(strstr(find(S("alice"), "GROUP_CALL_HOST_PRESENT")->json, "HOST_ARRIVED"));
+    assert_string_equal(join(lc, "alice", NULL), "JOINED");
+    /* The host leaves: nobody new gets in, those inside stay. */
+    call_leave(lc, "hank", "LEFT", 300);
+    assert_true(call_is_live(lc));
+    assert_string_equal(join(lc, "bob", NULL), "HOST_REQUIRED");
+    call_free(lc);
+}
+
+static void
+waiting_room_admit_deny(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true}", "pro");
+    struct json_object *reply = NULL;
+    call_err err = {0};
+    (void)state;
+
+    assert_string_equal(join(lc, "hank", NULL), "JOINED");
+    reset();
+    assert_string_equal(join(lc, "alice", NULL), "WAITING_ROOM_PENDING");
+    assert_string_equal(join(lc, "bob", NULL), "WAITING_ROOM_PENDING");
+    assert_string_equal(join(lc, "carol", NULL), "WAITING_ROOM_PENDING");
+    assert_int_equal(count(S("hank"), "GROUP_CALL_WAITING"), 3);
+    assert_non_null(strstr(events[1].json, "\"position\":2"));
+    /* Asking again keeps the place and does not notify again. */
+    assert_string_equal(join(lc, "alice", NULL), "WAITING_ROOM_PENDING");
+    assert_int_equal(count(S("hank"), "GROUP_CALL_WAITING"), 3);
+
+    /* A participant cannot admit. */
+    assert_int_equal(call_admit(lc, "alice", "bob", 400, &reply, &err), E_FORBIDDEN);
+    reset();
+    assert_int_equal(call_admit(lc, "hank", "bob", 400, &reply, &err), E_OK);
+    json_object_put(reply);
+    assert_int_equal(count(S("bob"), "GROUP_CALL_ADMITTED"), 1);
+    assert_non_null(strstr(find(S("bob"), "GROUP_CALL_ADMITTED")->json, "\"role\":\"PARTICIPANT\""));
+    assert_int_equal(count(S("hank"), "GROUP_CALL_PARTICIPANT_JOINED"), 1);
+    assert_int_equal(call_admit(lc, "hank", "bob", 400, &reply, &err), E_NOT_WAITING);
+
+    assert_int_equal(call_deny(lc, "hank", "carol", &err), E_OK);
+    assert_non_null(strstr(find(S("carol"), "GROUP_CALL_DENIED")->json, "\"reason\":\"DENIED\""));
+    assert_int_equal(call_cancel_wait(lc, "alice", &err), E_OK);
+    assert_int_equal(call_cancel_wait(lc, "alice", &err), E_NOT_WAITING);
+    assert_int_equal(lc->waiting.count, 0);
+    call_free(lc);
+}
+
+static void
+admit_all_up_to_the_cap(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true,\"maxParticipants\":3}", "pro");
+    struct json_object *reply = NULL;
+    call_err err = {0};
+    (void)state;
+
+    /* Waiting with no live call: the first admission opens it. */
+    join(lc, "alice", NULL);
+    join(lc, "bob", NULL);
+    join(lc, "carol", NULL);
+    join(lc, "dave", NULL);
+    assert_false(call_is_live(lc));
+    assert_int_equal(call_admit(lc, "hank", NULL, 500, &reply, &err), E_ROOM_FULL);
+    assert_int_equal(err.limit, LIMIT_ROOM);
+    assert_true(call_is_live(lc));
+    assert_int_equal(lc->nmembers, 3);
+    assert_int_equal(lc->waiting.count, 1);
+    assert_string_equal(lc->waiting.items[0].user_id, "dave");
+    /* The host still gets in? No: hosts skip the queue, not the cap. */
+    assert_string_equal(join(lc, "hank", NULL), "ROOM_FULL");
+    call_free(lc);
+}
+
+static void
+cap_exact_and_limit_source(void **state)
+{
+    live_call *lc = make_call("{}", "starter"); /* plan cap 4 */
+    struct json_object *reply = NULL;
+    call_actor a = {"eve", "eve", 9};
+    call_err err = {0};
+    (void)state;
+
+    join(lc, "a1", NULL);
+    join(lc, "b2", NULL);
+    join(lc, "c3", NULL);
+    assert_string_equal(join(lc, "d4", NULL), "JOINED");
+    assert_int_equal(call_join(lc, &a, 1, &reply, &err), E_ROOM_FULL);
+    assert_int_equal(err.limit, LIMIT_PLAN);
+    assert_null(reply);
+    assert_int_equal(lc->nmembers, 4);
+    /* Rejoining from a new session reuses the place. */
+    {
+        call_actor again = {"a1", "a1", 77};
+        assert_int_equal(call_join(lc, &again, 1, &reply, &err), E_OK);
+        json_object_put(reply);
+        assert_int_equal(count(S("a1"), "GROUP_CALL_REMOVED"), 1);
+        assert_non_null(strstr(find(S("a1"), "GROUP_CALL_REMOVED")->json, "REPLACED"));
+        assert_int_equal(lc->nmembers, 4);
+    }
+    call_free(lc);
+}
+
+static void
+autoclose_denies_waiters(void **state)
+{
+    live_call *lc = make_call("{\"autoCloseWhenEmpty\":true,\"waitingRoom\":true}", "pro");
+    (void)state;
+
+    join(lc, "hank", NULL);
+    join(lc, "alice", NULL); /* waits */
+    call_leave(lc, "hank", "LEFT", 10);
+    assert_string_equal(notes[nnotes - 2], "ENDED EMPTY 1");
+    assert_string_equal(notes[nnotes - 1], "CLOSE - 0");
+    assert_non_null(strstr(find(S("alice"), "GROUP_CALL_DENIED")->json, "ROOM_CLOSED"));
+    assert_string_equal(join(lc, "hank", NULL), "ROOM_CLOSED");
+    call_free(lc);
+}
+
+static void
+moderation_ranks(void **state)
+{
+    live_call *lc = make_call("{}", "pro");
+    call_err err = {0};
+    (void)state;
+
+    join(lc, "hank", NULL);
+    join(lc, "alice", NULL);
+    join(lc, "bob", NULL);
+    assert_int_equal(call_set_role(lc, "alice", "bob", ROLE_CO_HOST, &err), E_FORBIDDEN);
+    assert_int_equal(call_set_role(lc, "hank", "alice", ROLE_CO_HOST, &err), E_OK);
+    assert_int_equal(count(S("bob"), "GROUP_CALL_ROLE_CHANGED"), 1);
+    /* A co-host may mute and remove participants, not hosts. */
+    assert_int_equal(call_mute(lc, "alice", "hank", "audio", &err), E_FORBIDDEN);
+    assert_int_equal(call_mute(lc, "alice", "bob", "video", &err), E_OK);
+    assert_non_null(strstr(find(S("bob"), "GROUP_CALL_MUTE_REQUESTED")->json, "\"by\":\"alice\""));
+    assert_int_equal(call_remove(lc, "alice", "hank", false, 1, &err), E_FORBIDDEN);
+    assert_int_equal(call_set_role(lc, "hank", "hank", ROLE_PARTICIPANT, &err), E_FORBIDDEN);
+    assert_int_equal(call_end(lc, "alice", NULL, 1, &err), E_FORBIDDEN);
+
+    reset();
+    assert_int_equal(call_remove(lc, "alice", "bob", true, 1, &err), E_OK);
+    assert_non_null(strstr(find(S("bob"), "GROUP_CALL_REMOVED")->json, "REMOVED_BY_HOST"));
+    assert_non_null(strstr(find(S("hank"), "GROUP_CALL_PARTICIPANT_LEFT")->json, "\"reason\":\"REMOVED\""));
+    assert_string_equal(join(lc, "bob", NULL), "FORBIDDEN"); /* banned for this call */
+
+    reset();
+    assert_int_equal(call_end(lc, "hank", NULL, 1, &err), E_OK);
+    assert_int_equal(count(0, "GROUP_CALL_ENDED"), 2);
+    assert_non_null(strstr(find(S("alice"), "GROUP_CALL_ENDED")->json, "HOST_ENDED"));
+    assert_false(call_is_live(lc));
+    assert_int_equal(call_end(lc, "hank", NULL, 1, &err), E_NO_LIVE_CALL);
+    /* The ban lasted for that call only. */
+    assert_string_equal(join(lc, "bob", NULL), "JOINED");
+    /* Co-host is lost on leaving. */
+    assert_string_equal(join(lc, "alice", NULL), "JOINED");
+    assert_int_equal(call_member_find(lc, "alice")->role, ROLE_PARTICIPANT);
+    call_free(lc);
+}
+
+static void
+room_changes_apply_live(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true,\"requireHost\":true}", "pro");
+    struct json_object *patch;
+    field_error fe;
+    room *r;
+    bool changed;
+    (void)state;
+
+    join(lc, "carol", NULL); /* HOST_REQUIRED */
+    join(lc, "hank", NULL);
+    join(lc, "alice", NULL); /* waits */
+    join(lc, "bob", NULL);   /* waits */
+    reset();
+
+    /* waitingRoom off admits everyone waiting; hosts add carol's place as host. */
+    r = room_clone(lc->room);
+    patch = js("{\"policy\":{\"waitingRoom\":false},\"hosts\":[\"hank\",\"alice\"]}");
+    assert_int_equal(room_patch(r, patch, lc->plan, 5, &changed, &fe), E_OK);
+    json_object_put(patch);
+    call_room_changed(lc, r, 5);
+    assert_int_equal(lc->nmembers, 3);
+    assert_int_equal(count(S("alice"), "GROUP_CALL_ADMITTED"), 1);
+    assert_int_equal(count(S("bob"), "GROUP_CALL_ADMITTED"), 1);
+    assert_int_equal(count(S("hank"), "ROOM_UPDATED"), 1);
+    assert_int_equal(call_member_find(lc, "alice")->role, ROLE_HOST);
+
+    /* hosts: alice removed -> participant again. */
+    r = room_clone(lc->room);
+    patch = js("{\"hosts\":[\"hank\"]}");
+    assert_int_equal(room_patch(r, patch, lc->plan, 6, &changed, &fe), E_OK);
+    json_object_put(patch);
+    reset();
+    call_room_changed(lc, r, 6);
+    assert_int_equal(call_member_find(lc, "alice")->role, ROLE_PARTICIPANT);
+    assert_non_null(strstr(find(S("bob"), "GROUP_CALL_ROLE_CHANGED")->json, "\"role\":\"PARTICIPANT\""));
+
+    /* Closing ends the call for everyone. */
+    r = room_clone(lc->room);
+    r->status = ROOM_CLOSED;
+    reset();
+    call_room_changed(lc, r, 7);
+    assert_int_equal(count(0, "GROUP_CALL_ENDED"), 3);
+    assert_non_null(strstr(find(S("bob"), "GROUP_CALL_ENDED")->json, "ROOM_CLOSED"));
+    assert_false(call_is_live(lc));
+    assert_string_equal(join(lc, "hank", NULL), "ROOM_CLOSED");
+    call_free(lc);
+}
+
+static void
+screen_share_one_at_a_time(void **state)
+{
+    live_call *lc = make_call("{}", "pro");
+    call_err err = {0};
+    (void)state;
+
+    join(lc, "hank", NULL);
+    join(lc, "alice", NULL);
+    join(lc, "bob", NULL);
+    assert_int_equal(call_screen(lc, "alice", true, &err), E_OK);
+    assert_int_equal(count(S("bob"), "GROUP_CALL_SCREEN_SHARE_STARTED"), 1);
+    assert_int_equal(call_screen(lc, "bob", true, &err), E_FORBIDDEN);
+    assert_int_equal(call_screen(lc, "hank", true, &err), E_OK); /* a host shares over it */
+    assert_false(call_member_find(lc, "alice")->screen);
+    assert_string_equal(lc->sharer, "hank");
+    assert_int_equal(call_media(lc, "bob", 0, -1, &err), E_OK);
+    assert_false(call_member_find(lc, "bob")->audio);
+    assert_true(call_member_find(lc, "bob")->video);
+    call_free(lc);
+
+    lc = make_call("{}", "starter");
+    join(lc, "hank", NULL);
+    assert_int_equal(call_screen(lc, "hank", true, &err), E_FEATURE_NOT_ENABLED);
+    call_free(lc);
+}
+
+static void
+state_json_shows_waiting_to_hosts_only(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true}", "pro");
+    struct json_object *o;
+    (void)state;
+
+    assert_null(call_state_json(lc, "hank"));
+    join(lc, "hank", NULL);
+    join(lc, "alice", NULL);
+    o = call_state_json(lc, "hank");
+    assert_int_equal(json_get_int(o, "participantCount", -1), 1);
+    assert_int_equal(json_get_int(o, "waitingCount", -1), 1);
+    assert_true(json_get_bool(o, "hostPresent", false));
+    assert_true(json_object_object_get_ex(o, "waiting", NULL));
+    json_object_put(o);
+    o = call_state_json(lc, "alice");
+    assert_false(json_object_object_get_ex(o, "waiting", NULL));
+    json_object_put(o);
+    call_free(lc);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    plans_builtin(&plans);
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(open_room_relays_signals),
+        cmocka_unit_test(require_host_then_host_present),
+        cmocka_unit_test(waiting_room_admit_deny),
+        cmocka_unit_test(admit_all_up_to_the_cap),
+        cmocka_unit_test(cap_exact_and_limit_source),
+        cmocka_unit_test(autoclose_denies_waiters),
+        cmocka_unit_test(moderation_ranks),
+        cmocka_unit_test(room_changes_apply_live),
+        cmocka_unit_test(screen_share_one_at_a_time),
+        cmocka_unit_test(state_json_shows_waiting_to_hosts_only),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
