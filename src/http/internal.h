@@ -76,6 +76,10 @@ struct http_req {
     bool responded;
     bool close_after;
 
+    /* Moderation (moderation.c). */
+    void (*mod_fn)(http_req *r, live_call *lc);
+    bool mod_ban;
+
     /* Lifetime. */
     bool in_store;              /* a store job holds this request */
     bool orphan;                /* the connection closed while in_store */
@@ -128,6 +132,12 @@ void info_get(http_req *r);
 void ops_health(http_req *r);
 void ops_metrics(http_req *r);
 void ops_openapi(http_req *r);
+void mod_waiting(http_req *r);
+void mod_admit(http_req *r);
+void mod_admit_all(http_req *r);
+void mod_deny(http_req *r);
+void mod_remove(http_req *r);
+void mod_end(http_req *r);
 
 /* Parses the body as a JSON object; on failure replies and returns NULL. */
 struct json_object *http_body_json(http_req *r);

@@ -175,6 +175,29 @@ metrics_render(server *srv, size_t *len)
     put(&b, "# HELP droponair_store_jobs_pending Store jobs queued or running.\n"
             "# TYPE droponair_store_jobs_pending gauge\ndroponair_store_jobs_pending %zu\n",
         worker_pending(srv->worker));
+    {
+        uint64_t calls, participants, waiting;
+        const ws_stats *w = &srv->ws;
+
+        live_totals(srv, &calls, &participants, &waiting);
+        put(&b, "# TYPE droponair_ws_connections gauge\ndroponair_ws_connections %llu\n"
+                "# TYPE droponair_ws_sessions gauge\ndroponair_ws_sessions %llu\n"
+                "# TYPE droponair_live_calls gauge\ndroponair_live_calls %llu\n"
+                "# TYPE droponair_call_participants gauge\ndroponair_call_participants %llu\n"
+                "# TYPE droponair_call_waiting gauge\ndroponair_call_waiting %llu\n"
+                "# TYPE droponair_calls_started_total counter\ndroponair_calls_started_total %llu\n"
+                "# TYPE droponair_ws_frames_in_total counter\ndroponair_ws_frames_in_total %llu\n"
+                "# TYPE droponair_ws_events_out_total counter\ndroponair_ws_events_out_total %llu\n"
+                "# TYPE droponair_signals_relayed_total counter\ndroponair_signals_relayed_total %llu\n"
+                "# TYPE droponair_ws_rate_limited_total counter\ndroponair_ws_rate_limited_total %llu\n"
+                "# TYPE droponair_ws_slow_readers_total counter\ndroponair_ws_slow_readers_total %llu\n",
+            (unsigned long long)w->connections, (unsigned long long)w->sessions,
+            (unsigned long long)calls, (unsigned long long)participants,
+            (unsigned long long)waiting, (unsigned long long)srv->calls_total,
+            (unsigned long long)w->frames_in, (unsigned long long)w->events_out,
+            (unsigned long long)w->signals_relayed, (unsigned long long)w->rate_limited,
+            (unsigned long long)w->slow_readers);
+    }
     process_metrics(&b);
     *len = b.len;
     return b.p;

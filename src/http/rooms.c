@@ -97,11 +97,23 @@ set_etag(http_req *r, const room *rm)
     snprintf(r->etag, sizeof(r->etag), "\"%lld\"", (long long)rm->version);
 }
 
+/* The room as JSON, with its live call when it has one (waiting list for hosts). */
+static struct json_object *
+room_json_for(http_req *r, const room *rm)
+{
+    struct json_object *o = room_to_json(rm);
+    live_call *lc = live_find(r->srv, rm->id);
+
+    if (lc && call_is_live(lc))
+        json_object_object_add(o, "call", call_state_json(lc, r->id.user_id));
+    return o;
+}
+
 static void
 reply_room(http_req *r, int status, const room *rm)
 {
     set_etag(r, rm);
-    http_reply_json(r, status, room_to_json(rm));
+    http_reply_json(r, status, room_json_for(r, rm));
 }
 
 static void room_job_done(store_job *job);
@@ -297,11 +309,15 @@ room_job_done(store_job *job)
         if (j->op == OP_CREATE && !j->replayed) {
             srv->rooms_total++;
             roomcache_put(srv->rooms, room_clone(j->room));
-        } else if (j->op == OP_GET || (j->op == OP_PATCH && j->changed)) {
+        } else if (j->op == OP_GET) {
             roomcache_put(srv->rooms, room_clone(j->room));
+        } else if (j->op == OP_PATCH && j->changed) {
+            roomcache_put(srv->rooms, room_clone(j->room));
+            live_room_patched(srv, j->room);
         } else if (j->op == OP_DELETE) {
             srv->rooms_total--;
             roomcache_remove(srv->rooms, j->room_id);
+            live_room_deleted(srv, j->room_id);
         }
     }
     if (!alive)
@@ -389,7 +405,10 @@ rooms_get(http_req *r)
         http_error(r, E_ROOM_NOT_FOUND, NULL, NULL);
         return;
     }
-    rm = roomcache_get(r->srv->rooms, r->param[0]);
+    {
+        live_call *lc = live_find(r->srv, r->param[0]);
+        rm = lc ? lc->room : roomcache_get(r->srv->rooms, r->param[0]);
+    }
     if (rm) {
         if (strcmp(rm->app_id, r->id.app_id) != 0)
             http_error(r, E_ROOM_NOT_FOUND, NULL, NULL);

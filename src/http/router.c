@@ -17,6 +17,13 @@ static const route routes[] = {
     {"/api/rooms/{roomId}", AUTH_REQUIRED,
      {{LWSHUMETH_GET, rooms_get}, {LWSHUMETH_PATCH, rooms_patch},
       {LWSHUMETH_DELETE, rooms_delete}}},
+    {"/api/rooms/{roomId}/waiting", AUTH_REQUIRED, {{LWSHUMETH_GET, mod_waiting}}},
+    {"/api/rooms/{roomId}/waiting/admit-all", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_admit_all}}},
+    {"/api/rooms/{roomId}/waiting/{userId}/admit", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_admit}}},
+    {"/api/rooms/{roomId}/waiting/{userId}/deny", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_deny}}},
+    {"/api/rooms/{roomId}/participants/{userId}/remove", AUTH_REQUIRED,
+     {{LWSHUMETH_POST, mod_remove}}},
+    {"/api/rooms/{roomId}/call/end", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_end}}},
     {"/healthz", AUTH_NONE, {{LWSHUMETH_GET, ops_health}}},
     {"/metrics", AUTH_NONE, {{LWSHUMETH_GET, ops_metrics}}},
 };

@@ -10,6 +10,8 @@
 #include <libwebsockets.h>
 
 #include "auth/apps.h"
+#include "core/call.h"
+#include "core/hmap.h"
 #include "auth/jwt.h"
 #include "core/plan.h"
 #include "core/room.h"
@@ -18,6 +20,18 @@
 
 typedef struct roomcache roomcache;
 typedef struct metrics metrics;
+typedef struct ws_session ws_session;
+
+/* WebSocket limits and counters (DESIGN §8). */
+typedef struct ws_stats {
+    uint64_t connections;        /* open WebSocket connections */
+    uint64_t sessions;           /* sessions, including those in grace */
+    uint64_t frames_in;
+    uint64_t events_out;
+    uint64_t signals_relayed;
+    uint64_t rate_limited;
+    uint64_t slow_readers;       /* dropped for not reading */
+} ws_stats;
 
 /* Someone waiting for the app registry to be re-read (an unknown kid or app). */
 typedef struct reload_waiter {
@@ -42,6 +56,18 @@ typedef struct server {
     bool draining;
     uint64_t next_request_id;
     size_t http_in_flight;       /* requests read and not yet answered */
+
+    /* Live calls (live.c). */
+    hmap *live_by_room;          /* roomId -> live_call */
+    hmap *live_by_call;          /* callId -> live_call */
+    uint64_t calls_total;
+
+    /* WebSocket sessions (ws/). */
+    hmap *sessions;              /* "%llx" id -> ws_session */
+    hmap *sessions_by_token;     /* resume token -> ws_session */
+    hmap *user_conns;            /* appId + '\x1f' + userId -> connection count */
+    uint64_t next_session_id;
+    ws_stats ws;
 } server;
 
 server *server_of(struct lws *wsi);
@@ -58,6 +84,37 @@ int server_auth(server *srv, const char *token, identity *id, dpa_err *e, const 
 
 /* Submits a job to the store worker. */
 void server_submit(server *srv, store_job *job);
+
+/* ---- live calls (live.c) ---- */
+
+live_call *live_find(server *srv, const char *room_id);
+live_call *live_find_call(server *srv, const char *call_id);
+/*
+ * Finds or makes the live state of a room of app_id and calls
+ * fn(arg, lc) on the loop: at once when the room is in memory, after a
+ * store read otherwise. lc is NULL when there is no such room in that app.
+ */
+void live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
+               void (*fn)(void *arg, live_call *lc), void *arg);
+/* Frees lc when nobody is in, waiting, asking or watching. */
+void live_reap(server *srv, live_call *lc);
+/* A committed PATCH (r is borrowed) or DELETE of a room. */
+void live_room_patched(server *srv, const room *r);
+void live_room_deleted(server *srv, const char *room_id);
+void live_free_all(server *srv);
+/* Totals for /metrics. */
+void live_totals(server *srv, uint64_t *calls, uint64_t *participants, uint64_t *waiting);
+
+/* ---- WebSocket (ws/) ---- */
+
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                size_t len);
+size_t ws_pss_size(void);
+/* Sends event to a session (adds its seq; kept for resume). */
+void ws_emit(server *srv, uint64_t session, struct json_object *ev);
+/* Closes every session (shutdown); connections get 1012. */
+void ws_shutdown(server *srv);
+void ws_free_all(server *srv);
 
 /* ---- room cache (roomcache.c): rooms the loop has seen, by id ---- */
 

@@ -146,7 +146,17 @@ on_signal(int sig)
 static int
 drained(server *srv)
 {
-    return worker_pending(srv->worker) == 0 && srv->http_in_flight == 0;
+    return worker_pending(srv->worker) == 0 && srv->http_in_flight == 0 &&
+           srv->ws.connections == 0;
+}
+
+static void
+start_draining(server *srv)
+{
+    srv->draining = true;
+    dlog(LOG_INFO, "msg=\"draining\" http_in_flight=%zu ws_connections=%llu",
+         srv->http_in_flight, (unsigned long long)srv->ws.connections);
+    ws_shutdown(srv);
 }
 
 static int
@@ -157,10 +167,8 @@ server_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         server *srv = server_of(wsi);
         if (srv && srv->worker)
             worker_complete(srv->worker);
-        if (srv && stop_requested && !srv->draining) {
-            srv->draining = true;
-            dlog(LOG_INFO, "msg=\"draining\" in_flight=%zu", srv->http_in_flight);
-        }
+        if (srv && stop_requested && !srv->draining)
+            start_draining(srv);
         return 0;
     }
     return http_callback(wsi, reason, user, in, len);
@@ -175,10 +183,31 @@ lws_log_emit(int level, const char *line)
     dlog(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "msg=\"lws\" detail=\"%.*s\"", (int)n, line);
 }
 
+static void
+free_state(server *srv)
+{
+    live_free_all(srv);
+    hmap_free(srv->sessions);
+    hmap_free(srv->sessions_by_token);
+    hmap_free(srv->user_conns);
+    roomcache_free(srv->rooms);
+    metrics_free(srv->metrics);
+    apps_free(srv->apps);
+}
+
 int
 server_run(const server_config *cfg, const plan_set *plans, store *s)
 {
-    struct lws_protocols protocols[2];
+    struct lws_protocols protocols[3];
+    static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
+    static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "droponair.v1", ""};
+    static const uint32_t retry_table[] = {1000};
+    static const lws_retry_bo_t retry = {
+        .retry_ms_table = retry_table,
+        .retry_ms_table_count = 1,
+        .secs_since_valid_ping = 20,    /* ping an idle WebSocket after 20 s */
+        .secs_since_valid_hangup = 60,  /* and drop it when nothing came back in 60 s */
+    };
     struct lws_context_creation_info info;
     struct sigaction sa;
     server srv;
@@ -195,17 +224,38 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     }
     {
         bool changed;
+        int ended = 0, closed = 0;
+
+        /* Calls a crash left open end now; auto-close rooms among them close. */
+        if (store_begin(s) != E_OK || store_calls_recover(s, now_ms(), &ended, &closed) != E_OK ||
+            store_commit(s) != E_OK) {
+            store_rollback(s);
+            dlog(LOG_ERROR, "msg=\"cannot recover open calls\" err=\"%s\"", store_errmsg(s));
+        } else if (ended) {
+            dlog(LOG_INFO, "msg=\"calls ended by restart\" calls=%d rooms_closed=%d", ended,
+                 closed);
+        }
         store_changed(s, &changed); /* remember the current data version */
     }
     apps_index(srv.apps, plans);
     srv.rooms_total = total;
     srv.rooms = roomcache_new(100000);
     srv.metrics = metrics_new();
+    srv.live_by_room = hmap_new();
+    srv.live_by_call = hmap_new();
+    srv.sessions = hmap_new();
+    srv.sessions_by_token = hmap_new();
+    srv.user_conns = hmap_new();
 
     memset(protocols, 0, sizeof(protocols));
     protocols[0].name = "http";
     protocols[0].callback = server_protocol_callback;
     protocols[0].per_session_data_size = http_pss_size();
+    /* A browser that offers no subprotocol is served droponair.v1 (pvo default). */
+    protocols[1].name = "droponair.v1";
+    protocols[1].callback = ws_callback;
+    protocols[1].per_session_data_size = ws_pss_size();
+    protocols[1].rx_buffer_size = 2048;
 
     lws_set_log_level(LLL_ERR, lws_log_emit);
     memset(&info, 0, sizeof(info));
@@ -220,6 +270,8 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     info.max_http_header_pool = 1024;
     info.max_http_header_data = 8192;
     info.server_string = "droponaird";
+    info.pvo = &pvo;
+    info.retry_and_idle_policy = &retry;
     if (cfg->tls_cert && cfg->tls_key) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = cfg->tls_cert;
@@ -255,10 +307,8 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     for (;;) {
         if (lws_service(srv.ctx, 0) < 0)
             break;
-        if (stop_requested && !srv.draining) {
-            srv.draining = true;
-            dlog(LOG_INFO, "msg=\"draining\" in_flight=%zu", srv.http_in_flight);
-        }
+        if (stop_requested && !srv.draining)
+            start_draining(&srv);
         if (srv.draining) {
             if (!drain_started)
                 drain_started = mono_ns();
@@ -268,19 +318,18 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
         }
     }
     lws_sul_cancel(&srv.sul_reload);
+    /* Finish the store's work while connections still exist, then close them. */
+    worker_stop(srv.worker);
+    srv.worker = NULL;
     lws_context_destroy(srv.ctx);
     signal_ctx = NULL;
-    worker_stop(srv.worker);
-    roomcache_free(srv.rooms);
-    metrics_free(srv.metrics);
-    apps_free(srv.apps);
+    ws_free_all(&srv);
+    free_state(&srv);
     dlog(LOG_INFO, "msg=\"stopped\"");
     return 0;
 
 fail_ctx:
     store_close(s);
-    roomcache_free(srv.rooms);
-    metrics_free(srv.metrics);
-    apps_free(srv.apps);
+    free_state(&srv);
     return 1;
 }

@@ -24,6 +24,11 @@ struct store_ops {
     dpa_err (*room_list)(store *s, const char *app_id, const char *user_id, int status,
                          int64_t after_created, const char *after_id, int limit,
                          room_page *page);
+    dpa_err (*call_open)(store *s, const char *call_id, const char *app_id, const char *room_id,
+                         int64_t started_at);
+    dpa_err (*call_close)(store *s, const char *call_id, int64_t ended_at, const char *reason,
+                          int peak);
+    dpa_err (*calls_recover)(store *s, int64_t now, int *ended, int *closed);
     dpa_err (*idem_get)(store *s, const char *app_id, const char *user_id, const char *key,
                         int64_t now, idem_record *out);
     dpa_err (*idem_put)(store *s, const char *app_id, const char *user_id, const char *key,

@@ -47,13 +47,21 @@ static const char *const migrations[] = {
     "  room_id TEXT, created_at INTEGER NOT NULL,"
     "  PRIMARY KEY (app_id, user_id, key)) WITHOUT ROWID;"
     "CREATE INDEX idempotency_age ON idempotency(created_at);",
+    /* 2: calls, the base of call history. */
+    "CREATE TABLE calls ("
+    "  call_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, room_id TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT,"
+    "  peak_participants INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX calls_room ON calls(room_id, started_at);"
+    "CREATE INDEX calls_open ON calls(ended_at) WHERE ended_at IS NULL;",
 };
 
 enum {
     Q_APP_INSERT, Q_APP_SET_PLAN, Q_KEY_INSERT, Q_KEY_COUNT, Q_KEY_DELETE, Q_APPS, Q_KEYS,
     Q_DATA_VERSION, Q_COUNT_GET, Q_COUNT_ADD, Q_ROOM_INSERT, Q_HOST_INSERT, Q_HOSTS_DELETE,
     Q_ROOM_GET, Q_ROOM_UPDATE, Q_ROOM_DELETE, Q_ROOMS_TOTAL, Q_ROOM_LIST, Q_IDEM_GET,
-    Q_IDEM_PURGE, Q_IDEM_PUT, Q__COUNT
+    Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_RECOVER_CLOSE_ROOMS,
+    Q_RECOVER_END_CALLS, Q__COUNT
 };
 
 #define ROOM_COLS                                                                       \
@@ -96,6 +104,15 @@ static const char *const queries[Q__COUNT] = {
         " ORDER BY h.created_at DESC, h.room_id DESC LIMIT ?6",
     [Q_IDEM_GET] = "SELECT request_hash, status, body, room_id FROM idempotency"
                    " WHERE app_id = ?1 AND user_id = ?2 AND key = ?3 AND created_at > ?4",
+    [Q_CALL_OPEN] = "INSERT INTO calls (call_id, app_id, room_id, started_at) VALUES (?1, ?2, ?3, ?4)",
+    [Q_CALL_CLOSE] = "UPDATE calls SET ended_at = ?2, end_reason = ?3, peak_participants = ?4"
+                     " WHERE call_id = ?1 AND ended_at IS NULL",
+    [Q_RECOVER_CLOSE_ROOMS] =
+        "UPDATE rooms SET status = 'CLOSED', version = version + 1, updated_at = ?1"
+        " WHERE status = 'ACTIVE' AND auto_close = 1"
+        " AND room_id IN (SELECT room_id FROM calls WHERE ended_at IS NULL)",
+    [Q_RECOVER_END_CALLS] = "UPDATE calls SET ended_at = ?1, end_reason = 'SERVER_RESTART'"
+                            " WHERE ended_at IS NULL",
     [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at <= ?1",
     [Q_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (app_id, user_id, key, request_hash,"
                    " status, body, room_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -716,6 +733,57 @@ sq_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
     return step_done(st);
 }
 
+/* ---- calls ---- */
+
+static dpa_err
+sq_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
+             int64_t started_at)
+{
+    sqlite3_stmt *st = stmt(s, Q_CALL_OPEN);
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, call_id);
+    bind_text(st, 2, app_id);
+    bind_text(st, 3, room_id);
+    sqlite3_bind_int64(st, 4, started_at);
+    return step_done(st);
+}
+
+static dpa_err
+sq_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak)
+{
+    sqlite3_stmt *st = stmt(s, Q_CALL_CLOSE);
+    if (!st)
+        return E_INTERNAL;
+    bind_text(st, 1, call_id);
+    sqlite3_bind_int64(st, 2, ended_at);
+    bind_text(st, 3, reason);
+    sqlite3_bind_int(st, 4, peak);
+    return step_done(st);
+}
+
+static dpa_err
+sq_calls_recover(store *s, int64_t now, int *ended, int *closed)
+{
+    sqlite3_stmt *st = stmt(s, Q_RECOVER_CLOSE_ROOMS);
+    dpa_err e;
+
+    *ended = *closed = 0;
+    if (!st)
+        return E_INTERNAL;
+    sqlite3_bind_int64(st, 1, now);
+    if ((e = step_done(st)))
+        return e;
+    *closed = sqlite3_changes(DB(s));
+    if (!(st = stmt(s, Q_RECOVER_END_CALLS)))
+        return E_INTERNAL;
+    sqlite3_bind_int64(st, 1, now);
+    if ((e = step_done(st)))
+        return e;
+    *ended = sqlite3_changes(DB(s));
+    return E_OK;
+}
+
 static const struct store_ops sqlite_ops = {
     .close = sq_close,
     .errmsg = sq_errmsg,
@@ -732,6 +800,9 @@ static const struct store_ops sqlite_ops = {
     .room_delete = sq_room_delete,
     .rooms_count = sq_rooms_count,
     .room_list = sq_room_list,
+    .call_open = sq_call_open,
+    .call_close = sq_call_close,
+    .calls_recover = sq_calls_recover,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
 };

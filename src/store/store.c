@@ -181,3 +181,22 @@ store_idem_put(store *s, const char *app_id, const char *user_id, const char *ke
 {
     return s->ops->idem_put(s, app_id, user_id, key, rec, now);
 }
+
+dpa_err
+store_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
+                int64_t started_at)
+{
+    return s->ops->call_open(s, call_id, app_id, room_id, started_at);
+}
+
+dpa_err
+store_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak)
+{
+    return s->ops->call_close(s, call_id, ended_at, reason, peak);
+}
+
+dpa_err
+store_calls_recover(store *s, int64_t now, int *ended, int *closed)
+{
+    return s->ops->calls_recover(s, now, ended, closed);
+}

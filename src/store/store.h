@@ -93,6 +93,17 @@ dpa_err store_room_list(store *s, const char *app_id, const char *user_id, int s
                         int64_t after_created, const char *after_id, int limit,
                         room_page *page);
 
+/* Calls: the base of call history. */
+dpa_err store_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
+                        int64_t started_at);
+dpa_err store_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason,
+                         int peak);
+/*
+ * Ends every call left open (a crash) with reason SERVER_RESTART and closes
+ * their rooms that have autoCloseWhenEmpty. *ended and *closed count them.
+ */
+dpa_err store_calls_recover(store *s, int64_t now, int *ended, int *closed);
+
 /* Idempotency records, kept 24 hours. E_NOT_FOUND when none is live. */
 #define IDEM_TTL_MS (24LL * 3600 * 1000)
 dpa_err store_idem_get(store *s, const char *app_id, const char *user_id, const char *key,

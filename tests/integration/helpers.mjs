@@ -173,3 +173,85 @@ export function assertError(res, status, code, field) {
   assert.equal(res.body.error.code, code);
   if (field !== undefined) assert.equal(res.body.error.field, field);
 }
+
+// ---- WebSocket clients ----
+import WebSocket from 'ws';
+
+// A protocol client: request() sends a command with an id and resolves with
+// its reply; events are collected and can be awaited.
+export class WsClient {
+  constructor(ws) {
+    this.ws = ws;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.events = [];
+    this.waiters = [];
+    this.frames = [];
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString());
+      this.frames.push(msg);
+      if (msg.id !== undefined && this.pending.has(msg.id)) {
+        this.pending.get(msg.id)(msg);
+        this.pending.delete(msg.id);
+        return;
+      }
+      if (msg.type) {
+        this.events.push(msg);
+        this.waiters = this.waiters.filter((w) => !w(msg));
+      }
+    });
+  }
+
+  static async open(server, { token, query = '', protocol = 'droponair.v1', headers = {} } = {}) {
+    const h = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws${query}`, protocol ? [protocol] : [], { headers: h });
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    return new WsClient(ws);
+  }
+
+  // Opens and authenticates with an AUTH frame.
+  static async connect(server, token) {
+    const c = await WsClient.open(server);
+    const r = await c.request({ type: 'AUTH', token });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    c.userId = r.userId;
+    c.resumeToken = r.resumeToken;
+    return c;
+  }
+
+  request(cmd, timeout = 5000) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no reply to ${JSON.stringify(cmd)}`)), timeout);
+      this.pending.set(id, (m) => { clearTimeout(t); resolve(m); });
+      this.ws.send(JSON.stringify({ id, ...cmd }));
+    });
+  }
+
+  sendRaw(text) { this.ws.send(text); }
+
+  // Resolves with the first event (already seen or future) matching type and pred.
+  waitEvent(type, pred = () => true, timeout = 5000) {
+    const seen = this.events.find((e) => e.type === type && pred(e));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${type} event; got ${JSON.stringify(this.events.map((e) => e.type))}`)), timeout);
+      this.waiters.push((e) => {
+        if (e.type === type && pred(e)) { clearTimeout(t); resolve(e); return true; }
+        return false;
+      });
+    });
+  }
+
+  eventsOf(type) { return this.events.filter((e) => e.type === type); }
+
+  lastSeq() { return this.events.reduce((m, e) => Math.max(m, e.seq || 0), 0); }
+
+  close() { this.ws.close(); return this.closed; }
+  terminate() { this.ws.terminate(); return this.closed; }
+}
+
+// Short pause, for "nothing else arrives" checks.
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,190 @@
+/*
+ * Moderation over REST, for hosts who are not in the call (a backend, a
+ * bot, the console): the same rules and the same events as over WebSocket.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "http/internal.h"
+
+typedef void (*mod_fn)(http_req *r, live_call *lc);
+
+typedef struct mod_op {
+    http_req *req;
+    mod_fn fn;
+} mod_op;
+
+static void
+call_error(http_req *r, dpa_err e, const call_err *ce)
+{
+    struct json_object *o = json_object_new_object(), *err = json_object_new_object();
+
+    json_object_object_add(err, "code", json_object_new_string(error_code(e)));
+    json_object_object_add(err, "message",
+                           json_object_new_string(ce->message[0] ? ce->message : error_message(e)));
+    if (e == E_ROOM_FULL && ce->limit != LIMIT_NONE)
+        json_object_object_add(err, "limitSource",
+                               json_object_new_string(limit_source_name(ce->limit)));
+    json_object_object_add(o, "error", err);
+    http_reply_json(r, error_http_status(e), o);
+}
+
+static void
+loaded(void *arg, live_call *lc)
+{
+    mod_op *op = arg;
+    http_req *r = op->req;
+
+    server *srv = r->srv;
+
+    free(op);
+    if (!http_req_resume(r)) {
+        live_reap(srv, lc);
+        return;
+    }
+    if (!lc) {
+        http_error(r, E_ROOM_NOT_FOUND, NULL, NULL);
+        return;
+    }
+    if (call_rank(lc, r->id.user_id) < ROLE_CO_HOST) {
+        http_error(r, E_FORBIDDEN, NULL, "only the room's hosts (and co-hosts) may moderate");
+        live_reap(r->srv, lc);
+        return;
+    }
+    r->mod_fn(r, lc);
+    live_reap(r->srv, lc);
+}
+
+static void
+with_live(http_req *r, mod_fn fn)
+{
+    mod_op *op = xcalloc(1, sizeof(*op));
+
+    op->req = r;
+    r->mod_fn = fn;
+    http_req_hold(r);
+    live_open(r->srv, r->id.app_id, r->param[0], r->id.plan, loaded, op);
+}
+
+static void
+do_waiting(http_req *r, live_call *lc)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "roomId", json_object_new_string(lc->room->id));
+    json_object_object_add(o, "callId",
+                           call_is_live(lc) ? json_object_new_string(lc->call_id) : NULL);
+    json_object_object_add(o, "waiting", call_waiting_json(lc));
+    http_reply_json(r, 200, o);
+}
+
+static void
+do_admit(http_req *r, live_call *lc)
+{
+    const char *target = r->param[1][0] ? r->param[1] : NULL;
+    struct json_object *out = NULL;
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e = call_admit(lc, r->id.user_id, target, now_ms(), &out, &ce);
+
+    if (e)
+        call_error(r, e, &ce);
+    else
+        http_reply_json(r, 200, out);
+}
+
+static void
+do_deny(http_req *r, live_call *lc)
+{
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e = call_deny(lc, r->id.user_id, r->param[1], &ce);
+
+    if (e)
+        call_error(r, e, &ce);
+    else
+        http_reply_json(r, 204, NULL);
+}
+
+static void
+do_remove(http_req *r, live_call *lc)
+{
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e;
+
+    if (!call_is_live(lc)) {
+        http_error(r, E_NO_LIVE_CALL, NULL, NULL);
+        return;
+    }
+    e = call_remove(lc, r->id.user_id, r->param[1], r->mod_ban, now_ms(), &ce);
+    if (e)
+        call_error(r, e, &ce);
+    else
+        http_reply_json(r, 204, NULL);
+}
+
+static void
+do_end(http_req *r, live_call *lc)
+{
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e = call_end(lc, r->id.user_id, "HOST_ENDED", now_ms(), &ce);
+
+    if (e)
+        call_error(r, e, &ce);
+    else
+        http_reply_json(r, 204, NULL);
+}
+
+void
+mod_waiting(http_req *r)
+{
+    with_live(r, do_waiting);
+}
+
+void
+mod_admit(http_req *r)
+{
+    with_live(r, do_admit);
+}
+
+void
+mod_admit_all(http_req *r)
+{
+    r->param[1][0] = '\0';
+    with_live(r, do_admit);
+}
+
+void
+mod_deny(http_req *r)
+{
+    with_live(r, do_deny);
+}
+
+static const field_spec remove_fields[] = {
+    {"ban", FT_BOOL, 0, 0, 0, NULL, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL}};
+
+void
+mod_remove(http_req *r)
+{
+    struct json_object *body = http_body_json(r);
+    field_error fe;
+
+    if (!body)
+        return;
+    if (fields_check(body, remove_fields, &fe) != E_OK) {
+        json_object_put(body);
+        http_field_error(r, E_VALIDATION_FAILED, &fe);
+        return;
+    }
+    r->mod_ban = json_get_bool(body, "ban", false);
+    json_object_put(body);
+    with_live(r, do_remove);
+}
+
+void
+mod_end(http_req *r)
+{
+    with_live(r, do_end);
+}

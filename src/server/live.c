@@ -1,0 +1,299 @@
+/*
+ * Live calls on the loop: which rooms have live state, loading a room on
+ * first use, persisting what the state machine notes (call records,
+ * auto-close), and applying committed room changes to live calls.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "server/internal.h"
+#include "server/log.h"
+
+/* ---- persistence of call notes ---- */
+
+enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_CLOSE, JOB_ROOM_LOAD };
+
+typedef struct live_job {
+    store_job job;
+    server *srv;
+    int kind;
+    char call_id[CALL_ID_MAX];
+    char app_id[APP_ID_MAX];
+    char room_id[ROOM_ID_MAX];
+    char reason[32];
+    int64_t at;
+    int peak;
+    room *room;                                  /* JOB_ROOM_CLOSE/LOAD result */
+    const plan *plan;
+    void (*fn)(void *arg, live_call *lc);        /* JOB_ROOM_LOAD */
+    void *arg;
+} live_job;
+
+static void
+live_job_run(store_job *job, store *s)
+{
+    live_job *j = (live_job *)job;
+
+    switch (j->kind) {
+    case JOB_CALL_OPEN:
+        job->result = store_call_open(s, j->call_id, j->app_id, j->room_id, j->at);
+        break;
+    case JOB_CALL_CLOSE:
+        job->result = store_call_close(s, j->call_id, j->at, j->reason, j->peak);
+        break;
+    case JOB_ROOM_CLOSE:
+        job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
+        if (job->result == E_OK && j->room->status == ROOM_ACTIVE) {
+            j->room->status = ROOM_CLOSED;
+            j->room->version++;
+            if (j->at > j->room->updated_at)
+                j->room->updated_at = j->at;
+            job->result = store_room_update(s, j->room);
+        }
+        break;
+    case JOB_ROOM_LOAD:
+        job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
+        break;
+    }
+}
+
+static live_call *attach(server *srv, room *r, const plan *p);
+
+static void
+live_job_done(store_job *job)
+{
+    live_job *j = (live_job *)job;
+    server *srv = j->srv;
+    live_call *lc;
+
+    switch (j->kind) {
+    case JOB_CALL_OPEN:
+    case JOB_CALL_CLOSE:
+        if (job->result != E_OK)
+            dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s", j->call_id,
+                 j->room_id);
+        break;
+    case JOB_ROOM_CLOSE:
+        if (job->result != E_OK) {
+            dlog(LOG_ERROR, "msg=\"auto-close failed\" room=%s", j->room_id);
+            break;
+        }
+        roomcache_put(srv->rooms, room_clone(j->room));
+        if ((lc = live_find(srv, j->room_id))) {
+            call_room_changed(lc, room_clone(j->room), now_ms());
+            live_reap(srv, lc);
+        }
+        dlog(LOG_INFO, "msg=\"room auto-closed\" room=%s", j->room_id);
+        break;
+    case JOB_ROOM_LOAD:
+        lc = NULL;
+        if (job->result == E_OK) {
+            roomcache_put(srv->rooms, room_clone(j->room));
+            lc = live_find(srv, j->room_id);
+            if (!lc)
+                lc = attach(srv, j->room, j->plan);
+            else
+                room_free(j->room);
+            j->room = NULL;
+        }
+        j->fn(j->arg, lc);
+        break;
+    }
+    room_free(j->room);
+    free(j);
+}
+
+static live_job *
+job_new(server *srv, int kind, const live_call *lc)
+{
+    live_job *j = xcalloc(1, sizeof(*j));
+
+    j->job.run = live_job_run;
+    j->job.done = live_job_done;
+    j->srv = srv;
+    j->kind = kind;
+    if (lc) {
+        snprintf(j->app_id, sizeof(j->app_id), "%s", lc->room->app_id);
+        snprintf(j->room_id, sizeof(j->room_id), "%s", lc->room->id);
+    }
+    return j;
+}
+
+static void
+on_note(void *arg, live_call *lc, call_note note, const char *call_id, const char *reason,
+        int peak)
+{
+    server *srv = arg;
+    live_job *j;
+
+    switch (note) {
+    case NOTE_CALL_OPENED:
+        hmap_put(srv->live_by_call, call_id, lc);
+        srv->calls_total++;
+        j = job_new(srv, JOB_CALL_OPEN, lc);
+        snprintf(j->call_id, sizeof(j->call_id), "%s", call_id);
+        j->at = lc->started_at;
+        dlog(LOG_INFO, "msg=\"call started\" room=%s call=%s", lc->room->id, call_id);
+        break;
+    case NOTE_CALL_ENDED:
+        hmap_del(srv->live_by_call, call_id);
+        j = job_new(srv, JOB_CALL_CLOSE, lc);
+        snprintf(j->call_id, sizeof(j->call_id), "%s", call_id);
+        snprintf(j->reason, sizeof(j->reason), "%s", reason ? reason : "EMPTY");
+        j->at = now_ms();
+        j->peak = peak;
+        dlog(LOG_INFO, "msg=\"call ended\" room=%s call=%s reason=%s peak=%d", lc->room->id,
+             call_id, j->reason, peak);
+        break;
+    case NOTE_ROOM_CLOSE:
+    default:
+        j = job_new(srv, JOB_ROOM_CLOSE, lc);
+        j->at = now_ms();
+        break;
+    }
+    server_submit(srv, &j->job);
+}
+
+static void
+on_emit(void *arg, uint64_t session, struct json_object *ev)
+{
+    ws_emit((server *)arg, session, ev);
+}
+
+/* ---- lookup and lifetime ---- */
+
+live_call *
+live_find(server *srv, const char *room_id)
+{
+    return hmap_get(srv->live_by_room, room_id);
+}
+
+live_call *
+live_find_call(server *srv, const char *call_id)
+{
+    return hmap_get(srv->live_by_call, call_id);
+}
+
+static live_call *
+attach(server *srv, room *r, const plan *p)
+{
+    call_sink sink = {on_emit, on_note, srv};
+    live_call *lc = call_new(r, p, sink);
+
+    hmap_put(srv->live_by_room, r->id, lc);
+    return lc;
+}
+
+static void
+detach(server *srv, live_call *lc)
+{
+    hmap_del(srv->live_by_room, lc->room->id);
+    if (call_is_live(lc))
+        hmap_del(srv->live_by_call, lc->call_id);
+    call_free(lc);
+}
+
+void
+live_reap(server *srv, live_call *lc)
+{
+    if (lc && call_is_idle(lc))
+        detach(srv, lc);
+}
+
+void
+live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
+          void (*fn)(void *arg, live_call *lc), void *arg)
+{
+    live_call *lc = live_find(srv, room_id);
+    room *r;
+    live_job *j;
+
+    if (lc) {
+        fn(arg, strcmp(lc->room->app_id, app_id) == 0 ? lc : NULL);
+        return;
+    }
+    if (strlen(room_id) >= ROOM_ID_MAX || strncmp(room_id, "rm_", 3) != 0) {
+        fn(arg, NULL);
+        return;
+    }
+    r = roomcache_get(srv->rooms, room_id);
+    if (r) {
+        fn(arg, strcmp(r->app_id, app_id) == 0 ? attach(srv, room_clone(r), p) : NULL);
+        return;
+    }
+    j = job_new(srv, JOB_ROOM_LOAD, NULL);
+    snprintf(j->app_id, sizeof(j->app_id), "%s", app_id);
+    snprintf(j->room_id, sizeof(j->room_id), "%s", room_id);
+    j->plan = p;
+    j->fn = fn;
+    j->arg = arg;
+    server_submit(srv, &j->job);
+}
+
+void
+live_room_patched(server *srv, const room *r)
+{
+    live_call *lc = live_find(srv, r->id);
+
+    if (!lc)
+        return;
+    call_room_changed(lc, room_clone(r), now_ms());
+    live_reap(srv, lc);
+}
+
+void
+live_room_deleted(server *srv, const char *room_id)
+{
+    live_call *lc = live_find(srv, room_id);
+
+    if (!lc)
+        return;
+    call_room_deleted(lc, now_ms());
+    detach(srv, lc);
+}
+
+static void
+free_one(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    call_free(value);
+}
+
+void
+live_free_all(server *srv)
+{
+    hmap_each(srv->live_by_room, free_one, NULL);
+    hmap_free(srv->live_by_room);
+    hmap_free(srv->live_by_call);
+    srv->live_by_room = srv->live_by_call = NULL;
+}
+
+typedef struct totals {
+    uint64_t calls, participants, waiting;
+} totals;
+
+static void
+add_totals(const char *key, void *value, void *arg)
+{
+    live_call *lc = value;
+    totals *t = arg;
+
+    (void)key;
+    t->calls += call_is_live(lc);
+    t->participants += (uint64_t)lc->nmembers;
+    t->waiting += (uint64_t)lc->waiting.count;
+}
+
+void
+live_totals(server *srv, uint64_t *calls, uint64_t *participants, uint64_t *waiting)
+{
+    totals t = {0, 0, 0};
+
+    hmap_each(srv->live_by_room, add_totals, &t);
+    *calls = t.calls;
+    *participants = t.participants;
+    *waiting = t.waiting;
+}

@@ -1,0 +1,652 @@
+/*
+ * WebSocket commands: each has a declared field table and a handler,
+ * dispatched by table. Replies carry the request's id; events the command
+ * causes for the same session are held back until the reply is queued.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "server/log.h"
+#include "ws/internal.h"
+
+typedef struct ws_req {
+    ws_session *s;
+    struct json_object *msg;
+    struct json_object *id;       /* borrowed from msg; NULL when absent */
+} ws_req;
+
+typedef struct ws_command {
+    const char *type;
+    const field_spec *fields;
+    void (*fn)(ws_req *r);
+    bool needs_auth;
+} ws_command;
+
+/* ---- replies ---- */
+
+static void
+reply(ws_session *s, struct json_object *id, struct json_object *fields)
+{
+    struct json_object *o = json_object_new_object();
+
+    if (id)
+        json_object_object_add(o, "id", json_object_get(id));
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    if (fields) {
+        json_object_object_foreach(fields, k, v) json_object_object_add(o, k, json_object_get(v));
+        json_object_put(fields);
+    }
+    session_send_json(s, o);
+    json_object_put(o);
+}
+
+static void
+reply_ok(ws_req *r, struct json_object *fields)
+{
+    /* Without an id, success needs no answer. */
+    if (!r->id) {
+        json_object_put(fields);
+        return;
+    }
+    reply(r->s, r->id, fields);
+}
+
+static void
+reply_error(ws_session *s, struct json_object *id, dpa_err e, const char *field,
+            limit_source src, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void
+reply_error(ws_session *s, struct json_object *id, dpa_err e, const char *field,
+            limit_source src, const char *fmt, ...)
+{
+    struct json_object *o = json_object_new_object(), *err = json_object_new_object();
+    char msg[300];
+    va_list ap;
+
+    if (fmt && *fmt) {
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+    } else {
+        snprintf(msg, sizeof(msg), "%s", error_message(e));
+    }
+    if (id)
+        json_object_object_add(o, "id", json_object_get(id));
+    json_object_object_add(o, "ok", json_object_new_boolean(0));
+    json_object_object_add(err, "code", json_object_new_string(error_code(e)));
+    json_object_object_add(err, "message", json_object_new_string(msg));
+    if (field && *field)
+        json_object_object_add(err, "field", json_object_new_string(field));
+    if (src != LIMIT_NONE)
+        json_object_object_add(err, "limitSource", json_object_new_string(limit_source_name(src)));
+    json_object_object_add(o, "error", err);
+    session_send_json(s, o);
+    json_object_put(o);
+}
+
+static void
+reply_call_err(ws_req *r, dpa_err e, const call_err *ce)
+{
+    reply_error(r->s, r->id, e, NULL, e == E_ROOM_FULL ? ce->limit : LIMIT_NONE, "%s",
+                ce->message);
+}
+
+/* ---- field tables ---- */
+
+static const char *const signal_types[] = {"GROUP_CALL_SDP_OFFER", "GROUP_CALL_SDP_ANSWER",
+                                           "GROUP_CALL_ICE_CANDIDATE", NULL};
+static const char *const mute_kinds[] = {"audio", "video", NULL};
+static const char *const set_roles[] = {"CO_HOST", "PARTICIPANT", NULL};
+
+#define F_END {NULL, 0, 0, 0, 0, NULL, NULL}
+#define F_ID {"id", FT_ANY, F_NULLABLE, 0, 256, NULL, NULL}, {"type", FT_STRING, 0, 1, 64, NULL, NULL}
+#define F_ROOM {"roomId", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL}
+#define F_CALL {"callId", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL}, \
+               {"groupId", FT_STRING, F_NULLABLE, 0, 64, NULL, NULL}
+#define F_USER(flags) {"userId", FT_STRING, flags | F_PRINTABLE, 1, USER_ID_MAX, NULL, NULL}
+
+static const field_spec f_auth[] = {F_ID, {"token", FT_STRING, F_REQUIRED, 1, TOKEN_MAX, NULL, NULL}, F_END};
+static const field_spec f_resume[] = {F_ID, {"resumeToken", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL},
+                                      {"lastSeq", FT_INT, F_REQUIRED, 0, INT64_MAX, NULL, NULL}, F_END};
+static const field_spec f_plain[] = {F_ID, F_END};
+static const field_spec f_room[] = {F_ID, F_ROOM, F_END};
+static const field_spec f_call[] = {F_ID, F_CALL, F_END};
+static const field_spec f_signal[] = {
+    F_ID, F_CALL, {"signal", FT_STRING, F_REQUIRED, 0, 0, NULL, signal_types},
+    {"to", FT_STRING, F_REQUIRED | F_PRINTABLE, 1, USER_ID_MAX, NULL, NULL},
+    {"payload", FT_ANY, F_REQUIRED | F_NULLABLE, 0, 64 * 1024, NULL, NULL}, F_END};
+static const field_spec f_media[] = {F_ID, F_CALL, {"audio", FT_BOOL, 0, 0, 0, NULL, NULL},
+                                     {"video", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
+static const field_spec f_admit[] = {F_ID, F_ROOM, F_USER(0), {"all", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
+static const field_spec f_deny[] = {F_ID, F_ROOM, F_USER(F_REQUIRED), F_END};
+static const field_spec f_mute[] = {F_ID, F_CALL, F_USER(F_REQUIRED),
+                                    {"kind", FT_STRING, F_REQUIRED, 0, 0, NULL, mute_kinds}, F_END};
+static const field_spec f_remove[] = {F_ID, F_CALL, F_USER(F_REQUIRED),
+                                      {"ban", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
+static const field_spec f_role[] = {F_ID, F_CALL, F_USER(F_REQUIRED),
+                                    {"role", FT_STRING, F_REQUIRED, 0, 0, NULL, set_roles}, F_END};
+
+/* ---- authentication ---- */
+
+static void
+finish_auth(ws_session *s, struct json_object *id, bool header, dpa_err e, const char *why,
+            const identity *who)
+{
+    struct json_object *o;
+
+    if (e != E_OK) {
+        if (header) {
+            o = json_object_new_object();
+            json_object_object_add(o, "type", json_object_new_string("ERROR"));
+            json_object_object_add(o, "error", json_object_new_object());
+            json_object_object_add(json_object_object_get(o, "error"), "code",
+                                   json_object_new_string("UNAUTHORIZED"));
+            json_object_object_add(json_object_object_get(o, "error"), "message",
+                                   json_object_new_string(why ? why : "invalid token"));
+            session_send_json(s, o);
+            json_object_put(o);
+            session_close(s, 1008, "unauthorized");
+        } else {
+            reply_error(s, id, E_UNAUTHORIZED, NULL, LIMIT_NONE, "%s", why ? why : "invalid token");
+        }
+        return;
+    }
+    if (s->authed) {
+        if (strcmp(s->who.user_id, who->user_id) != 0 || strcmp(s->who.app_id, who->app_id) != 0) {
+            reply_error(s, id, E_FORBIDDEN, NULL, LIMIT_NONE,
+                        "the token is for another user than this session's");
+            return;
+        }
+        s->who = *who; /* refreshed: a later exp, maybe a new name */
+    } else {
+        s->who = *who;
+        if (!session_count_conn(s)) {
+            reply_error(s, id, E_RATE_LIMITED, NULL, LIMIT_NONE,
+                        "at most %d connections per user", WS_CONNS_PER_USER);
+            session_close(s, 1008, "too many connections");
+            return;
+        }
+        s->authed = true;
+        session_register(s);
+        if (s->wsi)
+            lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
+    }
+    o = json_object_new_object();
+    if (header)
+        json_object_object_add(o, "type", json_object_new_string("SESSION"));
+    json_object_object_add(o, "userId", json_object_new_string(s->who.user_id));
+    json_object_object_add(o, "resumeToken", json_object_new_string(s->resume_token));
+    if (header) {
+        session_send_json(s, o);
+        json_object_put(o);
+    } else {
+        reply(s, id, o);
+    }
+}
+
+static void
+auth_resumed(reload_waiter *w)
+{
+    ws_session *s = lws_container_of(w, ws_session, waiter);
+    identity who;
+    const char *why = NULL;
+    dpa_err e;
+
+    if (session_release(s)) {
+        server_auth(s->srv, s->pending_token, &who, &e, &why, &s->waiter, true);
+        finish_auth(s, s->pending_id, s->pending_is_header, e, why, &who);
+    } else {
+        return;
+    }
+    free(s->pending_token);
+    s->pending_token = NULL;
+    json_object_put(s->pending_id);
+    s->pending_id = NULL;
+}
+
+static void
+start_auth(ws_session *s, struct json_object *id, const char *token, bool header)
+{
+    identity who;
+    const char *why = NULL;
+    dpa_err e;
+
+    if (s->pending_token) {
+        reply_error(s, id, E_BAD_REQUEST, NULL, LIMIT_NONE, "an AUTH is already in progress");
+        return;
+    }
+    s->waiter.resume = auth_resumed;
+    if (server_auth(s->srv, token, &who, &e, &why, &s->waiter, false)) {
+        s->pending_token = xstrdup(token);
+        s->pending_id = json_object_get(id);
+        s->pending_is_header = header;
+        session_hold(s);
+        return;
+    }
+    finish_auth(s, id, header, e, why, &who);
+}
+
+void
+ws_auth_header(ws_session *s, const char *token)
+{
+    start_auth(s, NULL, token, true);
+}
+
+static void
+cmd_auth(ws_req *r)
+{
+    start_auth(r->s, r->id, json_get_str(r->msg, "token"), false);
+}
+
+static void
+cmd_resume(ws_req *r)
+{
+    ws_session *s = r->s, *t;
+    const char *token = json_get_str(r->msg, "resumeToken");
+    uint64_t last = (uint64_t)json_get_int(r->msg, "lastSeq", 0);
+    struct lws *wsi = s->wsi;
+    struct json_object *o;
+
+    if (s->authed) {
+        reply_error(s, r->id, E_BAD_REQUEST, NULL, LIMIT_NONE,
+                    "RESUME must be a connection's first request");
+        return;
+    }
+    t = hmap_get(s->srv->sessions_by_token, token);
+    if (!t || t->ended || t == s || !session_can_replay(t, last)) {
+        reply_error(s, r->id, E_RESUME_EXPIRED, NULL, LIMIT_NONE,
+                    "the session cannot be resumed; authenticate and join again");
+        return;
+    }
+    if (t->wsi) {
+        /* The old connection is still open: it loses the session. */
+        struct ws_pss *old = lws_wsi_user(t->wsi);
+        if (old)
+            old->s = NULL;
+        lws_set_timeout(t->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        t->wsi = NULL;
+        session_uncount_conn(t);
+    }
+    /* This connection now carries t; the blank session it had goes. */
+    ((struct ws_pss *)lws_wsi_user(wsi))->s = t;
+    s->wsi = NULL;
+    session_end(s);
+    session_bind(t, wsi);
+    session_count_conn(t);
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    o = json_object_new_object();
+    json_object_object_add(o, "userId", json_object_new_string(t->who.user_id));
+    json_object_object_add(o, "resumeToken", json_object_new_string(t->resume_token));
+    json_object_object_add(o, "lastSeq", json_object_new_int64((int64_t)t->seq));
+    reply(t, r->id, o);
+    session_replay(t, last);
+    dlog(LOG_INFO, "msg=\"session resumed\" user=\"%s\" from_seq=%llu to_seq=%llu",
+         t->who.user_id, (unsigned long long)last, (unsigned long long)t->seq);
+}
+
+static void
+cmd_ping(ws_req *r)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "pong", json_object_new_boolean(1));
+    json_object_object_add(o, "serverTime", json_object_new_int64(now_ms()));
+    reply(r->s, r->id, o);
+}
+
+/* ---- rooms and calls ---- */
+
+/* A request that waits for a room to be loaded. */
+typedef struct room_op {
+    ws_session *s;
+    struct json_object *msg;
+    struct json_object *id;
+    void (*fn)(ws_req *r, live_call *lc);
+} room_op;
+
+static void
+room_loaded(void *arg, live_call *lc)
+{
+    room_op *op = arg;
+    ws_req r = {op->s, op->msg, op->id};
+
+    if (session_release(op->s)) {
+        if (!lc) {
+            reply_error(op->s, op->id, E_ROOM_NOT_FOUND, NULL, LIMIT_NONE, "no such room");
+        } else {
+            op->s->deferring = true;
+            op->fn(&r, lc);
+            session_flush_deferred(op->s);
+            live_reap(op->s->srv, lc);
+        }
+    }
+    json_object_put(op->msg);
+    free(op);
+}
+
+/* Runs fn with the live state of the request's roomId (loading it when needed). */
+static void
+with_room(ws_req *r, void (*fn)(ws_req *r, live_call *lc))
+{
+    room_op *op = xcalloc(1, sizeof(*op));
+
+    op->s = r->s;
+    op->msg = json_object_get(r->msg);
+    op->id = r->id;
+    op->fn = fn;
+    session_hold(r->s);
+    live_open(r->s->srv, r->s->who.app_id, json_get_str(r->msg, "roomId"), r->s->who.plan,
+              room_loaded, op);
+}
+
+/* The live call named by the request's callId, if the caller's app has it. */
+static live_call *
+with_call(ws_req *r)
+{
+    live_call *lc = live_find_call(r->s->srv, json_get_str(r->msg, "callId"));
+
+    if (!lc || strcmp(lc->room->app_id, r->s->who.app_id) != 0) {
+        reply_error(r->s, r->id, E_NO_LIVE_CALL, "callId", LIMIT_NONE, "no such live call");
+        return NULL;
+    }
+    return lc;
+}
+
+static call_actor
+actor_of(ws_session *s)
+{
+    call_actor a = {s->who.user_id, s->who.name, s->id};
+    return a;
+}
+
+static void
+do_join(ws_req *r, live_call *lc)
+{
+    call_actor a = actor_of(r->s);
+    struct json_object *out = NULL;
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e;
+
+    if (r->s->nrooms >= WS_ROOMS_PER_SESSION && !call_member_find(lc, a.user_id)) {
+        reply_error(r->s, r->id, E_RATE_LIMITED, NULL, LIMIT_NONE,
+                    "a session may take part in at most %d rooms", WS_ROOMS_PER_SESSION);
+        return;
+    }
+    e = call_join(lc, &a, now_ms(), &out, &ce);
+    if (e) {
+        reply_call_err(r, e, &ce);
+        return;
+    }
+    session_track_room(r->s, lc->room->id);
+    reply(r->s, r->id, out);
+}
+
+static void
+cmd_join(ws_req *r)
+{
+    with_room(r, do_join);
+}
+
+static void
+do_cancel_wait(ws_req *r, live_call *lc)
+{
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e = call_cancel_wait(lc, r->s->who.user_id, &ce);
+
+    if (e)
+        reply_call_err(r, e, &ce);
+    else
+        reply_ok(r, NULL);
+}
+
+static void
+cmd_cancel_wait(ws_req *r)
+{
+    with_room(r, do_cancel_wait);
+}
+
+static void
+do_watch(ws_req *r, live_call *lc)
+{
+    call_actor a = actor_of(r->s);
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e = call_watch(lc, &a, &ce);
+    struct json_object *o;
+
+    if (e) {
+        reply_call_err(r, e, &ce);
+        return;
+    }
+    session_track_room(r->s, lc->room->id);
+    o = json_object_new_object();
+    json_object_object_add(o, "roomId", json_object_new_string(lc->room->id));
+    json_object_object_add(o, "call", call_state_json(lc, a.user_id));
+    json_object_object_add(o, "waiting", call_waiting_json(lc));
+    reply(r->s, r->id, o);
+}
+
+static void
+cmd_watch(ws_req *r)
+{
+    with_room(r, do_watch);
+}
+
+static void
+do_unwatch(ws_req *r, live_call *lc)
+{
+    call_unwatch(lc, r->s->id);
+    reply_ok(r, NULL);
+}
+
+static void
+cmd_unwatch(ws_req *r)
+{
+    with_room(r, do_unwatch);
+}
+
+static void
+do_admit(ws_req *r, live_call *lc)
+{
+    const char *target = json_get_str(r->msg, "userId");
+    bool all = json_get_bool(r->msg, "all", false);
+    struct json_object *out = NULL;
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e;
+
+    if (!target == !all) {
+        reply_error(r->s, r->id, E_BAD_REQUEST, "userId", LIMIT_NONE,
+                    "give either userId or all:true");
+        return;
+    }
+    e = call_admit(lc, r->s->who.user_id, all ? NULL : target, now_ms(), &out, &ce);
+    if (e)
+        reply_call_err(r, e, &ce);
+    else
+        reply_ok(r, out);
+}
+
+static void
+cmd_admit(ws_req *r)
+{
+    with_room(r, do_admit);
+}
+
+static void
+do_deny(ws_req *r, live_call *lc)
+{
+    call_err ce = {{0}, LIMIT_NONE};
+    dpa_err e = call_deny(lc, r->s->who.user_id, json_get_str(r->msg, "userId"), &ce);
+
+    if (e)
+        reply_call_err(r, e, &ce);
+    else
+        reply_ok(r, NULL);
+}
+
+static void
+cmd_deny(ws_req *r)
+{
+    with_room(r, do_deny);
+}
+
+/* Runs a command on the live call named by callId and replies. */
+#define CALL_CMD(name, expr)                                     \
+    static void name(ws_req *r)                                  \
+    {                                                            \
+        call_err ce = {{0}, LIMIT_NONE};                         \
+        live_call *lc = with_call(r);                            \
+        dpa_err e;                                               \
+        if (!lc)                                                 \
+            return;                                              \
+        e = (expr);                                              \
+        if (e)                                                   \
+            reply_call_err(r, e, &ce);                           \
+        else                                                     \
+            reply_ok(r, NULL);                                   \
+        live_reap(r->s->srv, lc);                                \
+    }
+
+#define USER (r->s->who.user_id)
+#define ARG(k) json_get_str(r->msg, k)
+
+static dpa_err
+leave(ws_req *r, live_call *lc, call_err *ce)
+{
+    if (call_leave(lc, USER, "LEFT", now_ms()) != E_OK) {
+        snprintf(ce->message, sizeof(ce->message), "you are not in this call");
+        return E_NO_LIVE_CALL;
+    }
+    return E_OK;
+}
+
+static dpa_err
+signal_peer(ws_req *r, live_call *lc, call_err *ce)
+{
+    struct json_object *payload = NULL;
+    dpa_err e;
+
+    json_object_object_get_ex(r->msg, "payload", &payload);
+    e = call_signal(lc, USER, ARG("to"), ARG("signal"), payload, ce);
+    if (e == E_OK)
+        r->s->srv->ws.signals_relayed++;
+    return e;
+}
+
+static int
+tristate(ws_req *r, const char *key)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(r->msg, key, &v))
+        return -1;
+    return json_object_get_boolean(v) ? 1 : 0;
+}
+
+CALL_CMD(cmd_leave, leave(r, lc, &ce))
+CALL_CMD(cmd_signal, signal_peer(r, lc, &ce))
+CALL_CMD(cmd_media, call_media(lc, USER, tristate(r, "audio"), tristate(r, "video"), &ce))
+CALL_CMD(cmd_screen_start, call_screen(lc, USER, true, &ce))
+CALL_CMD(cmd_screen_stop, call_screen(lc, USER, false, &ce))
+CALL_CMD(cmd_mute, call_mute(lc, USER, ARG("userId"), ARG("kind"), &ce))
+CALL_CMD(cmd_remove, call_remove(lc, USER, ARG("userId"), json_get_bool(r->msg, "ban", false),
+                                 now_ms(), &ce))
+CALL_CMD(cmd_set_role, call_set_role(lc, USER, ARG("userId"),
+                                     strcmp(ARG("role"), "CO_HOST") == 0 ? ROLE_CO_HOST
+                                                                         : ROLE_PARTICIPANT,
+                                     &ce))
+CALL_CMD(cmd_end, call_end(lc, USER, "HOST_ENDED", now_ms(), &ce))
+
+static const ws_command commands[] = {
+    {"AUTH", f_auth, cmd_auth, false},
+    {"RESUME", f_resume, cmd_resume, false},
+    {"PING", f_plain, cmd_ping, false},
+    {"JOIN_ROOM", f_room, cmd_join, true},
+    {"CANCEL_WAIT", f_room, cmd_cancel_wait, true},
+    {"WATCH_ROOM", f_room, cmd_watch, true},
+    {"UNWATCH_ROOM", f_room, cmd_unwatch, true},
+    {"GROUP_CALL_LEAVE", f_call, cmd_leave, true},
+    {"GROUP_CALL_SIGNAL", f_signal, cmd_signal, true},
+    {"GROUP_CALL_MEDIA_STATE", f_media, cmd_media, true},
+    {"GROUP_CALL_SCREEN_SHARE_START", f_call, cmd_screen_start, true},
+    {"GROUP_CALL_SCREEN_SHARE_STOP", f_call, cmd_screen_stop, true},
+    {"ADMIT", f_admit, cmd_admit, true},
+    {"DENY", f_deny, cmd_deny, true},
+    {"MUTE_PARTICIPANT", f_mute, cmd_mute, true},
+    {"REMOVE_PARTICIPANT", f_remove, cmd_remove, true},
+    {"SET_ROLE", f_role, cmd_set_role, true},
+    {"END_CALL", f_call, cmd_end, true},
+};
+
+/* Token bucket: WS_RATE_PER_S commands a second, bursts up to WS_RATE_BURST. */
+static bool
+rate_ok(ws_session *s)
+{
+    uint64_t now = mono_ns();
+
+    s->tokens += (double)(now - s->refill_ns) / 1e9 * WS_RATE_PER_S;
+    if (s->tokens > WS_RATE_BURST)
+        s->tokens = WS_RATE_BURST;
+    s->refill_ns = now;
+    if (s->tokens < 1.0)
+        return false;
+    s->tokens -= 1.0;
+    return true;
+}
+
+void
+ws_handle_message(ws_session *s, const char *text, size_t len)
+{
+    struct json_object *msg = NULL, *id = NULL;
+    const ws_command *cmd = NULL;
+    const char *type;
+    field_error fe;
+    ws_req r;
+    size_t i;
+
+    if (!rate_ok(s)) {
+        s->srv->ws.rate_limited++;
+        if (json_parse(text, len, &msg) == E_OK && json_object_is_type(msg, json_type_object))
+            json_object_object_get_ex(msg, "id", &id);
+        reply_error(s, id, E_RATE_LIMITED, NULL, LIMIT_NONE, "more than %d commands a second",
+                    (int)WS_RATE_PER_S);
+        json_object_put(msg);
+        return;
+    }
+    if (json_parse(text, len, &msg) != E_OK || !json_object_is_type(msg, json_type_object)) {
+        reply_error(s, NULL, E_BAD_REQUEST, NULL, LIMIT_NONE, "a frame must be one JSON object");
+        json_object_put(msg);
+        return;
+    }
+    json_object_object_get_ex(msg, "id", &id);
+    type = json_get_str(msg, "type");
+    for (i = 0; type && i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].type, type) == 0)
+            cmd = &commands[i];
+    if (!cmd) {
+        reply_error(s, id, E_BAD_REQUEST, "type", LIMIT_NONE,
+                    type ? "unknown type %s" : "the request has no type%s", type ? type : "");
+        json_object_put(msg);
+        return;
+    }
+    if (cmd->needs_auth && !s->authed) {
+        reply_error(s, id, E_UNAUTHORIZED, NULL, LIMIT_NONE, "authenticate first (AUTH)");
+        json_object_put(msg);
+        return;
+    }
+    if (fields_check(msg, cmd->fields, &fe) != E_OK) {
+        reply_error(s, id, E_BAD_REQUEST, fe.field, LIMIT_NONE, "%s", fe.message);
+        json_object_put(msg);
+        return;
+    }
+    r.s = s;
+    r.msg = msg;
+    r.id = id;
+    session_hold(s);
+    s->deferring = true;
+    cmd->fn(&r);
+    session_flush_deferred(s);
+    session_release(s);
+    json_object_put(msg);
+}

@@ -1,0 +1,130 @@
+/*
+ * WebSocket sessions: one per authenticated client, outliving its
+ * connection for the reconnect grace so RESUME can pick it up. A session
+ * owns its outbound queue (byte-capped), its replay ring (events by seq)
+ * and the list of rooms it takes part in.
+ */
+#ifndef DPA_WS_INTERNAL_H
+#define DPA_WS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "server/internal.h"
+
+#define WS_PROTOCOL "droponair.v1"
+#define WS_FRAME_MAX (64 * 1024 + 1024)    /* a 64 KiB payload plus its envelope */
+#define WS_QUEUE_MAX (1024 * 1024)         /* outbound bytes before a client counts as stuck */
+#define WS_REPLAY_EVENTS 256
+#define WS_REPLAY_BYTES (256 * 1024)
+#define WS_AUTH_TIMEOUT_S 5
+#define WS_GRACE_MS 15000
+#define WS_RATE_PER_S 200.0
+#define WS_RATE_BURST 1000.0
+#define WS_CONNS_PER_USER 5
+#define WS_ROOMS_PER_SESSION 64
+
+/* A frame to send: refcounted so the queue and the replay ring share it. */
+typedef struct msgbuf {
+    int refs;
+    uint64_t seq;          /* 0 for replies */
+    size_t len;
+    unsigned char data[];  /* LWS_PRE bytes of headroom, then the JSON */
+} msgbuf;
+
+typedef struct outq {
+    struct outq *next;
+    msgbuf *m;
+} outq;
+
+struct ws_session {
+    uint64_t id;
+    char key[24];                  /* id as the sessions map key */
+    server *srv;
+    struct lws *wsi;               /* NULL while in grace */
+    identity who;
+    bool authed;
+    bool counted;                  /* counted in user_conns */
+    char resume_token[48];
+    uint64_t seq;                  /* the last event's seq */
+
+    msgbuf **replay;               /* ring of the last events */
+    int rhead, rcount;
+    size_t rbytes;
+
+    outq *qhead, *qtail;
+    size_t qbytes;
+    outq *deferred;                /* events for the actor, sent after its reply */
+    bool deferring;
+
+    char (*rooms)[ROOM_ID_MAX];
+    int nrooms;
+
+    lws_sorted_usec_list_t sul_grace;
+    bool in_grace;
+    int close_code;                /* non-zero: close the connection */
+    const char *close_reason;
+
+    double tokens;
+    uint64_t refill_ns;
+    char *rx;
+    size_t rxlen;
+
+    int holds;                     /* async operations that will come back */
+    bool ended;                    /* over: free when holds drops to 0 */
+
+    reload_waiter waiter;          /* AUTH waiting for an app reload */
+    char *pending_token;
+    struct json_object *pending_id;
+    bool pending_is_header;
+};
+
+struct ws_pss {
+    ws_session *s;
+    bool established;
+    char *hdr_token;               /* from Authorization or ?token=, until ESTABLISHED */
+};
+
+/* ---- session.c ---- */
+
+ws_session *session_new(server *srv, struct lws *wsi);
+/* Ends the session for good: leaves its rooms, frees it once nothing holds it. */
+void session_end(ws_session *s);
+void session_hold(ws_session *s);
+/* Returns false (and frees) when the session ended while held. */
+bool session_release(ws_session *s);
+/* The connection went away: start the grace (or end an unauthenticated session). */
+void session_lost(ws_session *s);
+/* Binds s to wsi (a new or resumed connection). */
+void session_bind(ws_session *s, struct lws *wsi);
+void session_register(ws_session *s);
+void session_track_room(ws_session *s, const char *room_id);
+ws_session *session_by_id(server *srv, uint64_t id);
+
+/* Queues text (copied) for the connection; replies are not kept for replay. */
+void session_send_text(ws_session *s, const char *text, size_t len);
+/* Queues a JSON object (borrowed). */
+void session_send_json(ws_session *s, struct json_object *o);
+/* Whether the ring still holds every event after last_seq. */
+bool session_can_replay(const ws_session *s, uint64_t last_seq);
+/* Queues the kept events after last_seq (check session_can_replay first). */
+void session_replay(ws_session *s, uint64_t last_seq);
+/* Writes one queued frame. Returns -1 to close the connection. */
+int session_write(ws_session *s);
+/* Asks for the connection to be closed with code after what is queued. */
+void session_close(ws_session *s, int code, const char *reason);
+void session_flush_deferred(ws_session *s);
+
+/* Per-user connection counting (DESIGN §8). */
+bool session_count_conn(ws_session *s);
+void session_uncount_conn(ws_session *s);
+
+/* ---- commands.c ---- */
+
+/* Handles one complete text message from the client. */
+void ws_handle_message(ws_session *s, const char *text, size_t len);
+/* Authenticates with a header/query token right after the upgrade. */
+void ws_auth_header(ws_session *s, const char *token);
+
+#endif

@@ -1,0 +1,459 @@
+/* Sessions: lifetime, outbound queues, the replay ring, grace and counting. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "server/log.h"
+#include "ws/internal.h"
+
+static msgbuf *
+msg_new(const char *text, size_t len, uint64_t seq)
+{
+    msgbuf *m = xmalloc(sizeof(*m) + LWS_PRE + len);
+
+    m->refs = 1;
+    m->seq = seq;
+    m->len = len;
+    memcpy(m->data + LWS_PRE, text, len);
+    return m;
+}
+
+static void
+msg_unref(msgbuf *m)
+{
+    if (m && --m->refs == 0)
+        free(m);
+}
+
+ws_session *
+session_new(server *srv, struct lws *wsi)
+{
+    ws_session *s = xcalloc(1, sizeof(*s));
+
+    s->id = ++srv->next_session_id;
+    snprintf(s->key, sizeof(s->key), "%llx", (unsigned long long)s->id);
+    s->srv = srv;
+    s->wsi = wsi;
+    s->tokens = WS_RATE_BURST;
+    s->refill_ns = mono_ns();
+    hmap_put(srv->sessions, s->key, s);
+    srv->ws.sessions++;
+    return s;
+}
+
+ws_session *
+session_by_id(server *srv, uint64_t id)
+{
+    char key[24];
+    snprintf(key, sizeof(key), "%llx", (unsigned long long)id);
+    return hmap_get(srv->sessions, key);
+}
+
+static void
+conn_key(const ws_session *s, char *out, size_t len)
+{
+    snprintf(out, len, "%s\x1f%s", s->who.app_id, s->who.user_id);
+}
+
+bool
+session_count_conn(ws_session *s)
+{
+    char key[APP_ID_MAX + USER_ID_MAX + 4];
+    intptr_t n;
+
+    if (s->counted)
+        return true;
+    conn_key(s, key, sizeof(key));
+    n = (intptr_t)hmap_get(s->srv->user_conns, key);
+    if (n >= WS_CONNS_PER_USER)
+        return false;
+    hmap_put(s->srv->user_conns, key, (void *)(n + 1));
+    s->counted = true;
+    return true;
+}
+
+void
+session_uncount_conn(ws_session *s)
+{
+    char key[APP_ID_MAX + USER_ID_MAX + 4];
+    intptr_t n;
+
+    if (!s->counted)
+        return;
+    s->counted = false;
+    conn_key(s, key, sizeof(key));
+    n = (intptr_t)hmap_get(s->srv->user_conns, key);
+    if (n <= 1)
+        hmap_del(s->srv->user_conns, key);
+    else
+        hmap_put(s->srv->user_conns, key, (void *)(n - 1));
+}
+
+void
+session_register(ws_session *s)
+{
+    random_id(s->resume_token, sizeof(s->resume_token), "rt_", 24);
+    hmap_put(s->srv->sessions_by_token, s->resume_token, s);
+}
+
+void
+session_track_room(ws_session *s, const char *room_id)
+{
+    int i;
+
+    for (i = 0; i < s->nrooms; i++)
+        if (strcmp(s->rooms[i], room_id) == 0)
+            return;
+    s->rooms = xrealloc(s->rooms, sizeof(*s->rooms) * (size_t)(s->nrooms + 1));
+    snprintf(s->rooms[s->nrooms++], ROOM_ID_MAX, "%s", room_id);
+}
+
+/* ---- queues ---- */
+
+static void
+clear_queue(outq **head, outq **tail, size_t *bytes)
+{
+    outq *q, *next;
+
+    for (q = *head; q; q = next) {
+        next = q->next;
+        msg_unref(q->m);
+        free(q);
+    }
+    *head = NULL;
+    if (tail)
+        *tail = NULL;
+    if (bytes)
+        *bytes = 0;
+}
+
+static void
+enqueue(ws_session *s, msgbuf *m)
+{
+    outq *q;
+
+    if (!s->wsi || s->close_code)
+        return;
+    if (s->qbytes + m->len > WS_QUEUE_MAX) {
+        /* The client does not read: drop it rather than grow. */
+        s->srv->ws.slow_readers++;
+        dlog(LOG_WARN, "msg=\"slow reader dropped\" user=\"%s\" queued=%zu", s->who.user_id,
+             s->qbytes);
+        clear_queue(&s->qhead, &s->qtail, &s->qbytes);
+        session_close(s, 1008, "outbound queue full");
+        return;
+    }
+    q = xmalloc(sizeof(*q));
+    q->next = NULL;
+    q->m = m;
+    m->refs++;
+    if (s->qtail)
+        s->qtail->next = q;
+    else
+        s->qhead = q;
+    s->qtail = q;
+    s->qbytes += m->len;
+    lws_callback_on_writable(s->wsi);
+}
+
+void
+session_send_text(ws_session *s, const char *text, size_t len)
+{
+    msgbuf *m = msg_new(text, len, 0);
+    enqueue(s, m);
+    msg_unref(m);
+}
+
+void
+session_send_json(ws_session *s, struct json_object *o)
+{
+    size_t len;
+    const char *t = json_plain(o, &len);
+    session_send_text(s, t, len);
+}
+
+static void
+replay_push(ws_session *s, msgbuf *m)
+{
+    if (!s->replay)
+        s->replay = xcalloc(WS_REPLAY_EVENTS, sizeof(msgbuf *));
+    while (s->rcount > 0 &&
+           (s->rcount == WS_REPLAY_EVENTS || s->rbytes + m->len > WS_REPLAY_BYTES)) {
+        msgbuf *old = s->replay[s->rhead];
+        s->rbytes -= old->len;
+        msg_unref(old);
+        s->rhead = (s->rhead + 1) % WS_REPLAY_EVENTS;
+        s->rcount--;
+    }
+    s->replay[(s->rhead + s->rcount) % WS_REPLAY_EVENTS] = m;
+    s->rcount++;
+    s->rbytes += m->len;
+    m->refs++;
+}
+
+void
+ws_emit(server *srv, uint64_t session, struct json_object *ev)
+{
+    ws_session *s = session_by_id(srv, session);
+    const char *text;
+    size_t len;
+    msgbuf *m;
+
+    if (!s || s->ended)
+        return;
+    json_object_object_add(ev, "seq", json_object_new_int64((int64_t)++s->seq));
+    text = json_plain(ev, &len);
+    m = msg_new(text, len, s->seq);
+    replay_push(s, m);
+    srv->ws.events_out++;
+    if (s->deferring) {
+        outq *q = xmalloc(sizeof(*q)), **pq = &s->deferred;
+        q->next = NULL;
+        q->m = m;
+        while (*pq)
+            pq = &(*pq)->next;
+        *pq = q;
+        return;
+    }
+    enqueue(s, m);
+    msg_unref(m);
+}
+
+void
+session_flush_deferred(ws_session *s)
+{
+    outq *q = s->deferred, *next;
+
+    s->deferring = false;
+    s->deferred = NULL;
+    for (; q; q = next) {
+        next = q->next;
+        enqueue(s, q->m);
+        msg_unref(q->m);
+        free(q);
+    }
+}
+
+bool
+session_can_replay(const ws_session *s, uint64_t last_seq)
+{
+    if (last_seq > s->seq)
+        return false;
+    if (last_seq == s->seq)
+        return true;
+    /* The ring must still hold last_seq + 1. */
+    return s->rcount > 0 && s->replay[s->rhead]->seq <= last_seq + 1;
+}
+
+void
+session_replay(ws_session *s, uint64_t last_seq)
+{
+    int i;
+
+    for (i = 0; i < s->rcount; i++) {
+        msgbuf *m = s->replay[(s->rhead + i) % WS_REPLAY_EVENTS];
+        if (m->seq > last_seq)
+            enqueue(s, m);
+    }
+}
+
+int
+session_write(ws_session *s)
+{
+    outq *q = s->qhead;
+    int n;
+
+    if (!q) {
+        if (s->close_code) {
+            lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
+                             (unsigned char *)s->close_reason, strlen(s->close_reason));
+            return -1;
+        }
+        return 0;
+    }
+    n = lws_write(s->wsi, q->m->data + LWS_PRE, q->m->len, LWS_WRITE_TEXT);
+    if (n < 0)
+        return -1;
+    s->qhead = q->next;
+    if (!s->qhead)
+        s->qtail = NULL;
+    s->qbytes -= q->m->len;
+    msg_unref(q->m);
+    free(q);
+    if (s->qhead || s->close_code)
+        lws_callback_on_writable(s->wsi);
+    return 0;
+}
+
+void
+session_close(ws_session *s, int code, const char *reason)
+{
+    if (!s->wsi || s->close_code)
+        return;
+    s->close_code = code;
+    s->close_reason = reason;
+    lws_callback_on_writable(s->wsi);
+}
+
+/* ---- lifetime ---- */
+
+static void
+session_free(ws_session *s)
+{
+    int i;
+
+    for (i = 0; i < s->rcount; i++)
+        msg_unref(s->replay[(s->rhead + i) % WS_REPLAY_EVENTS]);
+    free(s->replay);
+    clear_queue(&s->qhead, &s->qtail, &s->qbytes);
+    clear_queue(&s->deferred, NULL, NULL);
+    free(s->rooms);
+    free(s->rx);
+    free(s->pending_token);
+    json_object_put(s->pending_id);
+    free(s);
+}
+
+void
+session_hold(ws_session *s)
+{
+    s->holds++;
+}
+
+bool
+session_release(ws_session *s)
+{
+    if (--s->holds == 0 && s->ended) {
+        session_free(s);
+        return false;
+    }
+    return !s->ended;
+}
+
+void
+session_end(ws_session *s)
+{
+    server *srv = s->srv;
+    int64_t now = now_ms();
+    int i;
+
+    if (s->ended)
+        return;
+    s->ended = true;
+    lws_sul_cancel(&s->sul_grace);
+    session_uncount_conn(s);
+    hmap_del(srv->sessions, s->key);
+    if (s->resume_token[0])
+        hmap_del(srv->sessions_by_token, s->resume_token);
+    srv->ws.sessions--;
+    for (i = 0; i < s->nrooms; i++) {
+        live_call *lc = live_find(srv, s->rooms[i]);
+        if (lc) {
+            call_drop_session(lc, s->id, now);
+            live_reap(srv, lc);
+        }
+    }
+    if (s->holds == 0)
+        session_free(s);
+}
+
+static void
+grace_over(lws_sorted_usec_list_t *sul)
+{
+    ws_session *s = lws_container_of(sul, ws_session, sul_grace);
+
+    dlog(LOG_INFO, "msg=\"session expired\" user=\"%s\"", s->who.user_id);
+    session_end(s);
+}
+
+void
+session_lost(ws_session *s)
+{
+    int i;
+
+    s->wsi = NULL;
+    s->close_code = 0;
+    session_uncount_conn(s);
+    clear_queue(&s->qhead, &s->qtail, &s->qbytes);
+    if (!s->authed || s->srv->draining) {
+        session_end(s);
+        return;
+    }
+    s->in_grace = true;
+    for (i = 0; i < s->nrooms; i++) {
+        live_call *lc = live_find(s->srv, s->rooms[i]);
+        if (lc)
+            call_session_lost(lc, s->id);
+    }
+    lws_sul_schedule(s->srv->ctx, 0, &s->sul_grace, grace_over,
+                     (lws_usec_t)WS_GRACE_MS * LWS_US_PER_MS);
+}
+
+void
+session_bind(ws_session *s, struct lws *wsi)
+{
+    int i;
+
+    s->wsi = wsi;
+    if (s->in_grace) {
+        s->in_grace = false;
+        lws_sul_cancel(&s->sul_grace);
+        for (i = 0; i < s->nrooms; i++) {
+            live_call *lc = live_find(s->srv, s->rooms[i]);
+            if (lc)
+                call_session_back(lc, s->id);
+        }
+    }
+}
+
+typedef struct collect {
+    ws_session **items;
+    size_t n;
+} collect;
+
+static void
+collect_one(const char *key, void *value, void *arg)
+{
+    collect *c = arg;
+    (void)key;
+    c->items[c->n++] = value;
+}
+
+/* Ends every session; connections still open are asked to close with 1012. */
+void
+ws_shutdown(server *srv)
+{
+    collect c;
+    size_t i;
+
+    c.items = xcalloc(hmap_count(srv->sessions) + 1, sizeof(ws_session *));
+    c.n = 0;
+    hmap_each(srv->sessions, collect_one, &c);
+    for (i = 0; i < c.n; i++) {
+        ws_session *s = c.items[i];
+        if (s->wsi)
+            session_close(s, 1012, "service restart");
+        else
+            session_end(s);
+    }
+    free(c.items);
+}
+
+/* Frees what is left (sessions whose connection never closed in time). */
+void
+ws_free_all(server *srv)
+{
+    collect c;
+    size_t i;
+
+    c.items = xcalloc(hmap_count(srv->sessions) + 1, sizeof(ws_session *));
+    c.n = 0;
+    hmap_each(srv->sessions, collect_one, &c);
+    for (i = 0; i < c.n; i++) {
+        c.items[i]->wsi = NULL;
+        session_end(c.items[i]);
+    }
+    free(c.items);
+}
