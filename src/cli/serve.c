@@ -33,7 +33,14 @@ usage(FILE *f)
             "  --tls-key FILE         ... and this private key\n"
             "  --max-body BYTES       largest HTTP request body (default 65536)\n"
             "  --header-timeout SECS  time a client has to send a request (default 10)\n"
-            "  --log-level LEVEL      debug, info, warn or error (default info)\n",
+            "  --log-level LEVEL      debug, info, warn or error (default info)\n"
+            "  --ws-grace-ms MS       how long a dropped WebSocket session may RESUME\n"
+            "                         (default 15000)\n"
+            "  --ws-queue-max BYTES   unsent bytes before a client that does not read is\n"
+            "                         dropped (default 1048576)\n"
+            "  --ws-rate N            commands per second per connection (default 200) ...\n"
+            "  --ws-burst N           ... in bursts of up to N (default 1000)\n"
+            "  --ws-conns-per-user N  WebSocket connections per user (default 5)\n",
             DEFAULT_DB);
 }
 
@@ -126,6 +133,13 @@ parse_positive(const char *s, long min, long max, long *out)
     return 0;
 }
 
+static int
+bad_option(const char *name, const char *range)
+{
+    fprintf(stderr, "droponaird: %s must be %s\n", name, range);
+    return 2;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -141,6 +155,11 @@ cmd_serve(int argc, char **argv)
         {"header-timeout", required_argument, NULL, 't'},
         {"log-level", required_argument, NULL, 'L'},
         {"apps-poll-ms", required_argument, NULL, 'A'},
+        {"ws-grace-ms", required_argument, NULL, 'g'},
+        {"ws-queue-max", required_argument, NULL, 'q'},
+        {"ws-rate", required_argument, NULL, 'r'},
+        {"ws-burst", required_argument, NULL, 'B'},
+        {"ws-conns-per-user", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static server_config cfg;
@@ -192,6 +211,31 @@ cmd_serve(int argc, char **argv)
                 return 2;
             }
             cfg.apps_poll_ms = (int)v;
+            break;
+        case 'g':
+            if (parse_positive(optarg, 0, 3600000, &v))
+                return bad_option("--ws-grace-ms", "0 to 3600000");
+            cfg.ws_grace_ms = (int)v;
+            break;
+        case 'q':
+            if (parse_positive(optarg, 4096, 1L << 30, &v))
+                return bad_option("--ws-queue-max", "4096 to 1073741824");
+            cfg.ws_queue_max = (size_t)v;
+            break;
+        case 'r':
+            if (parse_positive(optarg, 1, 10000000, &v))
+                return bad_option("--ws-rate", "1 to 10000000");
+            cfg.ws_rate = (int)v;
+            break;
+        case 'B':
+            if (parse_positive(optarg, 1, 10000000, &v))
+                return bad_option("--ws-burst", "1 to 10000000");
+            cfg.ws_burst = (int)v;
+            break;
+        case 'u':
+            if (parse_positive(optarg, 1, 100000, &v))
+                return bad_option("--ws-conns-per-user", "1 to 100000");
+            cfg.ws_conns_per_user = (int)v;
             break;
         case 'L':
             if ((log_level = log_level_parse(optarg)) < 0) {

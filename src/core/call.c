@@ -186,6 +186,16 @@ emit(const live_call *lc, uint64_t session, struct json_object *ev)
 
 enum { TO_ALL = 0, TO_MODS = 1 };
 
+static const call_member *
+member_session(const live_call *lc, uint64_t session)
+{
+    int i;
+    for (i = 0; i < lc->nmembers; i++)
+        if (lc->members[i].session == session)
+            return &lc->members[i];
+    return NULL;
+}
+
 /*
  * Sends ev to the call's members (all, or only hosts and co-hosts) except
  * `except`, and to the watchers. Takes ownership of ev.
@@ -207,10 +217,10 @@ broadcast(const live_call *lc, struct json_object *ev, const char *except, int w
         const call_person *w = &lc->watchers.items[i];
         if (except && strcmp(w->user_id, except) == 0)
             continue;
-        /* A watcher who is also in the call already got it. */
-        if (call_member_find(lc, w->user_id) && (who == TO_ALL ||
-                                                 call_member_find(lc, w->user_id)->role >=
-                                                     ROLE_CO_HOST))
+        /* A session that watches and is in the call already got it. */
+        if (member_session(lc, w->session) && (who == TO_ALL ||
+                                               member_session(lc, w->session)->role >=
+                                                   ROLE_CO_HOST))
             continue;
         emit(lc, w->session, ev);
     }
@@ -829,7 +839,7 @@ end_for_all(live_call *lc, const char *reason)
         send_to(lc, lc->members[i].session, ev);
     }
     for (i = 0; i < lc->watchers.count; i++) {
-        if (call_member_find(lc, lc->watchers.items[i].user_id))
+        if (member_session(lc, lc->watchers.items[i].session))
             continue;
         struct json_object *ev = event_new(lc, "GROUP_CALL_ENDED");
         json_object_object_add(ev, "reason", json_object_new_string(reason));

@@ -24,6 +24,11 @@ server_config_defaults(server_config *cfg)
     cfg->max_body = 64 * 1024;
     cfg->header_timeout_s = 10;
     cfg->apps_poll_ms = 1000;
+    cfg->ws_grace_ms = 15000;
+    cfg->ws_queue_max = 1024 * 1024;
+    cfg->ws_rate = 200;
+    cfg->ws_burst = 1000;
+    cfg->ws_conns_per_user = 5;
 }
 
 server *

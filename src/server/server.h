@@ -20,6 +20,11 @@ typedef struct server_config {
     size_t max_body;              /* HTTP body limit, bytes */
     int header_timeout_s;         /* time to send headers and body */
     int apps_poll_ms;             /* how often apps/keys are re-read */
+    int ws_grace_ms;              /* how long a dropped session may resume */
+    size_t ws_queue_max;          /* outbound bytes before a client counts as stuck */
+    int ws_rate;                  /* commands per second per connection ... */
+    int ws_burst;                 /* ... with bursts up to this many */
+    int ws_conns_per_user;
     bool dev;
 } server_config;
 

@@ -166,7 +166,7 @@ finish_auth(ws_session *s, struct json_object *id, bool header, dpa_err e, const
         s->who = *who;
         if (!session_count_conn(s)) {
             reply_error(s, id, E_RATE_LIMITED, NULL, LIMIT_NONE,
-                        "at most %d connections per user", WS_CONNS_PER_USER);
+                        "at most %d connections per user", s->srv->cfg->ws_conns_per_user);
             session_close(s, 1008, "too many connections");
             return;
         }
@@ -579,15 +579,16 @@ static const ws_command commands[] = {
     {"END_CALL", f_call, cmd_end, true},
 };
 
-/* Token bucket: WS_RATE_PER_S commands a second, bursts up to WS_RATE_BURST. */
+/* Token bucket: ws_rate commands a second, bursts up to ws_burst. */
 static bool
 rate_ok(ws_session *s)
 {
     uint64_t now = mono_ns();
+    const server_config *cfg = s->srv->cfg;
 
-    s->tokens += (double)(now - s->refill_ns) / 1e9 * WS_RATE_PER_S;
-    if (s->tokens > WS_RATE_BURST)
-        s->tokens = WS_RATE_BURST;
+    s->tokens += (double)(now - s->refill_ns) / 1e9 * cfg->ws_rate;
+    if (s->tokens > cfg->ws_burst)
+        s->tokens = cfg->ws_burst;
     s->refill_ns = now;
     if (s->tokens < 1.0)
         return false;
@@ -610,7 +611,7 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
         if (json_parse(text, len, &msg) == E_OK && json_object_is_type(msg, json_type_object))
             json_object_object_get_ex(msg, "id", &id);
         reply_error(s, id, E_RATE_LIMITED, NULL, LIMIT_NONE, "more than %d commands a second",
-                    (int)WS_RATE_PER_S);
+                    s->srv->cfg->ws_rate);
         json_object_put(msg);
         return;
     }

@@ -15,14 +15,9 @@
 
 #define WS_PROTOCOL "droponair.v1"
 #define WS_FRAME_MAX (64 * 1024 + 1024)    /* a 64 KiB payload plus its envelope */
-#define WS_QUEUE_MAX (1024 * 1024)         /* outbound bytes before a client counts as stuck */
 #define WS_REPLAY_EVENTS 256
 #define WS_REPLAY_BYTES (256 * 1024)
 #define WS_AUTH_TIMEOUT_S 5
-#define WS_GRACE_MS 15000
-#define WS_RATE_PER_S 200.0
-#define WS_RATE_BURST 1000.0
-#define WS_CONNS_PER_USER 5
 #define WS_ROOMS_PER_SESSION 64
 
 /* A frame to send: refcounted so the queue and the replay ring share it. */

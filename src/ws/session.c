@@ -36,7 +36,7 @@ session_new(server *srv, struct lws *wsi)
     snprintf(s->key, sizeof(s->key), "%llx", (unsigned long long)s->id);
     s->srv = srv;
     s->wsi = wsi;
-    s->tokens = WS_RATE_BURST;
+    s->tokens = srv->cfg->ws_burst;
     s->refill_ns = mono_ns();
     hmap_put(srv->sessions, s->key, s);
     srv->ws.sessions++;
@@ -67,7 +67,7 @@ session_count_conn(ws_session *s)
         return true;
     conn_key(s, key, sizeof(key));
     n = (intptr_t)hmap_get(s->srv->user_conns, key);
-    if (n >= WS_CONNS_PER_USER)
+    if (n >= s->srv->cfg->ws_conns_per_user)
         return false;
     hmap_put(s->srv->user_conns, key, (void *)(n + 1));
     s->counted = true;
@@ -136,7 +136,7 @@ enqueue(ws_session *s, msgbuf *m)
 
     if (!s->wsi || s->close_code)
         return;
-    if (s->qbytes + m->len > WS_QUEUE_MAX) {
+    if (s->qbytes + m->len > s->srv->cfg->ws_queue_max) {
         /* The client does not read: drop it rather than grow. */
         s->srv->ws.slow_readers++;
         dlog(LOG_WARN, "msg=\"slow reader dropped\" user=\"%s\" queued=%zu", s->who.user_id,
@@ -388,7 +388,7 @@ session_lost(ws_session *s)
             call_session_lost(lc, s->id);
     }
     lws_sul_schedule(s->srv->ctx, 0, &s->sul_grace, grace_over,
-                     (lws_usec_t)WS_GRACE_MS * LWS_US_PER_MS);
+                     (lws_usec_t)s->srv->cfg->ws_grace_ms * LWS_US_PER_MS);
 }
 
 void

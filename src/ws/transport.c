@@ -87,7 +87,6 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             lws_return_http_status(wsi, 503, NULL);
             return -1;
         }
-        pss->hdr_token = upgrade_token(wsi);
         return 0;
 
     case LWS_CALLBACK_ESTABLISHED:
@@ -96,6 +95,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         pss->established = true;
         pss->s = session_new(srv, wsi);
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, WS_AUTH_TIMEOUT_S);
+        /* The upgrade's headers are still readable here. */
+        pss->hdr_token = upgrade_token(wsi);
         if (pss->hdr_token) {
             char *t = pss->hdr_token;
             pss->hdr_token = NULL;

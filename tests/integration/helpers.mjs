@@ -207,8 +207,9 @@ export class WsClient {
     const h = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws${query}`, protocol ? [protocol] : [], { headers: h });
+    const c = new WsClient(ws); // listening before 'open': the server may speak first
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-    return new WsClient(ws);
+    return c;
   }
 
   // Opens and authenticates with an AUTH frame.

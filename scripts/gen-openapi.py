@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Writes docs/openapi.json. Edit this, run it, commit both; the integration
+tests validate every real response against the written document."""
+import json
+import os
+def ref(n): return {"$ref": f"#/components/schemas/{n}"}
+def err(desc, codes):
+    return {"description": desc, "content": {"application/json": {"schema": ref("Error"),
+            "examples": {c: {"value": {"error": {"code": c, "message": "..."}}} for c in codes}}}}
+def ok(desc, schema, headers=None):
+    r = {"description": desc, "content": {"application/json": {"schema": schema}}}
+    if headers: r["headers"] = headers
+    return r
+E400 = err("Invalid request: malformed JSON, an unknown field, a wrong type or an out-of-range value (the `field` names it).", ["VALIDATION_FAILED", "MALFORMED_JSON", "BAD_REQUEST"])
+E401 = err("Missing or invalid bearer token (bad signature, expired, not yet valid, alg none or mismatched, no sub, unknown app or key).", ["UNAUTHORIZED"])
+E404 = err("No such room in the caller's app (another app's room is also 404).", ["ROOM_NOT_FOUND"])
+E405 = err("The route exists but not with this method; `Allow` lists the methods.", ["METHOD_NOT_ALLOWED"])
+E411 = err("A body sent without Content-Length (chunked).", ["LENGTH_REQUIRED"])
+E413 = err("The body is larger than the limit (64 KiB by default).", ["PAYLOAD_TOO_LARGE"])
+E415 = err("The body is not `application/json`.", ["UNSUPPORTED_MEDIA_TYPE"])
+E500 = err("Internal error; nothing was half-written.", ["INTERNAL"])
+E503 = err("The server is shutting down.", ["UNAVAILABLE"])
+common = {"401": E401, "500": E500, "503": E503}
+mod_errors = {"403": err("Only the room's hosts (and co-hosts in the call) may moderate; ending a call is for hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
+user_param = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
+etag = {"ETag": {"description": "The room's version, quoted (`\"3\"`).", "schema": {"type": "string"}}}
+reqid = {"X-Request-Id": {"description": "Identifies the request in the server's log.", "schema": {"type": "string"}}}
+room_id_param = {"name": "roomId", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^rm_[A-Za-z0-9_-]{22}$"}}
+ifmatch = {"name": "If-Match", "in": "header", "required": False, "description": "Only change the room when its version is this ETag (or `*`); otherwise 412.", "schema": {"type": "string"}}
+
+policy_props = {
+    "waitingRoom": {"type": "boolean", "description": "Non-host joiners wait until a host or co-host admits them. Needs the plan feature `waiting_room`."},
+    "requireHost": {"type": "boolean", "description": "Non-host joiners cannot join while no host or co-host is in the call."},
+    "maxParticipants": {"type": ["integer", "null"], "minimum": 1, "description": "Per-room cap, 1 to the plan's maxParticipantsPerCall; null = the plan cap only."},
+    "autoCloseWhenEmpty": {"type": "boolean", "description": "The room becomes CLOSED when the last participant leaves."}}
+def nullable(props):
+    out = {}
+    for k, v in props.items():
+        v = dict(v)
+        t = v.get("type")
+        if isinstance(t, str): v["type"] = [t, "null"]
+        elif isinstance(t, list) and "null" not in t: v["type"] = t + ["null"]
+        out[k] = v
+    return out
+user_id = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[\\x20-\\x7e]+$"}
+body_props = {
+    "name": {"type": "string", "maxLength": 200, "description": "Display name, at most 200 bytes of UTF-8. Default \"\"."},
+    "scheduledStartAt": {"type": ["integer", "null"], "minimum": 0, "description": "Epoch milliseconds; metadata only, never enforced."},
+    "scheduledEndAt": {"type": ["integer", "null"], "minimum": 0, "description": "Epoch milliseconds, not before scheduledStartAt."},
+    "policy": {"type": ["object", "null"], "additionalProperties": False, "properties": nullable(policy_props)},
+    "hosts": {"type": ["array", "null"], "maxItems": 50, "items": user_id, "description": "User ids who may host. The creator is always a host (added first when missing on create; removing the creator in a PATCH is a 400)."},
+    "metadata": {"type": ["object", "null"], "description": "App-defined JSON object, at most 4096 bytes as JSON. PATCH merges it (RFC 7396)."}}
+patch_props = dict(body_props)
+patch_props["status"] = {"type": "string", "enum": ["ACTIVE", "CLOSED"], "description": "CLOSED rejects joins (and ends a live call)."}
+
+participant = {"type": "object", "additionalProperties": False, "required": ["userId", "name", "role", "joinedAt", "audio", "video", "screenSharing"],
+    "properties": {"userId": {"type": "string"}, "name": {"type": "string"}, "role": {"enum": ["HOST", "CO_HOST", "PARTICIPANT"]},
+                   "joinedAt": {"type": "integer"}, "audio": {"type": "boolean"}, "video": {"type": "boolean"}, "screenSharing": {"type": "boolean"}}}
+call = {"type": "object", "additionalProperties": False, "required": ["callId", "startedAt", "participantCount", "participants", "hostPresent", "waitingCount"],
+    "properties": {"callId": {"type": "string"}, "startedAt": {"type": "integer"}, "participantCount": {"type": "integer", "minimum": 0},
+        "participants": {"type": "array", "items": ref("Participant")}, "hostPresent": {"type": "boolean"}, "waitingCount": {"type": "integer", "minimum": 0},
+        "waiting": {"type": "array", "description": "Only for hosts and co-hosts.", "items": {"type": "object", "additionalProperties": False, "required": ["userId", "name", "since"],
+            "properties": {"userId": {"type": "string"}, "name": {"type": "string"}, "since": {"type": "integer"}}}}}}
+room = {"type": "object", "additionalProperties": False,
+    "required": ["roomId", "name", "createdBy", "hosts", "scheduledStartAt", "scheduledEndAt", "status", "policy", "metadata", "createdAt", "updatedAt", "version", "call"],
+    "properties": {
+        "roomId": {"type": "string", "pattern": "^rm_[A-Za-z0-9_-]{22}$", "description": "128 random bits (CSPRNG), URL-safe."},
+        "name": {"type": "string"}, "createdBy": {"type": "string"},
+        "hosts": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "scheduledStartAt": {"type": ["integer", "null"]}, "scheduledEndAt": {"type": ["integer", "null"]},
+        "status": {"enum": ["ACTIVE", "CLOSED"]},
+        "policy": {"type": "object", "additionalProperties": False, "required": list(policy_props), "properties": policy_props},
+        "metadata": {"type": "object"},
+        "createdAt": {"type": "integer"}, "updatedAt": {"type": "integer"},
+        "version": {"type": "integer", "minimum": 1, "description": "+1 on every change; also the ETag."},
+        "call": {"oneOf": [{"type": "null"}, ref("Call")], "description": "The live call, or null when none is live. `waiting` is shown to hosts and co-hosts only."}}}
+codes = ["VALIDATION_FAILED", "MALFORMED_JSON", "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED",
+         "ROOM_NOT_FOUND", "NOT_FOUND", "METHOD_NOT_ALLOWED", "NOT_WAITING", "NO_LIVE_CALL", "IDEMPOTENCY_KEY_REUSED", "LENGTH_REQUIRED",
+         "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL"]
+error = {"type": "object", "additionalProperties": False, "required": ["error"], "properties": {"error": {"type": "object", "additionalProperties": False,
+    "required": ["code", "message"], "properties": {"code": {"enum": codes}, "message": {"type": "string"},
+    "field": {"type": "string", "description": "The request field at fault, as a dotted path (`policy.maxParticipants`)."},
+    "limitSource": {"enum": ["room", "plan"]}}}}}
+features = {"type": "array", "items": {"enum": ["scheduled_rooms", "waiting_room", "screen_share"]}, "uniqueItems": True}
+info = {"type": "object", "additionalProperties": False, "required": ["name", "version", "apiVersion", "features"],
+    "properties": {"name": {"const": "droponair"}, "version": {"type": "string"}, "apiVersion": {"const": "v1"},
+        "features": features, "appId": {"type": "string"}, "userId": {"type": "string"}, "plan": {"type": "string"},
+        "limits": {"type": "object", "additionalProperties": False, "required": ["maxRoomsPerApp", "maxParticipantsPerCall"],
+                   "properties": {"maxRoomsPerApp": {"type": "integer", "minimum": 0}, "maxParticipantsPerCall": {"type": "integer", "minimum": 1}}}}}
+room_list = {"type": "object", "additionalProperties": False, "required": ["rooms", "nextCursor"],
+    "properties": {"rooms": {"type": "array", "items": ref("Room")}, "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last."}}}
+
+doc = {
+ "openapi": "3.1.0",
+ "info": {"title": "droponair room service", "version": "0.1.0",
+          "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 411 (chunked body), 413 (body over the limit) or 503 (shutting down)."},
+ "servers": [{"url": "http://127.0.0.1:8080"}],
+ "components": {
+   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with an app key: `iss` = appId or `kid` header = key id; `sub` = userId; `exp` required; `nbf`/`iat` honoured (60 s skew); optional `name`."}},
+   "schemas": {"Error": error, "Room": room, "RoomCreate": {"type": "object", "additionalProperties": False, "properties": body_props},
+               "RoomPatch": {"type": "object", "additionalProperties": False, "properties": patch_props, "description": "JSON merge patch (RFC 7396): members present change, null resets to the default."},
+               "RoomList": room_list,
+               "WaitingList": {"type": "object", "additionalProperties": False, "required": ["roomId", "callId", "waiting"],
+                  "properties": {"roomId": {"type": "string"}, "callId": {"type": ["string", "null"]}, "waiting": call["properties"]["waiting"]}},
+               "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Call": call, "Participant": participant,
+               "Health": {"type": "object", "additionalProperties": False, "required": ["status"], "properties": {"status": {"enum": ["ok", "draining"]}}}}},
+ "paths": {
+  "/api/info": {"get": {"summary": "What this server is; with a token, what the caller's app may do", "operationId": "getInfo",
+     "security": [{}, {"bearer": []}],
+     "description": "Without a token `features` lists every feature the server supports. With one it lists the app's plan features and adds appId, userId, plan and limits. A bad token is 401, not anonymous.",
+     "responses": {"200": ok("Server information", ref("Info"), reqid), **common}}},
+  "/api/ws": {"get": {"summary": "WebSocket upgrade: live calls (subprotocol droponair.v1)", "operationId": "websocket", "security": [{}, {"bearer": []}],
+     "description": "See docs/protocol.md. Authenticate with a first AUTH frame, the Authorization header or ?token=.",
+     "responses": {"101": {"description": "Switching Protocols"}}}},
+  "/api/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi", "security": [],
+     "responses": {"200": {"description": "The OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}}}}}},
+  "/api/rooms": {
+    "post": {"summary": "Create a room", "operationId": "createRoom", "security": [{"bearer": []}],
+      "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "description": "Retry-safe creation: the same key (per app and user, kept 24 h) with the same body returns the first 201 again; with another body 409.", "schema": {"type": "string", "minLength": 1, "maxLength": 128}}],
+      "requestBody": {"required": False, "content": {"application/json": {"schema": ref("RoomCreate")}}},
+      "responses": {"201": ok("The new room", ref("Room"), {**etag, **reqid, "Location": {"description": "/api/rooms/{roomId}", "schema": {"type": "string"}}}),
+        "400": E400,
+        "403": err("The plan has no `scheduled_rooms` (or lacks a feature the body asks for), or the app has maxRoomsPerApp rooms already (CLOSED rooms count).", ["FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED"]),
+        "409": err("The Idempotency-Key was used with another body.", ["IDEMPOTENCY_KEY_REUSED"]),
+        "405": E405, "411": E411, "413": E413, "415": E415, **common}},
+    "get": {"summary": "List rooms the caller created or hosts, newest first", "operationId": "listRooms", "security": [{"bearer": []}],
+      "parameters": [{"name": "status", "in": "query", "schema": {"enum": ["ACTIVE", "CLOSED"]}},
+                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                     {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "nextCursor of the previous page."}],
+      "responses": {"200": ok("A page of rooms", ref("RoomList"), reqid), "400": E400, "405": E405, **common}}},
+  "/api/rooms/{roomId}": {
+    "parameters": [room_id_param],
+    "get": {"summary": "One room, including its live call", "operationId": "getRoom", "security": [{"bearer": []}],
+      "responses": {"200": ok("The room", ref("Room"), {**etag, **reqid}), "404": E404, "405": E405, **common}},
+    "patch": {"summary": "Change a room (creator only)", "operationId": "updateRoom", "security": [{"bearer": []}],
+      "parameters": [ifmatch],
+      "requestBody": {"required": True, "content": {"application/json": {"schema": ref("RoomPatch")}, "application/merge-patch+json": {"schema": ref("RoomPatch")}}},
+      "responses": {"200": ok("The room after the change; a patch that changes nothing keeps the version", ref("Room"), {**etag, **reqid}),
+        "400": E400, "403": err("Only the creator may change the room; or the body asks for a feature the plan lacks.", ["FORBIDDEN", "FEATURE_NOT_ENABLED"]), "404": E404,
+        "412": err("If-Match does not match the room's version (the response's ETag is the current one).", ["PRECONDITION_FAILED"]),
+        "411": E411, "413": E413, "415": E415, **common}},
+    "delete": {"summary": "Delete a room (creator only)", "operationId": "deleteRoom", "security": [{"bearer": []}],
+      "parameters": [ifmatch],
+      "responses": {"204": {"description": "Deleted"}, "403": err("Only the creator may delete the room.", ["FORBIDDEN"]), "404": E404,
+        "412": err("If-Match does not match the room's version.", ["PRECONDITION_FAILED"]), **common}}},
+  "/api/rooms/{roomId}/waiting": {
+    "parameters": [room_id_param],
+    "get": {"summary": "Who is waiting (hosts and co-hosts)", "operationId": "listWaiting", "security": [{"bearer": []}],
+      "responses": {"200": ok("The waiting queue, in order", ref("WaitingList"), reqid), "403": err("Only hosts and co-hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}}},
+  "/api/rooms/{roomId}/waiting/admit-all": {
+    "parameters": [room_id_param],
+    "post": {"summary": "Admit everyone waiting now, in queue order, up to the cap", "operationId": "admitAll", "security": [{"bearer": []}],
+      "responses": {"200": ok("Who was admitted", ref("Admitted")), **mod_errors, "403": err("Not a host or co-host; or the cap was reached (the rest stay waiting; `limitSource` says which cap).", ["FORBIDDEN", "ROOM_FULL"])}}},
+  "/api/rooms/{roomId}/waiting/{userId}/admit": {
+    "parameters": [room_id_param, user_param],
+    "post": {"summary": "Admit one waiting user", "operationId": "admit", "security": [{"bearer": []}],
+      "responses": {"200": ok("Who was admitted", ref("Admitted")), **mod_errors,
+        "403": err("Not a host or co-host; or the call is full.", ["FORBIDDEN", "ROOM_FULL"]),
+        "409": err("That user is not waiting.", ["NOT_WAITING"])}}},
+  "/api/rooms/{roomId}/waiting/{userId}/deny": {
+    "parameters": [room_id_param, user_param],
+    "post": {"summary": "Deny one waiting user", "operationId": "deny", "security": [{"bearer": []}],
+      "responses": {"204": {"description": "Denied; the user got GROUP_CALL_DENIED"}, **mod_errors,
+        "409": err("That user is not waiting.", ["NOT_WAITING"])}}},
+  "/api/rooms/{roomId}/participants/{userId}/remove": {
+    "parameters": [room_id_param, user_param],
+    "post": {"summary": "Remove a participant from the live call", "operationId": "removeParticipant", "security": [{"bearer": []}],
+      "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": False,
+        "properties": {"ban": {"type": "boolean", "description": "Refuse the user for the rest of this call (FORBIDDEN on join)."}}}}}},
+      "responses": {"204": {"description": "Removed"}, **mod_errors, "400": E400,
+        "404": err("No such room, or the user is not in the call.", ["ROOM_NOT_FOUND", "NOT_FOUND"]),
+        "409": err("The room has no live call.", ["NO_LIVE_CALL"])}}},
+  "/api/rooms/{roomId}/call/end": {
+    "parameters": [room_id_param],
+    "post": {"summary": "End the live call for everyone (hosts)", "operationId": "endCall", "security": [{"bearer": []}],
+      "responses": {"204": {"description": "Ended (GROUP_CALL_ENDED, reason HOST_ENDED); autoCloseWhenEmpty then applies"}, **mod_errors,
+        "409": err("The room has no live call.", ["NO_LIVE_CALL"])}}},
+  "/healthz": {"get": {"summary": "Liveness", "operationId": "health", "security": [],
+     "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down", ref("Health"))}}},
+  "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics", "security": [],
+     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
+        "content": {"text/plain": {"schema": {"type": "string"}}}}}}}
+ }}
+# Unknown routes: 404 NOT_FOUND (documented on the root description).
+doc["components"]["responses"] = {"UnknownRoute": err("No such route (any path not listed here).", ["NOT_FOUND"])}
+open(os.path.join(os.path.dirname(__file__), "..", "docs", "openapi.json"), "w").write(json.dumps(doc, indent=2) + "\n")
