@@ -69,6 +69,12 @@ test('join, signal, leave', async () => {
   const ms = await alice.waitEvent('GROUP_CALL_MEDIA_STATE');
   assert.deepEqual([ms.userId, ms.audio, ms.video], ['bob', false, true]);
 
+  const m = (await api(srv, 'GET', '/metrics')).body;
+  assert.match(m, /^droponair_ws_connections 2$/m);
+  assert.match(m, /^droponair_live_calls 1$/m);
+  assert.match(m, /^droponair_call_participants 2$/m);
+  assert.match(m, /^droponair_signals_relayed_total 22$/m);
+
   const leave = await bob.request({ type: 'GROUP_CALL_LEAVE', callId: jb.callId, groupId: '' });
   assert.equal(leave.ok, true);
   const left = await alice.waitEvent('GROUP_CALL_PARTICIPANT_LEFT');

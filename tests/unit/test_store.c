@@ -226,6 +226,40 @@ idempotency_records(void **state)
 }
 
 static void
+calls_recorded_and_recovered(void **state)
+{
+    store *s = open_store();
+    room *once = new_room("rc", "alice", "{\"policy\":{\"autoCloseWhenEmpty\":true}}", 10);
+    room *keep = new_room("rc", "alice", "{}", 11);
+    room *got;
+    int ended, closed;
+    (void)state;
+
+    assert_int_equal(store_room_insert(s, once, 10), E_OK);
+    assert_int_equal(store_room_insert(s, keep, 10), E_OK);
+    assert_int_equal(store_call_open(s, "call_a", "rc", once->id, 100), E_OK);
+    assert_int_equal(store_call_open(s, "call_b", "rc", keep->id, 100), E_OK);
+    assert_int_equal(store_call_open(s, "call_c", "rc", keep->id, 50), E_OK);
+    assert_int_equal(store_call_close(s, "call_c", 60, "EMPTY", 2), E_OK);
+    assert_int_equal(store_calls_recover(s, 500, &ended, &closed), E_OK);
+    assert_int_equal(ended, 2);
+    assert_int_equal(closed, 1);
+    assert_int_equal(store_room_get(s, "rc", once->id, &got), E_OK);
+    assert_int_equal(got->status, ROOM_CLOSED);
+    assert_int_equal(got->version, 2);
+    room_free(got);
+    assert_int_equal(store_room_get(s, "rc", keep->id, &got), E_OK);
+    assert_int_equal(got->status, ROOM_ACTIVE);
+    room_free(got);
+    /* Nothing is left open: a second recovery changes nothing. */
+    assert_int_equal(store_calls_recover(s, 600, &ended, &closed), E_OK);
+    assert_int_equal(ended + closed, 0);
+    room_free(once);
+    room_free(keep);
+    store_close(s);
+}
+
+static void
 reopen_keeps_data(void **state)
 {
     store *s = open_store();
@@ -284,6 +318,7 @@ main(void)
         cmocka_unit_test(room_limit_counts_and_frees),
         cmocka_unit_test(list_pages_newest_first),
         cmocka_unit_test(idempotency_records),
+        cmocka_unit_test(calls_recorded_and_recovered),
         cmocka_unit_test(reopen_keeps_data),
         cmocka_unit_test(bad_urls),
     };
