@@ -421,16 +421,25 @@ collect_one(const char *key, void *value, void *arg)
     c->items[c->n++] = value;
 }
 
-/* Ends every session; connections still open are asked to close with 1012. */
-void
-ws_shutdown(server *srv)
+/* Every session, collected first: ending one changes the map. Caller frees. */
+static collect
+all_sessions(server *srv)
 {
     collect c;
-    size_t i;
 
     c.items = xcalloc(hmap_count(srv->sessions) + 1, sizeof(ws_session *));
     c.n = 0;
     hmap_each(srv->sessions, collect_one, &c);
+    return c;
+}
+
+/* Ends every session; connections still open are asked to close with 1012. */
+void
+ws_shutdown(server *srv)
+{
+    collect c = all_sessions(srv);
+    size_t i;
+
     for (i = 0; i < c.n; i++) {
         ws_session *s = c.items[i];
         if (s->wsi)
@@ -445,12 +454,9 @@ ws_shutdown(server *srv)
 void
 ws_free_all(server *srv)
 {
-    collect c;
+    collect c = all_sessions(srv);
     size_t i;
 
-    c.items = xcalloc(hmap_count(srv->sessions) + 1, sizeof(ws_session *));
-    c.n = 0;
-    hmap_each(srv->sessions, collect_one, &c);
     for (i = 0; i < c.n; i++) {
         c.items[i]->wsi = NULL;
         session_end(c.items[i]);

@@ -2,20 +2,12 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { api, assertError, BIN, cli, createApp, startServer, tokenFor } from './helpers.mjs';
+import { api, assertError, BIN, cli, createApp, startServer, tokenFor, eventually } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
-async function eventually(fn, ms = 5000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('app create prints exactly {appId,kid,secret,plan}; the app works at once', async () => {
   const app = createApp(srv.db, 'pro');

@@ -2,7 +2,7 @@
 // END_CALL, a fresh callId per call, and a session replaced by a new one.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, createApp, startServer, tokenFor, WsClient } from './helpers.mjs';
+import { api, createApp, startServer, tokenFor, WsClient, eventually } from './helpers.mjs';
 
 let srv, app, owner;
 before(async () => {
@@ -15,14 +15,6 @@ after(async () => { await srv.stop(); });
 const client = (user) => WsClient.connect(srv, tokenFor(app, user));
 const newRoom = async (body) => (await api(srv, 'POST', '/api/rooms', { token: owner, body })).body.roomId;
 
-async function eventually(fn, ms = 5000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('autoCloseWhenEmpty: the last one out closes the room; waiters are denied', async () => {
   const roomId = await newRoom({ policy: { autoCloseWhenEmpty: true, waitingRoom: true } });
