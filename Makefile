@@ -6,6 +6,7 @@ ASAN      ?= build-asan
 LISTEN    ?= 127.0.0.1:8080
 DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
+NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
 .PHONY: all deps build build-asan run check unit integration clean
 
@@ -33,8 +34,8 @@ check: build build-asan
 	@scripts/deps.sh --tests
 	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
-	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test --test-concurrency=2 tests/integration/
-	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test --test-concurrency=2 tests/integration/
+	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/
+	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

@@ -155,10 +155,19 @@ drained(server *srv)
            srv->ws.connections == 0;
 }
 
+/* Wakes the loop while draining so the deadline is noticed without traffic. */
+static void
+drain_tick(lws_sorted_usec_list_t *sul)
+{
+    server *srv = lws_container_of(sul, server, sul_drain);
+    lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
+}
+
 static void
 start_draining(server *srv)
 {
     srv->draining = true;
+    lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
     dlog(LOG_INFO, "msg=\"draining\" http_in_flight=%zu ws_connections=%llu",
          srv->http_in_flight, (unsigned long long)srv->ws.connections);
     ws_shutdown(srv);
@@ -323,6 +332,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
         }
     }
     lws_sul_cancel(&srv.sul_reload);
+    lws_sul_cancel(&srv.sul_drain);
     /* Finish the store's work while connections still exist, then close them. */
     worker_stop(srv.worker);
     srv.worker = NULL;
