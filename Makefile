@@ -27,15 +27,15 @@ run: build
 	@mkdir -p data
 	./$(BUILD)/droponaird serve --dev --listen $(LISTEN) --db $(DB)
 
-# Unit tests under both builds, then the integration scenarios against the
-# sanitizer build (leaks and UB fail the server's exit status) and the
-# optimised build.
+# Unit tests under both builds, then the integration scenarios and SDK tests
+# against the sanitizer build (leaks and UB fail the server's exit status)
+# and the optimised build, which also runs the Chromium end-to-end test.
 check: build build-asan
 	@scripts/deps.sh --tests
 	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/
-	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/
+	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/e2e/
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

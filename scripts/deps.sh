@@ -10,6 +10,9 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libjson-c-dev
       libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev
       libcmocka-dev libcap-dev sqlite3)
 
+# The test suite also drives Debian's Chromium (end-to-end WebRTC test).
+[ "${1:-}" = "--tests" ] && pkgs+=(chromium)
+
 missing=()
 for p in "${pkgs[@]}"; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -84,7 +84,7 @@ error = {"type": "object", "additionalProperties": False, "required": ["error"],
 features = {"type": "array", "items": {"enum": ["scheduled_rooms", "waiting_room", "screen_share"]}, "uniqueItems": True}
 info = {"type": "object", "additionalProperties": False, "required": ["name", "version", "apiVersion", "features"],
     "properties": {"name": {"const": "droponair"}, "version": {"type": "string"}, "apiVersion": {"const": "v1"},
-        "features": features, "appId": {"type": "string"}, "userId": {"type": "string"}, "plan": {"type": "string"},
+        "features": features, "devMode": {"const": True, "description": "Present when the server runs with --dev."}, "appId": {"type": "string"}, "userId": {"type": "string"}, "plan": {"type": "string"},
         "limits": {"type": "object", "additionalProperties": False, "required": ["maxRoomsPerApp", "maxParticipantsPerCall"],
                    "properties": {"maxRoomsPerApp": {"type": "integer", "minimum": 0}, "maxParticipantsPerCall": {"type": "integer", "minimum": 1}}}}}
 room_list = {"type": "object", "additionalProperties": False, "required": ["rooms", "nextCursor"],
@@ -112,6 +112,13 @@ doc = {
   "/api/ws": {"get": {"summary": "WebSocket upgrade: live calls (subprotocol droponair.v1)", "operationId": "websocket", "security": [{}, {"bearer": []}],
      "description": "See docs/protocol.md. Authenticate with a first AUTH frame, the Authorization header or ?token=.",
      "responses": {"101": {"description": "Switching Protocols"}}}},
+  "/api/dev/token": {"get": {"summary": "A token of the dev app for any user (dev mode only; 404 otherwise)", "operationId": "devToken", "security": [],
+     "parameters": [{"name": "user", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 128}}],
+     "responses": {"200": ok("A token valid for 24 h", {"type": "object", "additionalProperties": False, "required": ["appId", "userId", "token"],
+        "properties": {"appId": {"const": "dev"}, "userId": {"type": "string"}, "token": {"type": "string"}}}),
+       "400": E400, "404": err("Not in dev mode.", ["NOT_FOUND"]), "500": E500}}},
+  "/": {"get": {"summary": "The web console and call page (also /app.js, /style.css, /sdk/index.js, /sdk/webrtc.js)", "operationId": "webApp", "security": [],
+     "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
   "/api/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi", "security": [],
      "responses": {"200": {"description": "The OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}}}}}},
   "/api/rooms": {

@@ -22,6 +22,8 @@ info_get(http_req *r)
     json_object_object_add(o, "name", json_object_new_string("droponair"));
     json_object_object_add(o, "version", json_object_new_string(DPA_VERSION));
     json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+    if (r->srv->cfg->dev)
+        json_object_object_add(o, "devMode", json_object_new_boolean(1));
     if (r->authed) {
         const plan *p = r->id.plan;
         struct json_object *limits = json_object_new_object();

@@ -73,6 +73,7 @@ struct http_req {
     char etag[32];
     char location[160];
     const char *allow;
+    const char *content_type_out;   /* NULL: application/json */
     bool responded;
     bool close_after;
 
@@ -121,6 +122,9 @@ void http_req_hold(http_req *r);
 /* Routes and runs a request whose headers (and body) are in. */
 void http_dispatch(http_req *r);
 
+/* Serves an embedded web asset for GET path; returns false when there is none. */
+bool http_serve_asset(http_req *r);
+
 /* ---- handlers ---- */
 
 void rooms_create(http_req *r);
@@ -132,6 +136,7 @@ void info_get(http_req *r);
 void ops_health(http_req *r);
 void ops_metrics(http_req *r);
 void ops_openapi(http_req *r);
+void dev_token(http_req *r);
 void mod_waiting(http_req *r);
 void mod_admit(http_req *r);
 void mod_admit_all(http_req *r);

@@ -1,7 +1,11 @@
 /* Operations routes: /healthz, /metrics and the OpenAPI document. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/json.h"
+#include "auth/jwt.h"
+#include "core/util.h"
+#include "http/assets.h"
 #include "http/internal.h"
 
 extern const char openapi_json[];
@@ -23,7 +27,7 @@ ops_metrics(http_req *r)
     size_t len;
     char *text = metrics_render(r->srv, &len);
 
-    http_reply_raw(r, 200, "text/plain", text, len);
+    http_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
 }
 
@@ -31,4 +35,73 @@ void
 ops_openapi(http_req *r)
 {
     http_reply_raw(r, 200, "application/json", openapi_json, openapi_json_len);
+}
+
+bool
+http_serve_asset(http_req *r)
+{
+    static const char *const typed[] = {"text/html; charset=utf-8",
+                                        "text/javascript; charset=utf-8",
+                                        "text/css; charset=utf-8"};
+    const web_asset *a;
+    size_t i;
+
+    if (r->method != LWSHUMETH_GET)
+        return false;
+    for (a = web_assets; a->path; a++) {
+        if (strcmp(a->path, r->path) != 0)
+            continue;
+        for (i = 0; i < sizeof(typed) / sizeof(typed[0]); i++)
+            if (strncmp(typed[i], a->content_type, strlen(a->content_type)) == 0)
+                break;
+        http_reply_raw(r, 200, i < sizeof(typed) / sizeof(typed[0]) ? typed[i] : a->content_type,
+                       (const char *)a->data, a->len);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * GET /api/dev/token?user=NAME (dev mode only): a token of the dev app for
+ * any user, so the console can sign in as several people on one machine.
+ */
+void
+dev_token(http_req *r)
+{
+    const app_registry *reg = r->srv->apps;
+    const app_key *key = NULL;
+    struct json_object *o;
+    char buf[256];
+    const char *user;
+    char *tok;
+    int i;
+
+    if (!r->srv->cfg->dev) {
+        http_error(r, E_NOT_FOUND, NULL, "no route for %s (dev mode only)", r->path);
+        return;
+    }
+    user = r->wsi ? lws_get_urlarg_by_name(r->wsi, "user=", buf, sizeof(buf)) : NULL;
+    if (!user || !user_id_valid(user, strlen(user))) {
+        http_error(r, E_VALIDATION_FAILED, "user", "user must be 1 to 128 printable ASCII bytes");
+        return;
+    }
+    for (i = 0; i < reg->nkeys; i++)
+        if (strcmp(reg->keys[i].app_id, "dev") == 0 &&
+            (!key || reg->keys[i].created_at >= key->created_at))
+            key = &reg->keys[i];
+    if (!key) {
+        http_error(r, E_INTERNAL, NULL, "the dev app has no key");
+        return;
+    }
+    tok = auth_mint("dev", key->kid, key->secret, user, user, now_ms() / 1000, 24 * 3600);
+    if (!tok) {
+        http_error(r, E_INTERNAL, NULL, NULL);
+        return;
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "appId", json_object_new_string("dev"));
+    json_object_object_add(o, "userId", json_object_new_string(user));
+    json_object_object_add(o, "token", json_object_new_string(tok));
+    free(tok);
+    http_reply_json(r, 200, o);
 }

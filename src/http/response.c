@@ -30,7 +30,7 @@ void
 http_reply_raw(http_req *r, int status, const char *content_type, const char *body,
                size_t len)
 {
-    (void)content_type;
+    r->content_type_out = content_type;
     set_body(r, status, body, len);
 }
 
@@ -105,8 +105,8 @@ write_headers(http_req *r)
     const char *origin = cors_origin(r);
     const char *ctype = "application/json";
 
-    if (r->route && strcmp(r->route->pattern, "/metrics") == 0 && r->status == 200)
-        ctype = "text/plain; version=0.0.4; charset=utf-8";
+    if (r->content_type_out && r->status < 300)
+        ctype = r->content_type_out;
     if (lws_add_http_common_headers(r->wsi, (unsigned)r->status, ctype, r->resp_len, &p, end))
         return -1;
     if (add_header(r, "x-request-id:", r->request_id, &p, end) ||

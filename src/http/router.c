@@ -12,6 +12,7 @@
 static const route routes[] = {
     {"/api/info", AUTH_OPTIONAL, {{LWSHUMETH_GET, info_get}}},
     {"/api/openapi.json", AUTH_NONE, {{LWSHUMETH_GET, ops_openapi}}},
+    {"/api/dev/token", AUTH_NONE, {{LWSHUMETH_GET, dev_token}}},
     {"/api/rooms", AUTH_REQUIRED,
      {{LWSHUMETH_POST, rooms_create}, {LWSHUMETH_GET, rooms_list}}},
     {"/api/rooms/{roomId}", AUTH_REQUIRED,
@@ -151,6 +152,8 @@ http_dispatch(http_req *r)
         }
     }
     if (!r->route) {
+        if (http_serve_asset(r))
+            return;
         http_error(r, E_NOT_FOUND, NULL, "no route for %s", r->path);
         return;
     }
