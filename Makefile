@@ -34,8 +34,8 @@ check: build build-asan
 	@scripts/deps.sh --tests
 	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
-	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/
-	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/e2e/
+	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
+	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/ tests/e2e/
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
