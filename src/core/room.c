@@ -63,6 +63,7 @@ room_free(room *r)
     free(r->name);
     free(r->created_by);
     free(r->metadata);
+    free(r->json);
     free_hosts(r);
     free(r);
 }
@@ -92,6 +93,8 @@ room_clone(const room *r)
     c->metadata = xstrdup(r->metadata);
     c->hosts = NULL;
     c->nhosts = 0;
+    c->json = NULL;
+    c->json_len = 0;
     room_set_hosts(c, (const char *const *)r->hosts, r->nhosts);
     return c;
 }
@@ -333,7 +336,10 @@ room_patch(room *r, struct json_object *body, const plan *p, int64_t now, bool *
         next->updated_at = now > r->updated_at ? now : r->updated_at;
         *changed = true;
         /* Swap contents so the caller's pointer now holds the new state. */
-        room tmp = *r;
+        room tmp;
+        free(r->json);
+        r->json = NULL;
+        tmp = *r;
         *r = *next;
         *next = tmp;
     }
@@ -382,4 +388,18 @@ room_to_json(const room *r)
     json_object_object_add(o, "version", json_object_new_int64(r->version));
     json_object_object_add(o, "call", NULL);
     return o;
+}
+
+const char *
+room_json_text(room *r, size_t *len)
+{
+    if (!r->json) {
+        struct json_object *o = room_to_json(r);
+        const char *t = json_plain(o, &r->json_len);
+        r->json = xmalloc(r->json_len + 1);
+        memcpy(r->json, t, r->json_len + 1);
+        json_object_put(o);
+    }
+    *len = r->json_len;
+    return r->json;
 }

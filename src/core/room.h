@@ -45,6 +45,8 @@ typedef struct room {
     int64_t created_at;
     int64_t updated_at;
     int64_t version;
+    char *json;               /* room_json_text cache; NULL until asked */
+    size_t json_len;
 } room;
 
 /* A zeroed room with empty strings; free with room_free. */
@@ -78,6 +80,12 @@ dpa_err room_patch(room *r, struct json_object *body, const plan *p, int64_t now
 
 /* The room as the API returns it, with "call": null. New reference. */
 struct json_object *room_to_json(const room *r);
+
+/*
+ * The same as JSON text, kept in r until it is freed: for rooms that do not
+ * change once built (the loop's cached copies). The text belongs to r.
+ */
+const char *room_json_text(room *r, size_t *len);
 
 /* RFC 7396: returns target merged with patch (new reference; target is put). */
 struct json_object *json_merge_patch(struct json_object *target, struct json_object *patch);

@@ -410,10 +410,20 @@ rooms_get(http_req *r)
         rm = lc ? lc->room : roomcache_get(r->srv->rooms, r->param[0]);
     }
     if (rm) {
-        if (strcmp(rm->app_id, r->id.app_id) != 0)
+        live_call *lc = live_find(r->srv, rm->id);
+        size_t len;
+        const char *text;
+
+        if (strcmp(rm->app_id, r->id.app_id) != 0) {
             http_error(r, E_ROOM_NOT_FOUND, NULL, NULL);
-        else
+        } else if (lc && call_is_live(lc)) {
             reply_room(r, 200, rm);
+        } else {
+            /* The common case: no live call, the cached text as it is. */
+            text = room_json_text(rm, &len);
+            set_etag(r, rm);
+            http_reply_raw(r, 200, NULL, text, len);
+        }
         return;
     }
     submit(job_new(r, OP_GET, run_get));

@@ -137,6 +137,33 @@ on_http(struct lws *wsi, struct http_pss *pss, const char *path)
     return 0;
 }
 
+/*
+ * Writes a reply that is ready right away from inside the request's own
+ * callback, saving a trip through the poll loop. Returns what the lws
+ * callback should return.
+ */
+static int
+reply_now(struct lws *wsi, struct http_pss *pss)
+{
+    http_req *r = pss->req;
+    int rc;
+
+    if (!r || !r->responded || r->in_store || r->headers_sent)
+        return 0;
+    rc = http_write(r);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return 0;
+    pss->req = NULL;
+    if (r->close_after) {
+        http_req_free(r);
+        return -1;
+    }
+    http_req_free(r);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
               size_t len)
@@ -147,7 +174,9 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        return on_http(wsi, pss, in);
+        if (on_http(wsi, pss, in))
+            return -1;
+        return pss->req && !pss->req->expect_body ? reply_now(wsi, pss) : 0;
 
     case LWS_CALLBACK_HTTP_BODY:
         if (!r || !r->expect_body || r->responded)
@@ -169,7 +198,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
         r->body[r->body_len] = '\0';
         http_dispatch(r);
-        return 0;
+        return reply_now(wsi, pss);
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!r || !r->responded)

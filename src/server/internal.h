@@ -13,6 +13,7 @@
 #include "core/call.h"
 #include "core/hmap.h"
 #include "auth/jwt.h"
+#include "auth/tokencache.h"
 #include "core/plan.h"
 #include "core/room.h"
 #include "server/server.h"
@@ -46,6 +47,7 @@ typedef struct server {
     const plan_set *plans;
     store_worker *worker;
     app_registry *apps;          /* current snapshot; replaced whole */
+    tokcache *tokens;            /* verified tokens; emptied with each new snapshot */
     roomcache *rooms;
     metrics *metrics;
     int64_t rooms_total;         /* rooms in the store, for /metrics */

@@ -74,6 +74,7 @@ reload_done(store_job *job)
         apps_index(rj->loaded, srv->plans);
         apps_free(srv->apps);
         srv->apps = rj->loaded;
+        tokcache_clear(srv->tokens);
         dlog(LOG_INFO, "msg=\"apps reloaded\" apps=%d keys=%d", srv->apps->napps,
              srv->apps->nkeys);
     }
@@ -120,8 +121,15 @@ server_auth(server *srv, const char *token, identity *id, dpa_err *e, const char
             reload_waiter *waiter, bool retried)
 {
     bool unknown = false;
+    int64_t now_s = (int64_t)(now_ms() / 1000);
 
-    *e = auth_verify(srv->apps, token, (int64_t)(now_ms() / 1000), id, why, &unknown);
+    if (tokcache_get(srv->tokens, token, now_s, id)) {
+        *e = E_OK;
+        return 0;
+    }
+    *e = auth_verify(srv->apps, token, now_s, id, why, &unknown);
+    if (*e == E_OK)
+        tokcache_put(srv->tokens, token, id);
     if (*e != E_OK && unknown && !retried && !srv->draining) {
         waiter->next = srv->reload_waiters;
         srv->reload_waiters = waiter;
@@ -205,6 +213,7 @@ free_state(server *srv)
     hmap_free(srv->sessions_by_token);
     hmap_free(srv->user_conns);
     roomcache_free(srv->rooms);
+    tokcache_free(srv->tokens);
     metrics_free(srv->metrics);
     apps_free(srv->apps);
 }
@@ -254,6 +263,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     apps_index(srv.apps, plans);
     srv.rooms_total = total;
     srv.rooms = roomcache_new(100000);
+    srv.tokens = tokcache_new(50000);
     srv.metrics = metrics_new();
     srv.live_by_room = hmap_new();
     srv.live_by_call = hmap_new();
