@@ -8,7 +8,7 @@ DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
 NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
-.PHONY: all deps build build-asan run check unit integration clean
+.PHONY: all deps build build-asan run check bench clean
 
 all: build
 
@@ -36,6 +36,11 @@ check: build build-asan
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
 	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/ tests/e2e/
+
+# Benchmarks: loopback only, bounded, prints a table and writes bench/results/.
+bench: build
+	@scripts/deps.sh --bench
+	python3 bench/run.py
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

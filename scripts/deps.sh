@@ -6,12 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential cmake pkg-config libwebsockets-dev libjson-c-dev
+pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjson-c-dev
       libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev
       libcmocka-dev libcap-dev sqlite3)
 
 # The test suite also drives Debian's Chromium (end-to-end WebRTC test).
 [ "${1:-}" = "--tests" ] && pkgs+=(chromium)
+# Benchmarks compare against nginx with wrk.
+[ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,6 +19,9 @@
  *
  * Errors: functions returning int give 0 or a negative DPA_E_* value and,
  * when they fail, never call the callback they were given.
+ *
+ * A protocol command given no callback is sent without an id: the server
+ * then answers only failures, which this SDK drops (fire and forget).
  */
 #ifndef DROPONAIR_H
 #define DROPONAIR_H

@@ -98,21 +98,24 @@ send_cmd(dpa_client *c, const char *type, struct json_object *fields, dpa_reply_
          void *user, int internal)
 {
     struct json_object *o = fields ? fields : json_object_new_object();
-    pending *p = calloc(1, sizeof(*p));
+    /* Without a callback the command goes without an id: no reply on success. */
+    pending *p = (cb || internal) ? calloc(1, sizeof(*p)) : NULL;
     const char *text;
     size_t len;
     outmsg *m;
 
-    if (!p) {
+    if ((cb || internal) && !p) {
         json_object_put(o);
         return DPA_E_NOMEM;
     }
-    p->id = ++c->next_id;
-    p->cb = cb;
-    p->user = user;
-    p->internal = internal;
-    p->deadline_ms = dpa_now_ms() + c->timeout_ms;
-    json_object_object_add(o, "id", json_object_new_int64(p->id));
+    if (p) {
+        p->id = ++c->next_id;
+        p->cb = cb;
+        p->user = user;
+        p->internal = internal;
+        p->deadline_ms = dpa_now_ms() + c->timeout_ms;
+        json_object_object_add(o, "id", json_object_new_int64(p->id));
+    }
     json_object_object_add(o, "type", json_object_new_string(type));
     text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
     m = frame(text, len);
@@ -121,8 +124,10 @@ send_cmd(dpa_client *c, const char *type, struct json_object *fields, dpa_reply_
         free(p);
         return DPA_E_NOMEM;
     }
-    p->next = c->pending;
-    c->pending = p;
+    if (p) {
+        p->next = c->pending;
+        c->pending = p;
+    }
     if (internal) {
         free_frames(c->hs);
         c->hs = m;

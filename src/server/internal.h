@@ -42,6 +42,7 @@ typedef struct reload_waiter {
 
 typedef struct server {
     struct lws_context *ctx;
+    void *loop;                  /* the uv_loop_t lws runs on */
     struct lws_vhost *vhost;
     const server_config *cfg;
     const plan_set *plans;
@@ -56,6 +57,7 @@ typedef struct server {
     lws_sorted_usec_list_t sul_reload;
     lws_sorted_usec_list_t sul_drain;
     bool draining;
+    uint64_t drain_started_ns;
     uint64_t next_request_id;
     size_t http_in_flight;       /* requests read and not yet answered */
 

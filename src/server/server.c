@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "core/util.h"
 #include "server/internal.h"
@@ -163,11 +164,23 @@ drained(server *srv)
            srv->ws.connections == 0;
 }
 
-/* Wakes the loop while draining so the deadline is noticed without traffic. */
+static int drained(server *srv);
+
+/*
+ * While draining: every 100 ms, stop the libuv loop once everything is
+ * answered (or the deadline passed), so lws_service() returns to server_run.
+ */
 static void
 drain_tick(lws_sorted_usec_list_t *sul)
 {
     server *srv = lws_container_of(sul, server, sul_drain);
+
+    if (srv->worker)
+        worker_complete(srv->worker);
+    if (drained(srv) || mono_ns() - srv->drain_started_ns > 10ull * 1000000000u) {
+        uv_stop(srv->loop);
+        return;
+    }
     lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
 }
 
@@ -175,6 +188,7 @@ static void
 start_draining(server *srv)
 {
     srv->draining = true;
+    srv->drain_started_ns = mono_ns();
     lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
     dlog(LOG_INFO, "msg=\"draining\" http_in_flight=%zu ws_connections=%llu",
          srv->http_in_flight, (unsigned long long)srv->ws.connections);
@@ -234,8 +248,9 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     struct lws_context_creation_info info;
     struct sigaction sa;
     server srv;
+    uv_loop_t loop;
+    void *foreign_loops[1];
     int64_t total = 0;
-    uint64_t drain_started = 0;
 
     memset(&srv, 0, sizeof(srv));
     srv.cfg = cfg;
@@ -279,7 +294,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     protocols[1].name = "droponair.v1";
     protocols[1].callback = ws_callback;
     protocols[1].per_session_data_size = ws_pss_size();
-    protocols[1].rx_buffer_size = 2048;
+    protocols[1].rx_buffer_size = 1024; /* idle memory; larger messages are reassembled */
 
     lws_set_log_level(LLL_ERR, lws_log_emit);
     memset(&info, 0, sizeof(info));
@@ -287,7 +302,18 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     info.iface = cfg->listen_host;
     info.protocols = protocols;
     info.user = &srv;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    /*
+     * libuv under lws: epoll, not lws's own poll(), which rescans every
+     * socket on each loop turn and cost ~200 us of CPU per command at 2,000
+     * connections (measured; docs/performance.md).
+     */
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                   LWS_SERVER_OPTION_LIBUV;
+    /* Our own uv loop, so we can stop it when draining is done. */
+    uv_loop_init(&loop);
+    foreign_loops[0] = &loop;
+    info.foreign_loops = foreign_loops;
+    srv.loop = &loop;
     info.timeout_secs = (unsigned)cfg->header_timeout_s;
     info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
     info.keepalive_timeout = 30;
@@ -303,13 +329,16 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     }
     srv.ctx = lws_create_context(&info);
     if (!srv.ctx) {
-        dlog(LOG_ERROR, "msg=\"cannot create the lws context\"");
+        dlog(LOG_ERROR, "msg=\"cannot create the lws context (is libwebsockets-evlib-uv installed?)\"");
+        uv_loop_close(&loop);
         goto fail_ctx;
     }
     srv.vhost = lws_create_vhost(srv.ctx, &info);
     if (!srv.vhost) {
         dlog(LOG_ERROR, "msg=\"cannot listen\" addr=%s:%d", cfg->listen_host, cfg->port);
         lws_context_destroy(srv.ctx);
+        while (uv_loop_close(&loop) == UV_EBUSY)
+            uv_run(&loop, UV_RUN_NOWAIT);
         goto fail_ctx;
     }
     srv.worker = worker_start(s, wake_loop, srv.ctx);
@@ -328,19 +357,8 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     lws_sul_schedule(srv.ctx, 0, &srv.sul_reload, reload_timer,
                      (lws_usec_t)cfg->apps_poll_ms * LWS_US_PER_MS);
 
-    for (;;) {
-        if (lws_service(srv.ctx, 0) < 0)
-            break;
-        if (stop_requested && !srv.draining)
-            start_draining(&srv);
-        if (srv.draining) {
-            if (!drain_started)
-                drain_started = mono_ns();
-            worker_complete(srv.worker);
-            if (drained(&srv) || mono_ns() - drain_started > 10ull * 1000000000u)
-                break;
-        }
-    }
+    /* Runs until drain_tick stops the loop after SIGTERM/SIGINT. */
+    uv_run(&loop, UV_RUN_DEFAULT);
     lws_sul_cancel(&srv.sul_reload);
     lws_sul_cancel(&srv.sul_drain);
     /* Finish the store's work while connections still exist, then close them. */
@@ -348,6 +366,9 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     srv.worker = NULL;
     lws_context_destroy(srv.ctx);
     signal_ctx = NULL;
+    /* A foreign loop: let lws finish closing its handles, then close it. */
+    while (uv_loop_close(&loop) == UV_EBUSY)
+        uv_run(&loop, UV_RUN_NOWAIT);
     ws_free_all(&srv);
     free_state(&srv);
     dlog(LOG_INFO, "msg=\"stopped\"");

@@ -267,8 +267,18 @@ session_write(ws_session *s)
 
     if (!q) {
         if (s->close_code) {
-            lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
-                             (unsigned char *)s->close_reason, strlen(s->close_reason));
+            /*
+             * Write the close frame ourselves: lws's own close path (close
+             * reason + return -1) drops it when it runs on libuv.
+             */
+            unsigned char frame[LWS_PRE + 125];
+            size_t rl = strlen(s->close_reason);
+            if (rl > 120)
+                rl = 120;
+            frame[LWS_PRE] = (unsigned char)(s->close_code >> 8);
+            frame[LWS_PRE + 1] = (unsigned char)(s->close_code & 0xff);
+            memcpy(frame + LWS_PRE + 2, s->close_reason, rl);
+            lws_write(s->wsi, frame + LWS_PRE, rl + 2, (enum lws_write_protocol)4 /* LWS_WRITE_CLOSE */);
             return -1;
         }
         return 0;

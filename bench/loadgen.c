@@ -1,0 +1,624 @@
+/*
+ * loadgen: drives droponaird with thousands of WebSocket clients from one
+ * libdroponair context (one process, one core) and prints one JSON line of
+ * results. Scenarios:
+ *
+ *   idle    --n N                      connect + authenticate N clients, hold
+ *   join    --rooms R --per-room P     a join storm: all connect, then all join
+ *   cycle   --n N --rate R --seconds S join -> leave cycles at R joins/s
+ *   relay   --pairs P --size B --seconds S [--rate R]
+ *                                      signals between pairs; unpaced (R = 0)
+ *                                      finds the saturating rate
+ *   fanout  --n N                      N join one call at once: time until
+ *                                      everyone has seen everyone
+ *   broadcast --n N --seconds S        one member toggles its media state; every
+ *                                      other member receives each event
+ *
+ * Tokens are minted here with the app key given (--app/--kid/--secret).
+ * Bounded: every scenario stops by itself (--seconds, or a 60 s cap).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <droponair/droponair.h>
+#include "auth/jwt.h"
+
+#define CAP_MS 60000
+
+typedef struct peer {
+    dpa_client *c;
+    int idx;
+    int open;
+    int joined;
+    char call_id[64];
+    char user[32];
+    int64_t sent_ns;      /* the pending request's start */
+    int seen;             /* fanout: participants seen */
+    int in_call;
+} peer;
+
+static struct {
+    const char *url, *app, *kid, *secret, *scenario;
+    int n, rooms, per_room, pairs, size, seconds, hold;
+    double rate;
+} opt = {.n = 1000, .rooms = 100, .per_room = 10, .pairs = 50, .size = 200, .seconds = 5,
+         .hold = 2};
+
+static dpa_context *ctx;
+static peer *peers;
+static int npeers, nopen, nfailed;
+static char **room_ids;
+static int nrooms_made;
+static int64_t *lat;          /* latencies in ns */
+static size_t nlat, caplat;
+static uint64_t received, sent;
+
+static int64_t
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+add_lat(int64_t ns)
+{
+    if (nlat == caplat) {
+        caplat = caplat ? caplat * 2 : 4096;
+        lat = realloc(lat, caplat * sizeof(*lat));
+    }
+    lat[nlat++] = ns;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+pct(double p)
+{
+    size_t i;
+    if (!nlat)
+        return 0;
+    i = (size_t)(p * (double)(nlat - 1));
+    return (double)lat[i] / 1e6; /* ms */
+}
+
+static void
+print_lat(const char *prefix)
+{
+    qsort(lat, nlat, sizeof(*lat), cmp64);
+    printf("\"%s_p50_ms\":%.3f,\"%s_p99_ms\":%.3f,\"%s_p999_ms\":%.3f,\"%s_samples\":%zu", prefix,
+           pct(0.5), prefix, pct(0.99), prefix, pct(0.999), prefix, nlat);
+}
+
+/* Services the loop until cond() or ms pass. Returns 1 when cond held. */
+static int
+run_until(int (*cond)(void), int ms)
+{
+    int64_t end = now_ns() + (int64_t)ms * 1000000;
+    while (now_ns() < end) {
+        if (cond())
+            return 1;
+        dpa_context_run(ctx, 1);
+    }
+    return cond();
+}
+
+/* ---- callbacks ---- */
+
+static void on_event(dpa_client *c, const dpa_event *ev, void *user);
+
+static void
+on_state(dpa_client *c, dpa_state s, void *user)
+{
+    peer *p = user;
+    (void)c;
+    if (s == DPA_STATE_OPEN && !p->open) {
+        p->open = 1;
+        nopen++;
+    } else if (s == DPA_STATE_CLOSED && !p->open) {
+        nfailed++;
+        p->open = -1;
+    }
+}
+
+static void
+make_peers(int n, const char *prefix)
+{
+    int i;
+
+    npeers = n;
+    peers = calloc((size_t)n, sizeof(*peers));
+    for (i = 0; i < n; i++) {
+        dpa_client_options o;
+        char *tok;
+        peer *p = &peers[i];
+
+        p->idx = i;
+        snprintf(p->user, sizeof(p->user), "%s%d", prefix, i);
+        tok = auth_mint(opt.app, opt.kid, opt.secret, p->user, NULL, time(NULL), 3600);
+        memset(&o, 0, sizeof(o));
+        o.base_url = opt.url;
+        o.token = tok;
+        o.on_state = on_state;
+        o.on_event = on_event;
+        o.user = p;
+        o.request_timeout_ms = 30000;
+        p->c = dpa_client_new(ctx, &o);
+        free(tok);
+    }
+}
+
+static int
+all_open(void)
+{
+    return nopen + nfailed >= npeers;
+}
+
+/* Connects every peer; returns seconds taken. */
+static double
+connect_all(void)
+{
+    int64_t t0 = now_ns();
+    int i;
+
+    for (i = 0; i < npeers; i++) {
+        dpa_client_connect(peers[i].c);
+        if (i % 200 == 199)
+            dpa_context_run(ctx, 0); /* let the first ones start their handshakes */
+    }
+    run_until(all_open, CAP_MS);
+    return (double)(now_ns() - t0) / 1e9;
+}
+
+/* Tells the driver the set-up is done and the measured part begins. */
+static void
+ready(void)
+{
+    printf("{\"phase\":\"ready\"}\n");
+    fflush(stdout);
+    /* Give the driver a moment to read the server's counters. */
+    {
+        int64_t end = now_ns() + 200000000;
+        while (now_ns() < end)
+            dpa_context_run(ctx, 10);
+    }
+}
+
+static void
+free_peers(void)
+{
+    int i;
+    for (i = 0; i < npeers; i++)
+        dpa_client_free(peers[i].c);
+    free(peers);
+    peers = NULL;
+    npeers = nopen = nfailed = 0;
+    for (i = 0; i < 50; i++)
+        dpa_context_run(ctx, 1);
+}
+
+/* ---- rooms ---- */
+
+static int rooms_pending;
+
+static void
+on_room(dpa_client *c, const dpa_reply *r, void *user)
+{
+    const char *p = strstr(r->json, "\"roomId\":\"");
+    (void)c;
+    (void)user;
+    rooms_pending--;
+    if (r->ok && p)
+        room_ids[nrooms_made++] = strndup(p + 10, 25);
+}
+
+static int
+rooms_done(void)
+{
+    return rooms_pending == 0;
+}
+
+/* Makes n rooms (policy JSON) with an extra client; returns 0 when all exist. */
+static int
+make_rooms(int n, const char *body)
+{
+    dpa_client_options o;
+    char *tok = auth_mint(opt.app, opt.kid, opt.secret, "bench-owner", NULL, time(NULL), 3600);
+    dpa_client *owner;
+    int i;
+
+    memset(&o, 0, sizeof(o));
+    o.base_url = opt.url;
+    o.token = tok;
+    owner = dpa_client_new(ctx, &o);
+    free(tok);
+    room_ids = calloc((size_t)n, sizeof(char *));
+    nrooms_made = 0;
+    for (i = 0; i < n; i++) {
+        rooms_pending++;
+        dpa_client_create_room(owner, body, on_room, NULL);
+        if (rooms_pending >= 64)
+            while (rooms_pending >= 32)
+                dpa_context_run(ctx, 1);
+    }
+    run_until(rooms_done, CAP_MS);
+    dpa_client_free(owner);
+    return nrooms_made == n ? 0 : -1;
+}
+
+/* ---- join storm, cycles ---- */
+
+static int njoined, nleft;
+
+static void
+on_join(dpa_client *c, const dpa_reply *r, void *user)
+{
+    peer *p = user;
+    (void)c;
+    if (r->ok && r->call_id) {
+        add_lat(now_ns() - p->sent_ns);
+        snprintf(p->call_id, sizeof(p->call_id), "%s", r->call_id);
+        p->in_call = 1;
+    } else {
+        nfailed++;
+    }
+    njoined++;
+}
+
+static int
+storm_done(void)
+{
+    return njoined >= npeers;
+}
+
+static void
+scenario_join(void)
+{
+    int i;
+    int64_t t0, t1;
+    double conn_s;
+
+    if (make_rooms(opt.rooms, "{}")) {
+        printf("{\"error\":\"cannot create rooms\"}\n");
+        return;
+    }
+    make_peers(opt.rooms * opt.per_room, "j");
+    ready();
+    t0 = now_ns();
+    conn_s = connect_all();
+    t1 = now_ns();
+    for (i = 0; i < npeers; i++) {
+        peers[i].sent_ns = now_ns();
+        dpa_client_join_room(peers[i].c, room_ids[i / opt.per_room], on_join, &peers[i]);
+    }
+    run_until(storm_done, CAP_MS);
+    {
+        int64_t t2 = now_ns();
+        printf("{\"scenario\":\"join\",\"clients\":%d,\"rooms\":%d,\"per_room\":%d,"
+               "\"failed\":%d,\"connect_auth_s\":%.3f,\"join_storm_s\":%.4f,"
+               "\"connect_auth_join_s\":%.4f,\"joins_per_s\":%.0f,",
+               npeers, opt.rooms, opt.per_room, nfailed, conn_s, (double)(t2 - t1) / 1e9,
+               (double)(t2 - t0) / 1e9, (double)npeers / ((double)(t2 - t1) / 1e9));
+        print_lat("join");
+        printf("}\n");
+    }
+    free_peers();
+}
+
+static void
+on_leave(dpa_client *c, const dpa_reply *r, void *user)
+{
+    peer *p = user;
+    (void)c;
+    (void)r;
+    p->in_call = 0;
+    p->joined = 0;
+    nleft++;
+}
+
+static void
+on_cycle_join(dpa_client *c, const dpa_reply *r, void *user)
+{
+    peer *p = user;
+    on_join(c, r, user);
+    if (r->ok && r->call_id)
+        dpa_client_leave_call(c, r->call_id, on_leave, p);
+    else
+        p->joined = 0;
+}
+
+static void
+scenario_cycle(void)
+{
+    int rooms = opt.n / 10 > 0 ? opt.n / 10 : 1, i, next = 0;
+    int64_t t0, end, due;
+    double interval;
+    uint64_t started = 0;
+
+    if (make_rooms(rooms, "{}"))
+        return;
+    make_peers(opt.n, "c");
+    connect_all();
+    ready();
+    interval = 1e9 / (opt.rate > 0 ? opt.rate : 2000);
+    t0 = now_ns();
+    end = t0 + (int64_t)opt.seconds * 1000000000;
+    due = t0;
+    while (now_ns() < end) {
+        int64_t now = now_ns();
+        while (due <= now) {
+            /* The next idle client joins its room (and leaves on the reply). */
+            for (i = 0; i < npeers && peers[next].joined; i++)
+                next = (next + 1) % npeers;
+            if (!peers[next].joined) {
+                peer *p = &peers[next];
+                p->joined = 1;
+                p->sent_ns = now_ns();
+                dpa_client_join_room(p->c, room_ids[next % rooms], on_cycle_join, p);
+                started++;
+            }
+            next = (next + 1) % npeers;
+            due += (int64_t)interval;
+        }
+        dpa_context_run(ctx, 0);
+    }
+    run_until(storm_done, 2000);
+    printf("{\"scenario\":\"cycle\",\"clients\":%d,\"target_rate\":%.0f,\"joins\":%llu,"
+           "\"leaves\":%d,\"seconds\":%d,\"joins_per_s\":%.0f,",
+           npeers, opt.rate, (unsigned long long)started, nleft, opt.seconds,
+           (double)njoined / opt.seconds);
+    print_lat("join");
+    printf("}\n");
+    free_peers();
+}
+
+/* ---- relay ---- */
+
+static void
+scenario_relay(void)
+{
+    int i, n = opt.pairs * 2;
+    char *pad = malloc((size_t)opt.size + 1), *payload = malloc((size_t)opt.size + 64);
+    int64_t t0, end, due;
+    double interval = opt.rate > 0 ? 1e9 / opt.rate : 0;
+    int turn = 0;
+
+    memset(pad, 'x', (size_t)opt.size);
+    pad[opt.size > 40 ? opt.size - 40 : 1] = '\0';
+    if (make_rooms(opt.pairs, "{}"))
+        return;
+    make_peers(n, "r");
+    connect_all();
+    for (i = 0; i < n; i++) {
+        peers[i].sent_ns = now_ns();
+        dpa_client_join_room(peers[i].c, room_ids[i / 2], on_join, &peers[i]);
+    }
+    run_until(storm_done, CAP_MS);
+    nlat = 0;
+    ready();
+    t0 = now_ns();
+    end = t0 + (int64_t)opt.seconds * 1000000000;
+    due = t0;
+    while (now_ns() < end) {
+        int64_t now = now_ns();
+        int burst = 0;
+        /* Unpaced: keep each sender's queue short so we measure the server, not buffers. */
+        while ((interval == 0 && burst < opt.pairs && sent - received < (uint64_t)opt.pairs * 8) ||
+               (interval > 0 && due <= now)) {
+            peer *s = &peers[(turn % opt.pairs) * 2];
+            peer *r = &peers[(turn % opt.pairs) * 2 + 1];
+            snprintf(payload, (size_t)opt.size + 64, "{\"t\":%lld,\"pad\":\"%s\"}",
+                     (long long)now_ns(), pad);
+            dpa_client_send_signal(s->c, "GROUP_CALL_ICE_CANDIDATE", s->call_id, "", r->user,
+                                   payload, NULL, NULL);
+            sent++;
+            turn++;
+            burst++;
+            if (interval > 0)
+                due += (int64_t)interval;
+        }
+        dpa_context_run(ctx, 0);
+    }
+    {
+        int64_t drain_end = now_ns() + 2000000000;
+        while (received < sent && now_ns() < drain_end)
+            dpa_context_run(ctx, 1);
+    }
+    printf("{\"scenario\":\"relay\",\"pairs\":%d,\"size\":%d,\"target_rate\":%.0f,\"seconds\":%d,"
+           "\"sent\":%llu,\"received\":%llu,\"messages_per_s\":%.0f,",
+           opt.pairs, opt.size, opt.rate, opt.seconds, (unsigned long long)sent,
+           (unsigned long long)received, (double)received / opt.seconds);
+    print_lat("relay");
+    printf("}\n");
+    free(pad);
+    free(payload);
+    free_peers();
+}
+
+/* ---- fanout and broadcast ---- */
+
+static int fanout_done_count, media_events;
+
+static void
+on_fanout_join(dpa_client *c, const dpa_reply *r, void *user)
+{
+    peer *p = user;
+    const char *s = r->json;
+    int count = 0;
+    (void)c;
+    njoined++;
+    if (!r->ok)
+        return;
+    snprintf(p->call_id, sizeof(p->call_id), "%s", r->call_id ? r->call_id : "");
+    while ((s = strstr(s, "\"userId\":"))) {
+        count++;
+        s += 9;
+    }
+    p->seen += count;
+    if (p->seen >= npeers && !p->joined) {
+        p->joined = 1;
+        fanout_done_count++;
+    }
+}
+
+static void
+on_event(dpa_client *c, const dpa_event *ev, void *user)
+{
+    peer *p = user;
+    (void)c;
+    if (strcmp(ev->type, "GROUP_CALL_ICE_CANDIDATE") == 0 && ev->payload) {
+        const char *t = strstr(ev->payload, "\"t\":");
+        if (t)
+            add_lat(now_ns() - atoll(t + 4));
+        received++;
+    } else if (strcmp(ev->type, "GROUP_CALL_PARTICIPANT_JOINED") == 0) {
+        p->seen++;
+        if (p->seen >= npeers && !p->joined) {
+            p->joined = 1;
+            fanout_done_count++;
+        }
+    } else if (strcmp(ev->type, "GROUP_CALL_MEDIA_STATE") == 0) {
+        media_events++;
+    }
+}
+
+static int
+fanout_done(void)
+{
+    return fanout_done_count >= npeers;
+}
+
+static void
+scenario_fanout(int broadcast)
+{
+    int i;
+    int64_t t0;
+
+    if (make_rooms(1, "{}"))
+        return;
+    make_peers(opt.n, "f");
+    connect_all();
+    if (!broadcast)
+        ready();
+    t0 = now_ns();
+    for (i = 0; i < npeers; i++)
+        dpa_client_join_room(peers[i].c, room_ids[0], on_fanout_join, &peers[i]);
+    run_until(fanout_done, CAP_MS);
+    if (!broadcast) {
+        printf("{\"scenario\":\"fanout\",\"participants\":%d,\"everyone_saw_everyone\":%s,"
+               "\"seconds\":%.4f}\n",
+               npeers, fanout_done_count >= npeers ? "true" : "false",
+               (double)(now_ns() - t0) / 1e9);
+    } else {
+        int64_t end, start;
+        int toggles = 0;
+        ready();
+        end = now_ns() + (int64_t)opt.seconds * 1000000000;
+        start = now_ns();
+        media_events = 0;
+        while (now_ns() < end) {
+            /* Keep about 20 events in flight per receiver. */
+            if ((int64_t)toggles * (npeers - 1) - media_events < (int64_t)(npeers - 1) * 20) {
+                dpa_client_set_media_state(peers[0].c, peers[0].call_id, toggles & 1, -1, NULL,
+                                           NULL);
+                toggles++;
+            }
+            dpa_context_run(ctx, 0);
+        }
+        printf("{\"scenario\":\"broadcast\",\"participants\":%d,\"events_sent\":%d,"
+               "\"deliveries\":%d,\"deliveries_per_s\":%.0f}\n",
+               npeers, toggles, media_events,
+               (double)media_events / ((double)(now_ns() - start) / 1e9));
+    }
+    free_peers();
+}
+
+static void
+scenario_idle(void)
+{
+    double s;
+
+    make_peers(opt.n, "i");
+    s = connect_all();
+    printf("{\"scenario\":\"idle\",\"connections\":%d,\"failed\":%d,\"connect_auth_s\":%.3f,"
+           "\"connects_per_s\":%.0f}\n",
+           nopen, nfailed, s, (double)nopen / s);
+    fflush(stdout);
+    /* Hold the connections so the driver can read the server's memory. */
+    {
+        int64_t end = now_ns() + (int64_t)opt.hold * 1000000000;
+        while (now_ns() < end)
+            dpa_context_run(ctx, 50);
+    }
+    free_peers();
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"url", required_argument, NULL, 'u'},     {"app", required_argument, NULL, 'a'},
+        {"kid", required_argument, NULL, 'k'},     {"secret", required_argument, NULL, 's'},
+        {"scenario", required_argument, NULL, 'S'}, {"n", required_argument, NULL, 'n'},
+        {"rooms", required_argument, NULL, 'R'},   {"per-room", required_argument, NULL, 'P'},
+        {"pairs", required_argument, NULL, 'p'},   {"size", required_argument, NULL, 'z'},
+        {"seconds", required_argument, NULL, 't'}, {"rate", required_argument, NULL, 'r'},
+        {"hold", required_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u': opt.url = optarg; break;
+        case 'a': opt.app = optarg; break;
+        case 'k': opt.kid = optarg; break;
+        case 's': opt.secret = optarg; break;
+        case 'S': opt.scenario = optarg; break;
+        case 'n': opt.n = atoi(optarg); break;
+        case 'R': opt.rooms = atoi(optarg); break;
+        case 'P': opt.per_room = atoi(optarg); break;
+        case 'p': opt.pairs = atoi(optarg); break;
+        case 'z': opt.size = atoi(optarg); break;
+        case 't': opt.seconds = atoi(optarg); break;
+        case 'r': opt.rate = atof(optarg); break;
+        case 'h': opt.hold = atoi(optarg); break;
+        default: return 2;
+        }
+    }
+    if (!opt.url || !opt.app || !opt.kid || !opt.secret || !opt.scenario) {
+        fprintf(stderr, "usage: loadgen --url URL --app APP --kid KID --secret SECRET "
+                        "--scenario idle|join|cycle|relay|fanout|broadcast [options]\n");
+        return 2;
+    }
+    if (opt.seconds > 60)
+        opt.seconds = 60;
+    ctx = dpa_context_new();
+    if (!ctx)
+        return 1;
+    if (!strcmp(opt.scenario, "idle"))
+        scenario_idle();
+    else if (!strcmp(opt.scenario, "join"))
+        scenario_join();
+    else if (!strcmp(opt.scenario, "cycle"))
+        scenario_cycle();
+    else if (!strcmp(opt.scenario, "relay"))
+        scenario_relay();
+    else if (!strcmp(opt.scenario, "fanout"))
+        scenario_fanout(0);
+    else if (!strcmp(opt.scenario, "broadcast"))
+        scenario_fanout(1);
+    else
+        return 2;
+    fflush(stdout);
+    dpa_context_free(ctx);
+    free(lat);
+    return 0;
+}

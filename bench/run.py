@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""make bench: runs every scenario against a fresh droponaird on loopback and
+prints a table; writes bench/results/<date>.json.
+
+Server on core 1, load (wrk, loadgen) on core 0. Everything is bounded in
+time and count and talks only to 127.0.0.1."""
+import datetime
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+BIN = os.path.join(BUILD, "droponaird")
+LOADGEN = os.path.join(BUILD, "loadgen")
+IDLE_N = int(os.environ.get("BENCH_IDLE", "10000"))
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
+SERVER_CPU, LOAD_CPU = "1", "0"
+
+SETTINGS = {
+    "plan": "bench: maxRoomsPerApp 10000000, maxParticipantsPerCall 1000 (built-in plans: 10000 / 100)",
+    "--ws-rate / --ws-burst": "10000000 / 10000000 (default 200 / 1000)",
+    "--ws-conns-per-user": "100000 (default 5)",
+    "--log-level": "warn (default info: one log line per request)",
+    "pinning": f"server on core {SERVER_CPU}, wrk/loadgen/nginx client on core {LOAD_CPU}",
+}
+
+
+def sh(args, **kw):
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kw).stdout
+
+
+class Server:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.db = f"sqlite:{tmp}/bench.db"
+        plans = os.path.join(tmp, "plans.json")
+        with open(plans, "w") as f:
+            json.dump({"bench": {"maxRoomsPerApp": 10000000, "maxParticipantsPerCall": 1000,
+                                 "features": ["scheduled_rooms", "waiting_room", "screen_share"]}}, f)
+        self.app = json.loads(sh([BIN, "app", "create", "--db", self.db, "--name", "bench",
+                                  "--plan", "bench", "--plans", plans]))
+        self.log = open(os.path.join(tmp, "server.log"), "w+")
+        with socket.socket() as s:  # a free port
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            ["taskset", "-c", SERVER_CPU, BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
+             "--plans", plans, "--log-level", "warn", "--ws-rate", "10000000", "--ws-burst", "10000000",
+             "--ws-conns-per-user", "100000"], stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz")
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise SystemExit("droponaird did not start")
+        self.token = sh([BIN, "token", "--db", self.db, "--app", self.app["appId"], "--user", "bench"]).strip()
+
+    def metrics(self):
+        text = urllib.request.urlopen(self.url + "/metrics").read().decode()
+        get = lambda n: float(re.search(rf"^{n} ([0-9.e+]+)$", text, re.M).group(1))
+        return {"cpu": get("process_cpu_seconds_total"), "rss": get("process_resident_memory_bytes")}
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+
+def wrk(url, lua, connections=64):
+    out = sh(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{WRK_SECONDS}s",
+              "--latency", "-s", lua, url])
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([0-9.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": round(rps), "p99_ms": round(float(p99.group(1)) * scale, 3),
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def nginx_baseline(tmp):
+    conf = os.path.join(tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 1; worker_cpu_affinity {'10' if SERVER_CPU == '1' else '01'};
+pid {tmp}/nginx.pid; error_log {tmp}/nginx.err; daemon on;
+events {{ worker_connections 4096; }}
+http {{ access_log off; client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+  server {{ listen 127.0.0.1:18777; location / {{ default_type application/json;
+    return 200 '{{"roomId":"rm_AAAAAAAAAAAAAAAAAAAAAA","name":"bench","status":"ACTIVE"}}'; }} }} }}
+""")
+    subprocess.run(["nginx", "-c", conf], check=True, capture_output=True)
+    time.sleep(0.3)
+    return conf
+
+
+def rest(srv, tmp):
+    get_lua = os.path.join(tmp, "get.lua")
+    post_lua = os.path.join(tmp, "post.lua")
+    with open(get_lua, "w") as f:
+        f.write(f'wrk.headers["Authorization"] = "Bearer {srv.token}"\n')
+    with open(post_lua, "w") as f:
+        f.write(f'wrk.method = "POST"\nwrk.headers["Authorization"] = "Bearer {srv.token}"\n'
+                'wrk.headers["Content-Type"] = "application/json"\n'
+                'wrk.body = \'{"name":"bench room","policy":{"waitingRoom":true}}\'\n')
+    req = urllib.request.Request(srv.url + "/api/rooms", data=b'{"name":"r"}', method="POST",
+                                 headers={"Authorization": f"Bearer {srv.token}", "Content-Type": "application/json"})
+    room = json.loads(urllib.request.urlopen(req).read())["roomId"]
+    conf = nginx_baseline(tmp)
+    try:
+        out = {}
+        before = srv.metrics()
+        out["get"] = wrk(f"{srv.url}/api/rooms/{room}", get_lua)
+        out["nginx_get"] = wrk("http://127.0.0.1:18777/x", get_lua)
+        out["post"] = wrk(f"{srv.url}/api/rooms", post_lua)
+        out["nginx_post"] = wrk("http://127.0.0.1:18777/x", post_lua)
+        after = srv.metrics()
+        out["get_vs_nginx"] = round(out["get"]["rps"] / out["nginx_get"]["rps"], 3)
+        out["post_vs_nginx"] = round(out["post"]["rps"] / out["nginx_post"]["rps"], 3)
+        out["server_cpu_s"] = round(after["cpu"] - before["cpu"], 2)
+        return out
+    finally:
+        subprocess.run(["nginx", "-c", conf, "-s", "stop"], capture_output=True)
+
+
+def loadgen(srv, scenario, *args, hold_probe=False):
+    cmd = ["taskset", "-c", LOAD_CPU, LOADGEN, "--url", srv.url, "--app", srv.app["appId"],
+           "--kid", srv.app["kid"], "--secret", srv.app["secret"], "--scenario", scenario, *map(str, args)]
+    start = srv.metrics()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    # The loadgen says when its setup (rooms, connections) is done: server
+    # CPU is counted from there to its result, so per-command figures
+    # exclude the set-up.
+    before = start
+    line = p.stdout.readline()
+    if json.loads(line).get("phase") == "ready":
+        before = srv.metrics()
+        line = p.stdout.readline()
+    after = srv.metrics()
+    during = after if hold_probe else None
+    p.wait(timeout=120)
+    res = json.loads(line)
+    res["server_cpu_s"] = round(after["cpu"] - before["cpu"], 3)
+    if during:
+        res["server_rss_before"] = start["rss"]
+        res["server_rss_during"] = during["rss"]
+        n = max(res.get("connections", 1), 1)
+        res["server_bytes_per_connection"] = round((during["rss"] - start["rss"]) / n)
+    return res
+
+
+def main():
+    if not shutil.which("wrk") or not shutil.which("nginx"):
+        raise SystemExit("make bench installs wrk and nginx; run it through make")
+    tmp = tempfile.mkdtemp(prefix="dpa-bench-")
+    srv = Server(tmp)
+    results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release},
+               "settings": SETTINGS, "scenarios": {}}
+    s = results["scenarios"]
+    try:
+        print("rest ...", flush=True)
+        s["rest"] = rest(srv, tmp)
+        print("idle ...", flush=True)
+        s["idle"] = loadgen(srv, "idle", "--n", IDLE_N, "--hold", 2, hold_probe=True)
+        print("join ...", flush=True)
+        s["join"] = loadgen(srv, "join", "--rooms", 100, "--per-room", 10)
+        s["cycle"] = loadgen(srv, "cycle", "--n", 2000, "--rate", 2000, "--seconds", 5)
+        c = s["cycle"]
+        c["server_cpu_us_per_command"] = round(c["server_cpu_s"] * 1e6 / max(c["joins"] + c["leaves"], 1), 2)
+        c["server_cpu_s_per_1000_joins"] = round(c["server_cpu_s"] * 1000 / max(c["joins"], 1), 4)
+        print("relay ...", flush=True)
+        for name, size in (("ice", 200), ("sdp", 4096)):
+            sat = loadgen(srv, "relay", "--pairs", 50, "--size", size, "--seconds", 4)
+            sat["server_cpu_us_per_message"] = round(sat["server_cpu_s"] * 1e6 / max(sat["received"], 1), 2)
+            s[f"relay_{name}_saturating"] = sat
+            for frac in (0.25, 0.5, 1.0):
+                rate = max(int(sat["messages_per_s"] * frac), 100)
+                s[f"relay_{name}_{int(frac * 100)}pct"] = loadgen(
+                    srv, "relay", "--pairs", 50, "--size", size, "--seconds", 3, "--rate", rate)
+        print("fanout ...", flush=True)
+        s["fanout"] = loadgen(srv, "fanout", "--n", 100)
+        s["broadcast"] = loadgen(srv, "broadcast", "--n", 100, "--seconds", 3)
+    finally:
+        srv.stop()
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    out = os.path.join(ROOT, "bench", "results", datetime.date.today().isoformat() + ".json")
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2)
+    table(results)
+    print(f"\nresults: {os.path.relpath(out, ROOT)}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def table(r):
+    s = r["scenarios"]
+    rows = []
+    rs = s["rest"]
+    rows.append(("REST GET /api/rooms/{id} (JWT)", f'{rs["get"]["rps"]:,} req/s, p99 {rs["get"]["p99_ms"]} ms',
+                 f'{rs["get_vs_nginx"]}x nginx ({rs["nginx_get"]["rps"]:,}/s)', ">= 0.4x, p99 <= 2 ms"))
+    rows.append(("REST POST /api/rooms (durable)", f'{rs["post"]["rps"]:,} req/s, p99 {rs["post"]["p99_ms"]} ms',
+                 f'{rs["post_vs_nginx"]}x nginx', ">= 30k/s"))
+    i = s["idle"]
+    rows.append((f'idle WebSockets ({i["connections"]:,})', f'{i["server_bytes_per_connection"]:,} B RSS each',
+                 f'connect+auth {i["connects_per_s"]:,}/s', "<= 4 KiB; >= 5,000/s"))
+    j = s["join"]
+    rows.append(("join storm 100 rooms x 10", f'all joined in {j["connect_auth_join_s"] * 1000:.0f} ms (connect+auth+join)',
+                 f'join p99 {j["join_p99_ms"]} ms', "<= 250 ms"))
+    c = s["cycle"]
+    rows.append((f'join->leave at {c["target_rate"]:.0f}/s', f'join p50 {c["join_p50_ms"]} / p99 {c["join_p99_ms"]} / p999 {c["join_p999_ms"]} ms',
+                 f'{c["server_cpu_us_per_command"]} us CPU/command, {c["server_cpu_s_per_1000_joins"]} s/1000 joins', "p99 <= 1 ms; <= 15 us"))
+    for name, target in (("ice", ">= 100k/s"), ("sdp", ">= 30k/s")):
+        sat = s[f"relay_{name}_saturating"]
+        half = s[f"relay_{name}_50pct"]
+        rows.append((f'relay {name.upper()} {sat["size"]} B', f'{sat["messages_per_s"]:,} msg/s ({sat["server_cpu_us_per_message"]} us CPU each)',
+                     f'p50/p99 at 25% {s[f"relay_{name}_25pct"]["relay_p50_ms"]}/{s[f"relay_{name}_25pct"]["relay_p99_ms"]}, '
+                     f'50% {half["relay_p50_ms"]}/{half["relay_p99_ms"]}, 100% {s[f"relay_{name}_100pct"]["relay_p50_ms"]}/{s[f"relay_{name}_100pct"]["relay_p99_ms"]} ms',
+                     f"{target}; p99 < 1 ms at 50%"))
+    f = s["fanout"]
+    rows.append(("fanout: 100 join one call", f'everyone saw everyone in {f["seconds"] * 1000:.1f} ms', "", ""))
+    b = s["broadcast"]
+    rows.append(("broadcast to 99", f'{b["deliveries_per_s"]:,} deliveries/s', "", ">= 200k/s"))
+    w = [max(len(str(x[k])) for x in rows) for k in range(4)]
+    print()
+    print("  ".join(h.ljust(w[k]) for k, h in enumerate(("scenario", "result", "detail", "target"))))
+    for row in rows:
+        print("  ".join(str(x).ljust(w[k]) for k, x in enumerate(row)))
+    print("\nsettings that differ from the defaults:")
+    for k, v in r["settings"].items():
+        print(f"  {k}: {v}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
