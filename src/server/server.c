@@ -220,6 +220,34 @@ lws_log_emit(int level, const char *line)
 }
 
 static void
+close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/*
+ * Destroys the lws context on our foreign loop: lws closes its libuv
+ * handles asynchronously and says it is done by clearing srv->ctx (the
+ * pcontext it was given); then whatever is left is closed and the loop too.
+ */
+static void
+close_loop(server *srv, uv_loop_t *loop)
+{
+    int i;
+
+    lws_context_destroy(srv->ctx);
+    for (i = 0; srv->ctx && i < 100000; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+    if (srv->ctx)
+        lws_context_destroy(srv->ctx);
+    uv_walk(loop, close_handle, NULL);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+}
+
+static void
 free_state(server *srv)
 {
     live_free_all(srv);
@@ -313,6 +341,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     uv_loop_init(&loop);
     foreign_loops[0] = &loop;
     info.foreign_loops = foreign_loops;
+    info.pcontext = &srv.ctx; /* lws writes NULL here when its destroy has completed */
     srv.loop = &loop;
     info.timeout_secs = (unsigned)cfg->header_timeout_s;
     info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
@@ -336,9 +365,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     srv.vhost = lws_create_vhost(srv.ctx, &info);
     if (!srv.vhost) {
         dlog(LOG_ERROR, "msg=\"cannot listen\" addr=%s:%d", cfg->listen_host, cfg->port);
-        lws_context_destroy(srv.ctx);
-        while (uv_loop_close(&loop) == UV_EBUSY)
-            uv_run(&loop, UV_RUN_NOWAIT);
+        close_loop(&srv, &loop);
         goto fail_ctx;
     }
     srv.worker = worker_start(s, wake_loop, srv.ctx);
@@ -364,11 +391,8 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     /* Finish the store's work while connections still exist, then close them. */
     worker_stop(srv.worker);
     srv.worker = NULL;
-    lws_context_destroy(srv.ctx);
     signal_ctx = NULL;
-    /* A foreign loop: let lws finish closing its handles, then close it. */
-    while (uv_loop_close(&loop) == UV_EBUSY)
-        uv_run(&loop, UV_RUN_NOWAIT);
+    close_loop(&srv, &loop);
     ws_free_all(&srv);
     free_state(&srv);
     dlog(LOG_INFO, "msg=\"stopped\"");
