@@ -40,7 +40,10 @@ usage(FILE *f)
             "                         dropped (default 1048576)\n"
             "  --ws-rate N            commands per second per connection (default 200) ...\n"
             "  --ws-burst N           ... in bursts of up to N (default 1000)\n"
-            "  --ws-conns-per-user N  WebSocket connections per user (default 5)\n",
+            "  --ws-conns-per-user N  WebSocket connections per user (default 5)\n"
+            "  --event-loop uv|poll   uv (default): epoll through libuv, scales with\n"
+            "                         connections; poll: lws's own loop, faster for a\n"
+            "                         few busy HTTP connections (docs/performance.md)\n",
             DEFAULT_DB);
 }
 
@@ -160,6 +163,7 @@ cmd_serve(int argc, char **argv)
         {"ws-rate", required_argument, NULL, 'r'},
         {"ws-burst", required_argument, NULL, 'B'},
         {"ws-conns-per-user", required_argument, NULL, 'u'},
+        {"event-loop", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static server_config cfg;
@@ -236,6 +240,11 @@ cmd_serve(int argc, char **argv)
             if (parse_positive(optarg, 1, 100000, &v))
                 return bad_option("--ws-conns-per-user", "1 to 100000");
             cfg.ws_conns_per_user = (int)v;
+            break;
+        case 'E':
+            if (strcmp(optarg, "uv") && strcmp(optarg, "poll"))
+                return bad_option("--event-loop", "uv or poll");
+            cfg.loop_uv = strcmp(optarg, "uv") == 0;
             break;
         case 'L':
             if ((log_level = log_level_parse(optarg)) < 0) {

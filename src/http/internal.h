@@ -76,6 +76,7 @@ struct http_req {
     const char *content_type_out;   /* NULL: application/json */
     bool responded;
     bool close_after;
+    bool in_callback;           /* dispatching inside lws's callback: write there */
 
     /* Moderation (moderation.c). */
     void (*mod_fn)(http_req *r, live_call *lc);

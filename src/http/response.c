@@ -22,7 +22,8 @@ set_body(http_req *r, int status, const char *body, size_t len)
     r->resp_sent = 0;
     r->status = status;
     r->responded = true;
-    if (r->wsi)
+    /* Inside the request's callback the transport writes at once. */
+    if (r->wsi && !r->in_callback)
         lws_callback_on_writable(r->wsi);
 }
 

@@ -101,6 +101,7 @@ on_http(struct lws *wsi, struct http_pss *pss, const char *path)
 
     detach(pss);
     r = pss->req = req_new(wsi, path);
+    r->in_callback = true;
     if (srv->draining) {
         r->close_after = true;
         http_error(r, E_UNAVAILABLE, NULL, NULL);
@@ -148,8 +149,13 @@ reply_now(struct lws *wsi, struct http_pss *pss)
     http_req *r = pss->req;
     int rc;
 
-    if (!r || !r->responded || r->in_store || r->headers_sent)
+    if (r)
+        r->in_callback = false;
+    if (!r || !r->responded || r->in_store || r->headers_sent) {
+        if (r && r->responded && !r->in_store)
+            lws_callback_on_writable(wsi);
         return 0;
+    }
     rc = http_write(r);
     if (rc < 0)
         return -1;
@@ -197,6 +203,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         r->expect_body = false;
         lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
         r->body[r->body_len] = '\0';
+        r->in_callback = true;
         http_dispatch(r);
         return reply_now(wsi, pss);
 

@@ -30,6 +30,7 @@ server_config_defaults(server_config *cfg)
     cfg->ws_rate = 200;
     cfg->ws_burst = 1000;
     cfg->ws_conns_per_user = 5;
+    cfg->loop_uv = true;
 }
 
 server *
@@ -178,7 +179,8 @@ drain_tick(lws_sorted_usec_list_t *sul)
     if (srv->worker)
         worker_complete(srv->worker);
     if (drained(srv) || mono_ns() - srv->drain_started_ns > 10ull * 1000000000u) {
-        uv_stop(srv->loop);
+        if (srv->loop)
+            uv_stop(srv->loop);
         return;
     }
     lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
@@ -237,6 +239,10 @@ close_loop(server *srv, uv_loop_t *loop)
 {
     int i;
 
+    if (!srv->loop) {
+        lws_context_destroy(srv->ctx);
+        return;
+    }
     lws_context_destroy(srv->ctx);
     for (i = 0; srv->ctx && i < 100000; i++)
         uv_run(loop, UV_RUN_NOWAIT);
@@ -335,14 +341,16 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
      * socket on each loop turn and cost ~200 us of CPU per command at 2,000
      * connections (measured; docs/performance.md).
      */
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-                   LWS_SERVER_OPTION_LIBUV;
-    /* Our own uv loop, so we can stop it when draining is done. */
-    uv_loop_init(&loop);
-    foreign_loops[0] = &loop;
-    info.foreign_loops = foreign_loops;
-    info.pcontext = &srv.ctx; /* lws writes NULL here when its destroy has completed */
-    srv.loop = &loop;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (cfg->loop_uv) {
+        /* Our own uv loop, so we can stop it when draining is done. */
+        info.options |= LWS_SERVER_OPTION_LIBUV;
+        uv_loop_init(&loop);
+        foreign_loops[0] = &loop;
+        info.foreign_loops = foreign_loops;
+        info.pcontext = &srv.ctx; /* lws writes NULL here when its destroy has completed */
+        srv.loop = &loop;
+    }
     info.timeout_secs = (unsigned)cfg->header_timeout_s;
     info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
     info.keepalive_timeout = 30;
@@ -359,7 +367,8 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     srv.ctx = lws_create_context(&info);
     if (!srv.ctx) {
         dlog(LOG_ERROR, "msg=\"cannot create the lws context (is libwebsockets-evlib-uv installed?)\"");
-        uv_loop_close(&loop);
+        if (srv.loop)
+            uv_loop_close(&loop);
         goto fail_ctx;
     }
     srv.vhost = lws_create_vhost(srv.ctx, &info);
@@ -378,14 +387,28 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    dlog(LOG_INFO, "msg=\"listening\" addr=%s:%d tls=%s rooms=%lld apps=%d",
+    dlog(LOG_INFO, "msg=\"listening\" addr=%s:%d tls=%s loop=%s rooms=%lld apps=%d",
          cfg->listen_host, lws_get_vhost_listen_port(srv.vhost),
-         cfg->tls_cert ? "on" : "off", (long long)total, srv.apps->napps);
+         cfg->tls_cert ? "on" : "off", cfg->loop_uv ? "uv" : "poll", (long long)total,
+         srv.apps->napps);
     lws_sul_schedule(srv.ctx, 0, &srv.sul_reload, reload_timer,
                      (lws_usec_t)cfg->apps_poll_ms * LWS_US_PER_MS);
 
-    /* Runs until drain_tick stops the loop after SIGTERM/SIGINT. */
-    uv_run(&loop, UV_RUN_DEFAULT);
+    if (srv.loop) {
+        /* Runs until drain_tick stops the loop after SIGTERM/SIGINT. */
+        uv_run(&loop, UV_RUN_DEFAULT);
+    } else {
+        /* lws's own poll() loop; drain_tick wakes it while draining. */
+        while (!srv.draining || !(drained(&srv) || mono_ns() - srv.drain_started_ns >
+                                                      10ull * 1000000000u)) {
+            if (lws_service(srv.ctx, 0) < 0)
+                break;
+            if (stop_requested && !srv.draining)
+                start_draining(&srv);
+            if (srv.draining)
+                worker_complete(srv.worker);
+        }
+    }
     lws_sul_cancel(&srv.sul_reload);
     lws_sul_cancel(&srv.sul_drain);
     /* Finish the store's work while connections still exist, then close them. */

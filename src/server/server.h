@@ -26,6 +26,7 @@ typedef struct server_config {
     int ws_burst;                 /* ... with bursts up to this many */
     int ws_conns_per_user;
     bool dev;
+    bool loop_uv;                 /* libuv (epoll) under lws; false: lws's own poll() */
 } server_config;
 
 /* Defaults of DESIGN §8. */
