@@ -193,19 +193,43 @@ replay_push(ws_session *s, msgbuf *m)
     m->refs++;
 }
 
+static void
+free_userdata(struct json_object *jso, void *userdata)
+{
+    (void)jso;
+    free(userdata);
+}
+
 void
 ws_emit(server *srv, uint64_t session, struct json_object *ev)
 {
     ws_session *s = session_by_id(srv, session);
-    const char *text;
-    size_t len;
+    char *body, head[32];
+    size_t len, hlen;
     msgbuf *m;
 
     if (!s || s->ended)
         return;
-    json_object_object_add(ev, "seq", json_object_new_int64((int64_t)++s->seq));
-    text = json_plain(ev, &len);
-    m = msg_new(text, len, s->seq);
+    /*
+     * Encode once: the event is printed the first time it is sent and the
+     * text kept on the object; each recipient's frame is its own seq
+     * followed by that text.
+     */
+    body = json_object_get_userdata(ev);
+    if (!body) {
+        const char *t = json_plain(ev, &len);
+        body = xstrdup(t);
+        json_object_set_userdata(ev, body, free_userdata);
+    }
+    len = strlen(body);
+    hlen = (size_t)snprintf(head, sizeof(head), "{\"seq\":%llu%s",
+                            (unsigned long long)++s->seq, len > 2 ? "," : "");
+    m = xmalloc(sizeof(*m) + LWS_PRE + hlen + len - 1);
+    m->refs = 1;
+    m->seq = s->seq;
+    m->len = hlen + len - 1;
+    memcpy(m->data + LWS_PRE, head, hlen);
+    memcpy(m->data + LWS_PRE + hlen, body + 1, len - 1);
     replay_push(s, m);
     srv->ws.events_out++;
     if (s->deferring) {
