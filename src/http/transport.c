@@ -139,28 +139,18 @@ on_http(struct lws *wsi, struct http_pss *pss, const char *path)
 }
 
 /*
- * Writes a reply that is ready right away from inside the request's own
- * callback, saving a trip through the poll loop. Returns what the lws
- * callback should return.
+ * Writes what can be written of the reply; when it is all out, ends the
+ * transaction (keep-alive) or the connection. Returns what the lws callback
+ * should return.
  */
 static int
-reply_now(struct lws *wsi, struct http_pss *pss)
+write_step(struct lws *wsi, struct http_pss *pss)
 {
     http_req *r = pss->req;
-    int rc;
+    int rc = http_write(r);
 
-    if (r)
-        r->in_callback = false;
-    if (!r || !r->responded || r->in_store || r->headers_sent) {
-        if (r && r->responded && !r->in_store)
-            lws_callback_on_writable(wsi);
-        return 0;
-    }
-    rc = http_write(r);
-    if (rc < 0)
-        return -1;
-    if (rc == 0)
-        return 0;
+    if (rc <= 0)
+        return rc;
     pss->req = NULL;
     if (r->close_after) {
         http_req_free(r);
@@ -170,13 +160,31 @@ reply_now(struct lws *wsi, struct http_pss *pss)
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/*
+ * Writes a reply that is ready right away from inside the request's own
+ * callback, saving a trip through the poll loop.
+ */
+static int
+reply_now(struct lws *wsi, struct http_pss *pss)
+{
+    http_req *r = pss->req;
+
+    if (r)
+        r->in_callback = false;
+    if (!r || !r->responded || r->in_store || r->headers_sent) {
+        if (r && r->responded && !r->in_store)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
+    return write_step(wsi, pss);
+}
+
 int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
               size_t len)
 {
     struct http_pss *pss = user;
     http_req *r = pss ? pss->req : NULL;
-    int rc;
 
     switch (reason) {
     case LWS_CALLBACK_HTTP:
@@ -210,18 +218,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!r || !r->responded)
             return 0;
-        rc = http_write(r);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return 0;
-        pss->req = NULL;
-        if (r->close_after) {
-            http_req_free(r);
-            return -1;
-        }
-        http_req_free(r);
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return write_step(wsi, pss);
 
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
