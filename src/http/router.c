@@ -126,7 +126,8 @@ run_authed(http_req *r)
             return;
         }
         http_req_hold(r);
-        if (server_auth(r->srv, token, &r->id, &e, &why, &r->waiter, r->auth_retried))
+        if (server_auth(r->srv, token, &r->id, &e, &why, &r->waiter, r->auth_retried,
+                        true))
             return; /* resumes in auth_resumed */
         r->in_store = false;
         if (e != E_OK) {

@@ -120,7 +120,7 @@ reload_timer(lws_sorted_usec_list_t *sul)
 
 int
 server_auth(server *srv, const char *token, identity *id, dpa_err *e, const char **why,
-            reload_waiter *waiter, bool retried)
+            reload_waiter *waiter, bool retried, bool cache)
 {
     bool unknown = false;
     int64_t now_s = (int64_t)(now_ms() / 1000);
@@ -130,7 +130,7 @@ server_auth(server *srv, const char *token, identity *id, dpa_err *e, const char
         return 0;
     }
     *e = auth_verify(srv->apps, token, now_s, id, why, &unknown);
-    if (*e == E_OK)
+    if (*e == E_OK && cache)
         tokcache_put(srv->tokens, token, id);
     if (*e != E_OK && unknown && !retried && !srv->draining) {
         waiter->next = srv->reload_waiters;

@@ -197,7 +197,7 @@ auth_resumed(reload_waiter *w)
     dpa_err e;
 
     if (session_release(s)) {
-        server_auth(s->srv, s->pending_token, &who, &e, &why, &s->waiter, true);
+        server_auth(s->srv, s->pending_token, &who, &e, &why, &s->waiter, true, false);
         finish_auth(s, s->pending_id, s->pending_is_header, e, why, &who);
     } else {
         return;
@@ -220,7 +220,7 @@ start_auth(ws_session *s, struct json_object *id, const char *token, bool header
         return;
     }
     s->waiter.resume = auth_resumed;
-    if (server_auth(s->srv, token, &who, &e, &why, &s->waiter, false)) {
+    if (server_auth(s->srv, token, &who, &e, &why, &s->waiter, false, false)) {
         s->pending_token = xstrdup(token);
         s->pending_id = json_object_get(id);
         s->pending_is_header = header;
