@@ -111,3 +111,16 @@ apps_find_key(const app_registry *reg, const char *kid)
     snprintf(key.kid, sizeof(key.kid), "%s", kid);
     return bsearch(&key, reg->keys, (size_t)reg->nkeys, sizeof(app_key), cmp_key);
 }
+
+const app_key *
+apps_newest_key(const app_registry *reg, const char *app_id)
+{
+    const app_key *key = NULL;
+    int i;
+
+    for (i = 0; reg && i < reg->nkeys; i++)
+        if (strcmp(reg->keys[i].app_id, app_id) == 0 &&
+            (!key || reg->keys[i].created_at >= key->created_at))
+            key = &reg->keys[i];
+    return key;
+}

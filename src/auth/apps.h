@@ -57,4 +57,7 @@ void apps_index(app_registry *reg, const plan_set *plans);
 const app *apps_find(const app_registry *reg, const char *app_id);
 const app_key *apps_find_key(const app_registry *reg, const char *kid);
 
+/* The app's newest key (the one to sign new tokens with), or NULL. */
+const app_key *apps_newest_key(const app_registry *reg, const char *app_id);
+
 #endif

@@ -71,7 +71,6 @@ dev_setup(store *s, const char *db)
     const app_key *key = NULL;
     char kid[KID_MAX], secret[64], path[1024];
     char *tok;
-    int i;
 
     if (store_apps_load(s, &reg) != E_OK)
         return -1;
@@ -88,10 +87,7 @@ dev_setup(store *s, const char *db)
         if (store_apps_load(s, &reg) != E_OK)
             return -1;
     }
-    for (i = 0; i < reg->nkeys; i++)
-        if (strcmp(reg->keys[i].app_id, DEV_APP) == 0 &&
-            (!key || reg->keys[i].created_at >= key->created_at))
-            key = &reg->keys[i];
+    key = apps_newest_key(reg, DEV_APP);
     if (!key) {
         fprintf(stderr, "droponaird: the dev app has no key\n");
         apps_free(reg);

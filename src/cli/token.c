@@ -33,7 +33,7 @@ cmd_token(int argc, char **argv)
     app_registry *reg;
     store *s;
     char *tok, *end;
-    int c, i;
+    int c;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -74,12 +74,13 @@ cmd_token(int argc, char **argv)
         return 1;
     }
     store_close(s);
-    for (i = 0; i < reg->nkeys; i++) {
-        const app_key *k = &reg->keys[i];
-        if (strcmp(k->app_id, app_id) != 0 || (kid && strcmp(k->kid, kid) != 0))
-            continue;
-        if (!key || k->created_at >= key->created_at)
-            key = k;
+    apps_index(reg, NULL);
+    if (kid) {
+        key = apps_find_key(reg, kid);
+        if (key && strcmp(key->app_id, app_id) != 0)
+            key = NULL;
+    } else {
+        key = apps_newest_key(reg, app_id);
     }
     if (!key) {
         fprintf(stderr, "droponaird: app \"%s\" has no %s\n", app_id, kid ? "such key" : "keys");

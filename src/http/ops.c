@@ -74,7 +74,6 @@ dev_token(http_req *r)
     char buf[256];
     const char *user;
     char *tok;
-    int i;
 
     if (!r->srv->cfg->dev) {
         http_error(r, E_NOT_FOUND, NULL, "no route for %s (dev mode only)", r->path);
@@ -85,10 +84,7 @@ dev_token(http_req *r)
         http_error(r, E_VALIDATION_FAILED, "user", "user must be 1 to 128 printable ASCII bytes");
         return;
     }
-    for (i = 0; i < reg->nkeys; i++)
-        if (strcmp(reg->keys[i].app_id, "dev") == 0 &&
-            (!key || reg->keys[i].created_at >= key->created_at))
-            key = &reg->keys[i];
+    key = apps_newest_key(reg, "dev");
     if (!key) {
         http_error(r, E_INTERNAL, NULL, "the dev app has no key");
         return;
