@@ -19,6 +19,7 @@
 #define WS_REPLAY_BYTES (256 * 1024)
 #define WS_AUTH_TIMEOUT_S 5
 #define WS_ROOMS_PER_SESSION 64
+#define WS_CLOSE_TIMEOUT_S 2               /* a closing connection is cut after this */
 
 /* A frame to send: refcounted so the queue and the replay ring share it. */
 typedef struct msgbuf {
@@ -63,8 +64,6 @@ struct ws_session {
 
     double tokens;
     uint64_t refill_ns;
-    char *rx;
-    size_t rxlen;
 
     int holds;                     /* async operations that will come back */
     bool ended;                    /* over: free when holds drops to 0 */
@@ -79,6 +78,10 @@ struct ws_pss {
     ws_session *s;
     bool established;
     char *hdr_token;               /* from Authorization or ?token=, until ESTABLISHED */
+    char *rx;                      /* a fragmented message being reassembled */
+    size_t rxlen;
+    bool rx_dropped;               /* the message went over the cap: skip its rest */
+    bool close_sent;               /* our close frame is out: input is ignored */
 };
 
 /* ---- session.c ---- */
@@ -105,7 +108,10 @@ void session_send_json(ws_session *s, struct json_object *o);
 bool session_can_replay(const ws_session *s, uint64_t last_seq);
 /* Queues the kept events after last_seq (check session_can_replay first). */
 void session_replay(ws_session *s, uint64_t last_seq);
-/* Writes one queued frame. Returns -1 to close the connection. */
+/*
+ * Writes one queued frame. Returns 0 to go on, 1 when the close frame was
+ * written (the peer's close is awaited), -1 to close the connection.
+ */
 int session_write(ws_session *s);
 /* Asks for the connection to be closed with code after what is queued. */
 void session_close(ws_session *s, int code, const char *reason);

@@ -303,7 +303,7 @@ session_write(ws_session *s)
             frame[LWS_PRE + 1] = (unsigned char)(s->close_code & 0xff);
             memcpy(frame + LWS_PRE + 2, s->close_reason, rl);
             lws_write(s->wsi, frame + LWS_PRE, rl + 2, (enum lws_write_protocol)4 /* LWS_WRITE_CLOSE */);
-            return -1;
+            return 1;
         }
         return 0;
     }
@@ -328,6 +328,12 @@ session_close(ws_session *s, int code, const char *reason)
         return;
     s->close_code = code;
     s->close_reason = reason;
+    /*
+     * The close frame goes out on WRITEABLE, which never comes while the
+     * peer's TCP window is full: the connection is cut after a short wait
+     * whatever happens.
+     */
+    lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, WS_CLOSE_TIMEOUT_S);
     lws_callback_on_writable(s->wsi);
 }
 
@@ -344,7 +350,6 @@ session_free(ws_session *s)
     clear_queue(&s->qhead, &s->qtail, &s->qbytes);
     clear_queue(&s->deferred, NULL, NULL);
     free(s->rooms);
-    free(s->rx);
     free(s->pending_token);
     json_object_put(s->pending_id);
     free(s);

@@ -33,41 +33,55 @@ upgrade_token(struct lws *wsi)
     return v ? xstrdup(v) : NULL;
 }
 
-/* Collects a message's fragments; handles it when complete. */
+/*
+ * Collects a message's fragments in the connection's buffer and hands the
+ * whole message to the session the connection carries. The buffer belongs
+ * to the connection, not the session: a RESUME swaps the session under the
+ * connection (and may free the blank one) while the message is handled, so
+ * nothing of the session is touched after ws_handle_message returns.
+ */
 static int
-on_receive(ws_session *s, struct lws *wsi, const char *in, size_t len)
+on_receive(struct ws_pss *pss, struct lws *wsi, const char *in, size_t len)
 {
     bool first = lws_is_first_fragment(wsi), last = lws_is_final_fragment(wsi);
+    ws_session *s = pss->s;
 
     if (first) {
-        s->rxlen = 0;
+        pss->rxlen = 0;
+        pss->rx_dropped = false;
         if (lws_frame_is_binary(wsi)) {
             static const char msg[] = "{\"ok\":false,\"error\":{\"code\":\"BAD_REQUEST\","
                                       "\"message\":\"only text frames are accepted\"}}";
             session_send_text(s, msg, sizeof(msg) - 1);
         }
     }
-    if (lws_frame_is_binary(wsi))
+    if (lws_frame_is_binary(wsi) || pss->rx_dropped)
         return 0;
-    if (s->rxlen + len > WS_FRAME_MAX) {
+    if (pss->rxlen + len > WS_FRAME_MAX) {
         dlog(LOG_WARN, "msg=\"frame too large\" user=\"%s\"", s->who.user_id);
         session_close(s, 1009, "message too large");
-        s->rxlen = 0;
+        pss->rx_dropped = true; /* ignore the rest of this message */
+        free(pss->rx);
+        pss->rx = NULL;
+        pss->rxlen = 0;
         return 0;
     }
     if (first && last) {
         ws_handle_message(s, in, len);
         return 0;
     }
-    if (!s->rx)
-        s->rx = xmalloc(WS_FRAME_MAX);
-    memcpy(s->rx + s->rxlen, in, len);
-    s->rxlen += len;
+    if (!pss->rx)
+        pss->rx = xmalloc(WS_FRAME_MAX);
+    memcpy(pss->rx + pss->rxlen, in, len);
+    pss->rxlen += len;
     if (last) {
-        ws_handle_message(s, s->rx, s->rxlen);
-        s->rxlen = 0;
-        free(s->rx); /* buffers live only while a message is in flight */
-        s->rx = NULL;
+        char *msg = pss->rx;
+        size_t n = pss->rxlen;
+        /* buffers live only while a message is in flight */
+        pss->rx = NULL;
+        pss->rxlen = 0;
+        ws_handle_message(s, msg, n);
+        free(msg);
     }
     return 0;
 }
@@ -108,17 +122,32 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
     case LWS_CALLBACK_RECEIVE:
         if (!pss->s)
             return -1;
+        if (pss->close_sent)
+            return 0; /* read and drop until the peer's close or the timeout */
         pss->s->srv->ws.frames_in++;
-        return on_receive(pss->s, wsi, in, len);
+        return on_receive(pss, wsi, in, len);
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (!pss->s || pss->s->wsi != wsi)
             return -1;
-        return session_write(pss->s);
+        if (pss->close_sent)
+            return 0;
+        if (session_write(pss->s) == 1) {
+            /*
+             * Linger for the peer's close frame (lws answers it and closes)
+             * so what the peer still sends is read, not answered with a
+             * reset that would discard our close frame before it is read.
+             */
+            pss->close_sent = true;
+            lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_ACK, 1);
+        }
+        return 0;
 
     case LWS_CALLBACK_CLOSED:
         free(pss->hdr_token);
         pss->hdr_token = NULL;
+        free(pss->rx);
+        pss->rx = NULL;
         if (pss->established) {
             server_of(wsi)->ws.connections--;
             pss->established = false;
