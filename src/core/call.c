@@ -123,7 +123,7 @@ bool
 call_is_idle(const live_call *lc)
 {
     return lc->nmembers == 0 && lc->waiting.count == 0 && lc->askers.count == 0 &&
-           lc->watchers.count == 0;
+           lc->watchers.count == 0 && !(lc->closing && lc->room->status == ROOM_ACTIVE);
 }
 
 const char *
@@ -181,7 +181,7 @@ static void
 emit(const live_call *lc, uint64_t session, struct json_object *ev)
 {
     if (session)
-        lc->sink.emit(lc->sink.arg, session, ev);
+        lc->sink.emit(lc->sink.arg, lc, session, ev);
 }
 
 enum { TO_ALL = 0, TO_MODS = 1 };
@@ -352,6 +352,7 @@ static void
 close_call(live_call *lc, const char *reason)
 {
     char id[CALL_ID_MAX];
+    bool close_room;
 
     if (!call_is_live(lc))
         return;
@@ -360,12 +361,14 @@ close_call(live_call *lc, const char *reason)
     lc->nmembers = 0;
     lc->sharer[0] = '\0';
     lc->banned.count = 0;
-    lc->sink.note(lc->sink.arg, lc, NOTE_CALL_ENDED, id, reason, lc->peak);
-    if (lc->room->policy.auto_close && lc->room->status == ROOM_ACTIVE && !lc->closing) {
+    close_room = lc->room->policy.auto_close && lc->room->status == ROOM_ACTIVE && !lc->closing;
+    if (close_room)
         lc->closing = true;
+    lc->sink.note(lc->sink.arg, lc, close_room ? NOTE_CALL_ENDED_ROOM_CLOSE : NOTE_CALL_ENDED, id,
+                  reason, lc->peak);
+    if (close_room) {
         deny_all_waiting(lc, "ROOM_CLOSED");
         lc->askers.count = 0;
-        lc->sink.note(lc->sink.arg, lc, NOTE_ROOM_CLOSE, id, NULL, 0);
     }
 }
 
@@ -577,6 +580,29 @@ call_cancel_wait(live_call *lc, const char *user_id, call_err *err)
     if (!list_remove(&lc->waiting, user_id))
         return fail(err, E_NOT_WAITING, "you are not waiting in this room");
     return E_OK;
+}
+
+static bool
+list_has_session(const call_list *l, uint64_t session)
+{
+    int i;
+
+    for (i = 0; i < l->count; i++)
+        if (l->items[i].session == session)
+            return true;
+    return false;
+}
+
+bool
+call_has_session(const live_call *lc, uint64_t session)
+{
+    int i;
+
+    for (i = 0; i < lc->nmembers; i++)
+        if (lc->members[i].session == session)
+            return true;
+    return list_has_session(&lc->waiting, session) || list_has_session(&lc->askers, session) ||
+           list_has_session(&lc->watchers, session);
 }
 
 void

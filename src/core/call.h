@@ -34,12 +34,18 @@ typedef struct live_call live_call;
 typedef enum call_note {
     NOTE_CALL_OPENED,   /* a call started: lc->call_id, lc->started_at */
     NOTE_CALL_ENDED,    /* the call ended: call_id, reason, peak */
-    NOTE_ROOM_CLOSE     /* autoCloseWhenEmpty: persist status CLOSED */
+    /*
+     * The call ended and autoCloseWhenEmpty closes the room: one note so the
+     * glue persists both in one write (never one without the other). Until
+     * the glue applies the committed room (call_room_changed), lc->closing
+     * holds: joins see ROOM_CLOSED and the live state is not idle.
+     */
+    NOTE_CALL_ENDED_ROOM_CLOSE
 } call_note;
 
 typedef struct call_sink {
     /* Delivers event to session. The event is borrowed: copy or encode it. */
-    void (*emit)(void *arg, uint64_t session, struct json_object *event);
+    void (*emit)(void *arg, const live_call *lc, uint64_t session, struct json_object *event);
     void (*note)(void *arg, live_call *lc, call_note note, const char *call_id,
                  const char *reason, int peak);
     void *arg;
@@ -82,6 +88,7 @@ struct live_call {
     call_list banned;      /* removed with ban:true, for this call */
     char sharer[USER_ID_MAX + 1];
     bool closing;          /* auto-close decided, not yet committed */
+    uint64_t write_seq;    /* the glue's: the last store write this call's state depends on */
 };
 
 /* Who acts: a user and, over WebSocket, the session it acts from (0 for REST). */
@@ -100,7 +107,10 @@ typedef struct call_err {
 live_call *call_new(room *r, const plan *p, call_sink sink);
 void call_free(live_call *lc);
 
-/* True when nothing is left: no call, nobody waiting, asking or watching. */
+/*
+ * True when nothing is left: no call, nobody waiting, asking or watching,
+ * and no auto-close waiting to be committed.
+ */
 bool call_is_idle(const live_call *lc);
 
 bool call_is_live(const live_call *lc);
@@ -117,6 +127,9 @@ dpa_err call_join(live_call *lc, const call_actor *a, int64_t now, struct json_o
 
 /* GROUP_CALL_LEAVE / a session that ended: reason "LEFT" or "DISCONNECTED". */
 dpa_err call_leave(live_call *lc, const char *user_id, const char *reason, int64_t now);
+
+/* Whether session is in the call, waiting, asking for a host or watching. */
+bool call_has_session(const live_call *lc, uint64_t session);
 
 /* A session ended for good: leave the call, the queue, the askers, the watchers. */
 void call_drop_session(live_call *lc, uint64_t session, int64_t now);

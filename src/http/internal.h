@@ -115,6 +115,12 @@ void http_req_free(http_req *r);
  */
 bool http_req_resume(http_req *r);
 
+/*
+ * Holds r's reply (already set) until the call-record write numbered seq
+ * has committed; does nothing when it has.
+ */
+void http_reply_after_writes(http_req *r, uint64_t seq);
+
 /* Marks r as held by a store job. */
 void http_req_hold(http_req *r);
 

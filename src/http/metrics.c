@@ -190,13 +190,15 @@ metrics_render(server *srv, size_t *len)
                 "# TYPE droponair_ws_events_out_total counter\ndroponair_ws_events_out_total %llu\n"
                 "# TYPE droponair_signals_relayed_total counter\ndroponair_signals_relayed_total %llu\n"
                 "# TYPE droponair_ws_rate_limited_total counter\ndroponair_ws_rate_limited_total %llu\n"
-                "# TYPE droponair_ws_slow_readers_total counter\ndroponair_ws_slow_readers_total %llu\n",
+                "# TYPE droponair_ws_slow_readers_total counter\ndroponair_ws_slow_readers_total %llu\n"
+                "# HELP droponair_ws_sessions_evicted_total Sessions in the reconnect grace ended by the per-user session cap.\n"
+                "# TYPE droponair_ws_sessions_evicted_total counter\ndroponair_ws_sessions_evicted_total %llu\n",
             (unsigned long long)w->connections, (unsigned long long)w->sessions,
             (unsigned long long)calls, (unsigned long long)participants,
             (unsigned long long)waiting, (unsigned long long)srv->calls_total,
             (unsigned long long)w->frames_in, (unsigned long long)w->events_out,
             (unsigned long long)w->signals_relayed, (unsigned long long)w->rate_limited,
-            (unsigned long long)w->slow_readers);
+            (unsigned long long)w->slow_readers, (unsigned long long)w->sessions_evicted);
     }
     process_metrics(&b);
     *len = b.len;

@@ -55,7 +55,9 @@ loaded(void *arg, live_call *lc)
         return;
     }
     r->mod_fn(r, lc);
-    live_reap(r->srv, lc);
+    /* The reply waits for the call-record writes its action implies (an ended call). */
+    http_reply_after_writes(r, lc->write_seq);
+    live_reap(srv, lc);
 }
 
 static void

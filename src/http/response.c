@@ -196,6 +196,24 @@ http_req_free(http_req *r)
     free(r);
 }
 
+static void
+reply_when_written(void *arg)
+{
+    http_req *r = arg;
+
+    if (http_req_resume(r) && r->wsi)
+        lws_callback_on_writable(r->wsi);
+}
+
+void
+http_reply_after_writes(http_req *r, uint64_t seq)
+{
+    if (seq <= r->srv->writes_done)
+        return;
+    http_req_hold(r);
+    live_after_writes(r->srv, seq, reply_when_written, r);
+}
+
 void
 http_req_hold(http_req *r)
 {

@@ -303,6 +303,7 @@ room_job_done(store_job *job)
     server *srv = j->req->srv;
     http_req *r = j->req;
     bool alive = http_req_resume(r);
+    uint64_t before = srv->writes_submitted;
 
     /* The cache follows every committed change, answered or not. */
     if (job->result == E_OK) {
@@ -349,6 +350,9 @@ room_job_done(store_job *job)
         reply_list(r, j);
         break;
     }
+    /* A PATCH or DELETE that ended a live call answers once the call's end is recorded. */
+    if (srv->writes_submitted != before)
+        http_reply_after_writes(r, srv->writes_submitted);
 out:
     room_free(j->room);
     json_object_put(j->patch);

@@ -216,8 +216,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         return reply_now(wsi, pss);
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (!r || !r->responded)
-            return 0;
+        if (!r || !r->responded || r->in_store)
+            return 0; /* a reply that waits for a write goes out when it commits */
         return write_step(wsi, pss);
 
     case LWS_CALLBACK_CLOSED_HTTP:

@@ -32,6 +32,7 @@ typedef struct ws_stats {
     uint64_t signals_relayed;
     uint64_t rate_limited;
     uint64_t slow_readers;       /* dropped for not reading */
+    uint64_t sessions_evicted;   /* sessions in the grace ended by the per-user cap */
 } ws_stats;
 
 /* Someone waiting for the app registry to be re-read (an unknown kid or app). */
@@ -65,11 +66,15 @@ typedef struct server {
     hmap *live_by_room;          /* roomId -> live_call */
     hmap *live_by_call;          /* callId -> live_call */
     uint64_t calls_total;
+    uint64_t writes_submitted;   /* call-record writes, numbered in submission order */
+    uint64_t writes_done;        /* the last of them completed (they complete in order) */
+    struct after_writes *after_writes;  /* acknowledgements waiting for a write */
+    ws_session *held;            /* sessions with output waiting for a write */
 
     /* WebSocket sessions (ws/). */
     hmap *sessions;              /* "%llx" id -> ws_session */
     hmap *sessions_by_token;     /* resume token -> ws_session */
-    hmap *user_conns;            /* appId + '\x1f' + userId -> connection count */
+    hmap *users;                 /* appId + '\x1f' + userId -> its counts (ws/caps.c) */
     uint64_t next_session_id;
     ws_stats ws;
 } server;
@@ -102,6 +107,12 @@ live_call *live_find_call(server *srv, const char *call_id);
  */
 void live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
                void (*fn)(void *arg, live_call *lc), void *arg);
+/*
+ * Runs fn(arg) once every call-record write up to seq (a lc->write_seq) has
+ * committed: at once when it has. An acknowledgement that reports a change
+ * of a live call (JOINED, a moderation 2xx) waits for the write it implies.
+ */
+void live_after_writes(server *srv, uint64_t seq, void (*fn)(void *arg), void *arg);
 /* Frees lc when nobody is in, waiting, asking or watching. */
 void live_reap(server *srv, live_call *lc);
 /* A committed PATCH (r is borrowed) or DELETE of a room. */
@@ -116,8 +127,13 @@ void live_totals(server *srv, uint64_t *calls, uint64_t *participants, uint64_t 
 int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                 size_t len);
 size_t ws_pss_size(void);
-/* Sends event to a session (adds its seq; kept for resume). */
-void ws_emit(server *srv, uint64_t session, struct json_object *ev);
+/*
+ * Sends event to a session (adds its seq; kept for resume). It goes out once
+ * the call-record write numbered after has committed (0: no wait).
+ */
+void ws_emit(server *srv, uint64_t session, struct json_object *ev, uint64_t after);
+/* Sends the held output whose writes have committed (srv->writes_done). */
+void ws_release_held(server *srv);
 /* Closes every session (shutdown); connections get 1012. */
 void ws_shutdown(server *srv);
 void ws_free_all(server *srv);

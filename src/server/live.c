@@ -13,7 +13,7 @@
 
 /* ---- persistence of call notes ---- */
 
-enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_CLOSE, JOB_ROOM_LOAD };
+enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_LOAD };
 
 typedef struct live_job {
     store_job job;
@@ -25,7 +25,9 @@ typedef struct live_job {
     char reason[32];
     int64_t at;
     int peak;
-    room *room;                                  /* JOB_ROOM_CLOSE/LOAD result */
+    bool close_room;                             /* JOB_CALL_CLOSE: and auto-close */
+    uint64_t seq;                                /* the write's number (srv->writes_*) */
+    room *room;                                  /* the closed or loaded room */
     const plan *plan;
     void (*fn)(void *arg, live_call *lc);        /* JOB_ROOM_LOAD */
     void *arg;
@@ -41,9 +43,10 @@ live_job_run(store_job *job, store *s)
         job->result = store_call_open(s, j->call_id, j->app_id, j->room_id, j->at);
         break;
     case JOB_CALL_CLOSE:
+        /* The call's end and the room's auto-close commit together or not at all. */
         job->result = store_call_close(s, j->call_id, j->at, j->reason, j->peak);
-        break;
-    case JOB_ROOM_CLOSE:
+        if (job->result != E_OK || !j->close_room)
+            break;
         job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
         if (job->result == E_OK && j->room->status == ROOM_ACTIVE) {
             j->room->status = ROOM_CLOSED;
@@ -60,6 +63,7 @@ live_job_run(store_job *job, store *s)
 }
 
 static live_call *attach(server *srv, room *r, const plan *p);
+static void run_after_writes(server *srv);
 
 static void
 live_job_done(store_job *job)
@@ -71,21 +75,22 @@ live_job_done(store_job *job)
     switch (j->kind) {
     case JOB_CALL_OPEN:
     case JOB_CALL_CLOSE:
+        srv->writes_done = j->seq;
         if (job->result != E_OK)
-            dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s", j->call_id,
-                 j->room_id);
-        break;
-    case JOB_ROOM_CLOSE:
-        if (job->result != E_OK) {
-            dlog(LOG_ERROR, "msg=\"auto-close failed\" room=%s", j->room_id);
-            break;
-        }
-        roomcache_put(srv->rooms, room_clone(j->room));
-        if ((lc = live_find(srv, j->room_id))) {
-            call_room_changed(lc, room_clone(j->room), now_ms());
+            dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s close_room=%d",
+                 j->call_id, j->room_id, j->close_room);
+        lc = live_find(srv, j->room_id);
+        if (j->close_room && lc) {
+            if (job->result == E_OK && j->room && j->room->status == ROOM_CLOSED) {
+                roomcache_put(srv->rooms, room_clone(j->room));
+                call_room_changed(lc, room_clone(j->room), now_ms());
+                dlog(LOG_INFO, "msg=\"room auto-closed\" room=%s", j->room_id);
+            } else {
+                lc->closing = false; /* not closed after all: the room stays usable */
+            }
             live_reap(srv, lc);
         }
-        dlog(LOG_INFO, "msg=\"room auto-closed\" room=%s", j->room_id);
+        run_after_writes(srv);
         break;
     case JOB_ROOM_LOAD:
         lc = NULL;
@@ -121,6 +126,48 @@ job_new(server *srv, int kind, const live_call *lc)
     return j;
 }
 
+/* ---- acknowledgements wait for the writes they report ---- */
+
+typedef struct after_writes {
+    struct after_writes *next;
+    uint64_t seq;
+    void (*fn)(void *arg);
+    void *arg;
+} after_writes;
+
+void
+live_after_writes(server *srv, uint64_t seq, void (*fn)(void *arg), void *arg)
+{
+    after_writes *a, **p;
+
+    if (seq <= srv->writes_done) {
+        fn(arg);
+        return;
+    }
+    a = xmalloc(sizeof(*a));
+    a->next = NULL;
+    a->seq = seq;
+    a->fn = fn;
+    a->arg = arg;
+    for (p = &srv->after_writes; *p; p = &(*p)->next)
+        ;
+    *p = a;
+}
+
+/* Runs the waiters whose writes have committed (in the order they came). */
+static void
+run_after_writes(server *srv)
+{
+    after_writes *a;
+
+    while ((a = srv->after_writes) && a->seq <= srv->writes_done) {
+        srv->after_writes = a->next;
+        a->fn(a->arg);
+        free(a);
+    }
+    ws_release_held(srv);
+}
+
 static void
 on_note(void *arg, live_call *lc, call_note note, const char *call_id, const char *reason,
         int peak)
@@ -138,28 +185,29 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
         dlog(LOG_INFO, "msg=\"call started\" room=%s call=%s", lc->room->id, call_id);
         break;
     case NOTE_CALL_ENDED:
+    case NOTE_CALL_ENDED_ROOM_CLOSE:
+    default:
         hmap_del(srv->live_by_call, call_id);
         j = job_new(srv, JOB_CALL_CLOSE, lc);
         snprintf(j->call_id, sizeof(j->call_id), "%s", call_id);
         snprintf(j->reason, sizeof(j->reason), "%s", reason ? reason : "EMPTY");
         j->at = now_ms();
         j->peak = peak;
-        dlog(LOG_INFO, "msg=\"call ended\" room=%s call=%s reason=%s peak=%d", lc->room->id,
-             call_id, j->reason, peak);
-        break;
-    case NOTE_ROOM_CLOSE:
-    default:
-        j = job_new(srv, JOB_ROOM_CLOSE, lc);
-        j->at = now_ms();
+        j->close_room = note == NOTE_CALL_ENDED_ROOM_CLOSE;
+        dlog(LOG_INFO, "msg=\"call ended\" room=%s call=%s reason=%s peak=%d close_room=%d",
+             lc->room->id, call_id, j->reason, peak, j->close_room);
         break;
     }
+    /* Replies and events that report this change wait for its commit. */
+    j->seq = ++srv->writes_submitted;
+    lc->write_seq = j->seq;
     server_submit(srv, &j->job);
 }
 
 static void
-on_emit(void *arg, uint64_t session, struct json_object *ev)
+on_emit(void *arg, const live_call *lc, uint64_t session, struct json_object *ev)
 {
-    ws_emit((server *)arg, session, ev);
+    ws_emit((server *)arg, session, ev, lc->write_seq);
 }
 
 /* ---- lookup and lifetime ---- */
@@ -265,6 +313,13 @@ free_one(const char *key, void *value, void *arg)
 void
 live_free_all(server *srv)
 {
+    after_writes *a, *next;
+
+    for (a = srv->after_writes; a; a = next) {
+        next = a->next;
+        free(a); /* the worker has stopped: every write is done or failed */
+    }
+    srv->after_writes = NULL;
     hmap_each(srv->live_by_room, free_one, NULL);
     hmap_free(srv->live_by_room);
     hmap_free(srv->live_by_call);

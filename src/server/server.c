@@ -259,7 +259,7 @@ free_state(server *srv)
     live_free_all(srv);
     hmap_free(srv->sessions);
     hmap_free(srv->sessions_by_token);
-    hmap_free(srv->user_conns);
+    hmap_free(srv->users);
     roomcache_free(srv->rooms);
     tokcache_free(srv->tokens);
     metrics_free(srv->metrics);
@@ -318,7 +318,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     srv.live_by_call = hmap_new();
     srv.sessions = hmap_new();
     srv.sessions_by_token = hmap_new();
-    srv.user_conns = hmap_new();
+    srv.users = hmap_new();
 
     memset(protocols, 0, sizeof(protocols));
     protocols[0].name = "http";

@@ -164,7 +164,7 @@ finish_auth(ws_session *s, struct json_object *id, bool header, dpa_err e, const
         s->who = *who; /* refreshed: a later exp, maybe a new name */
     } else {
         s->who = *who;
-        if (!session_count_conn(s)) {
+        if (!caps_conn_take(s)) {
             reply_error(s, id, E_RATE_LIMITED, NULL, LIMIT_NONE,
                         "at most %d connections per user", s->srv->cfg->ws_conns_per_user);
             session_close(s, 1008, "too many connections");
@@ -262,21 +262,26 @@ cmd_resume(ws_req *r)
                     "the session cannot be resumed; authenticate and join again");
         return;
     }
+    if (!t->wsi && !caps_conn_take(t)) {
+        /* A session in the grace comes back only within the user's connection cap. */
+        reply_error(s, r->id, E_RATE_LIMITED, NULL, LIMIT_NONE,
+                    "at most %d connections per user", s->srv->cfg->ws_conns_per_user);
+        session_close(s, 1008, "too many connections");
+        return;
+    }
     if (t->wsi) {
         /* The old connection is still open: it loses the session. */
         struct ws_pss *old = lws_wsi_user(t->wsi);
         if (old)
             old->s = NULL;
         lws_set_timeout(t->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        t->wsi = NULL;
-        session_uncount_conn(t);
+        t->wsi = NULL; /* its connection count passes to this connection */
     }
     /* This connection now carries t; the blank session it had goes. */
     ((struct ws_pss *)lws_wsi_user(wsi))->s = t;
     s->wsi = NULL;
     session_end(s);
     session_bind(t, wsi);
-    session_count_conn(t);
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     o = json_object_new_object();
     json_object_object_add(o, "userId", json_object_new_string(t->who.user_id));
@@ -318,7 +323,9 @@ room_loaded(void *arg, live_call *lc)
             reply_error(op->s, op->id, E_ROOM_NOT_FOUND, NULL, LIMIT_NONE, "no such room");
         } else {
             op->s->deferring = true;
+            op->s->cur_lc = lc;
             op->fn(&r, lc);
+            op->s->cur_lc = NULL;
             session_flush_deferred(op->s);
             live_reap(op->s->srv, lc);
         }
@@ -370,9 +377,9 @@ do_join(ws_req *r, live_call *lc)
     call_err ce = {{0}, LIMIT_NONE};
     dpa_err e;
 
-    if (r->s->nrooms >= WS_ROOMS_PER_SESSION && !call_member_find(lc, a.user_id)) {
+    if (!caps_room_take(r->s, lc->room->id)) {
         reply_error(r->s, r->id, E_RATE_LIMITED, NULL, LIMIT_NONE,
-                    "a session may take part in at most %d rooms", WS_ROOMS_PER_SESSION);
+                    "a session may take part in at most %d rooms at once", WS_ROOMS_PER_SESSION);
         return;
     }
     e = call_join(lc, &a, now_ms(), &out, &ce);
@@ -380,7 +387,6 @@ do_join(ws_req *r, live_call *lc)
         reply_call_err(r, e, &ce);
         return;
     }
-    session_track_room(r->s, lc->room->id);
     reply(r->s, r->id, out);
 }
 
@@ -413,14 +419,19 @@ do_watch(ws_req *r, live_call *lc)
 {
     call_actor a = actor_of(r->s);
     call_err ce = {{0}, LIMIT_NONE};
-    dpa_err e = call_watch(lc, &a, &ce);
     struct json_object *o;
+    dpa_err e;
 
+    if (!caps_room_take(r->s, lc->room->id)) {
+        reply_error(r->s, r->id, E_RATE_LIMITED, NULL, LIMIT_NONE,
+                    "a session may take part in at most %d rooms at once", WS_ROOMS_PER_SESSION);
+        return;
+    }
+    e = call_watch(lc, &a, &ce);
     if (e) {
         reply_call_err(r, e, &ce);
         return;
     }
-    session_track_room(r->s, lc->room->id);
     o = json_object_new_object();
     json_object_object_add(o, "roomId", json_object_new_string(lc->room->id));
     json_object_object_add(o, "call", call_state_json(lc, a.user_id));
@@ -501,11 +512,13 @@ cmd_deny(ws_req *r)
         dpa_err e;                                               \
         if (!lc)                                                 \
             return;                                              \
+        r->s->cur_lc = lc;                                       \
         e = (expr);                                              \
         if (e)                                                   \
             reply_call_err(r, e, &ce);                           \
         else                                                     \
             reply_ok(r, NULL);                                   \
+        r->s->cur_lc = NULL;                                     \
         live_reap(r->s->srv, lc);                                \
     }
 

@@ -18,13 +18,15 @@
 #define WS_REPLAY_EVENTS 256
 #define WS_REPLAY_BYTES (256 * 1024)
 #define WS_AUTH_TIMEOUT_S 5
-#define WS_ROOMS_PER_SESSION 64
+#define WS_ROOMS_PER_SESSION 64           /* rooms a session takes part in at once */
+#define WS_SESSIONS_PER_CONN 2             /* sessions per user: 2 x the connection cap */
 #define WS_CLOSE_TIMEOUT_S 2               /* a closing connection is cut after this */
 
 /* A frame to send: refcounted so the queue and the replay ring share it. */
 typedef struct msgbuf {
     int refs;
     uint64_t seq;          /* 0 for replies */
+    uint64_t after;        /* sent once this call-record write committed (0: at once) */
     size_t len;
     unsigned char data[];  /* LWS_PRE bytes of headroom, then the JSON */
 } msgbuf;
@@ -41,7 +43,9 @@ struct ws_session {
     struct lws *wsi;               /* NULL while in grace */
     identity who;
     bool authed;
-    bool counted;                  /* counted in user_conns */
+    bool counted;                  /* a connection counted in its user's record (caps.c) */
+    bool in_user_list;             /* a session counted in its user's record */
+    ws_session *user_prev, *user_next;
     char resume_token[48];
     uint64_t seq;                  /* the last event's seq */
 
@@ -50,7 +54,10 @@ struct ws_session {
     size_t rbytes;
 
     outq *qhead, *qtail;
-    size_t qbytes;
+    size_t qbytes;                 /* queued and held bytes, under ws_queue_max */
+    outq *hhead, *htail;           /* held: output waiting for a write to commit */
+    ws_session *held_prev, *held_next;  /* in srv->held while hhead is set */
+    const live_call *cur_lc;       /* the call a command acts on: its replies wait for its writes */
     outq *deferred;                /* events for the actor, sent after its reply */
     bool deferring;
 
@@ -97,7 +104,6 @@ void session_lost(ws_session *s);
 /* Binds s to wsi (a new or resumed connection). */
 void session_bind(ws_session *s, struct lws *wsi);
 void session_register(ws_session *s);
-void session_track_room(ws_session *s, const char *room_id);
 ws_session *session_by_id(server *srv, uint64_t id);
 
 /* Queues text (copied) for the connection; replies are not kept for replay. */
@@ -117,9 +123,20 @@ int session_write(ws_session *s);
 void session_close(ws_session *s, int code, const char *reason);
 void session_flush_deferred(ws_session *s);
 
-/* Per-user connection counting (DESIGN §8). */
-bool session_count_conn(ws_session *s);
-void session_uncount_conn(ws_session *s);
+/* ---- caps.c: every per-user and per-session count ---- */
+
+/* Counts s's connection for its user; false when the user is at the cap. */
+bool caps_conn_take(ws_session *s);
+void caps_conn_release(ws_session *s);
+/* Sessions a user may hold, live or in the grace. */
+int caps_sessions_max(const server *srv);
+/* Counts a new authenticated session; ends the user's oldest one in the grace when over. */
+void caps_session_add(ws_session *s);
+void caps_session_remove(ws_session *s);
+/* Records that s takes part in room_id; false when it is at the rooms cap. */
+bool caps_room_take(ws_session *s, const char *room_id);
+bool caps_room_has(const ws_session *s, const char *room_id);
+void caps_room_release(ws_session *s, const char *room_id);
 
 /* ---- commands.c ---- */
 

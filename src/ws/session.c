@@ -51,63 +51,12 @@ session_by_id(server *srv, uint64_t id)
     return hmap_get(srv->sessions, key);
 }
 
-static void
-conn_key(const ws_session *s, char *out, size_t len)
-{
-    snprintf(out, len, "%s\x1f%s", s->who.app_id, s->who.user_id);
-}
-
-bool
-session_count_conn(ws_session *s)
-{
-    char key[APP_ID_MAX + USER_ID_MAX + 4];
-    intptr_t n;
-
-    if (s->counted)
-        return true;
-    conn_key(s, key, sizeof(key));
-    n = (intptr_t)hmap_get(s->srv->user_conns, key);
-    if (n >= s->srv->cfg->ws_conns_per_user)
-        return false;
-    hmap_put(s->srv->user_conns, key, (void *)(n + 1));
-    s->counted = true;
-    return true;
-}
-
-void
-session_uncount_conn(ws_session *s)
-{
-    char key[APP_ID_MAX + USER_ID_MAX + 4];
-    intptr_t n;
-
-    if (!s->counted)
-        return;
-    s->counted = false;
-    conn_key(s, key, sizeof(key));
-    n = (intptr_t)hmap_get(s->srv->user_conns, key);
-    if (n <= 1)
-        hmap_del(s->srv->user_conns, key);
-    else
-        hmap_put(s->srv->user_conns, key, (void *)(n - 1));
-}
-
 void
 session_register(ws_session *s)
 {
     random_id(s->resume_token, sizeof(s->resume_token), "rt_", 24);
     hmap_put(s->srv->sessions_by_token, s->resume_token, s);
-}
-
-void
-session_track_room(ws_session *s, const char *room_id)
-{
-    int i;
-
-    for (i = 0; i < s->nrooms; i++)
-        if (strcmp(s->rooms[i], room_id) == 0)
-            return;
-    s->rooms = xrealloc(s->rooms, sizeof(*s->rooms) * (size_t)(s->nrooms + 1));
-    snprintf(s->rooms[s->nrooms++], ROOM_ID_MAX, "%s", room_id);
+    caps_session_add(s);
 }
 
 /* ---- queues ---- */
@@ -130,6 +79,54 @@ clear_queue(outq **head, outq **tail, size_t *bytes)
 }
 
 static void
+append(outq **head, outq **tail, outq *q)
+{
+    q->next = NULL;
+    if (*tail)
+        (*tail)->next = q;
+    else
+        *head = q;
+    *tail = q;
+}
+
+static void
+held_link(ws_session *s)
+{
+    server *srv = s->srv;
+
+    s->held_prev = NULL;
+    s->held_next = srv->held;
+    if (srv->held)
+        srv->held->held_prev = s;
+    srv->held = s;
+}
+
+static void
+held_unlink(ws_session *s)
+{
+    if (s->held_prev)
+        s->held_prev->held_next = s->held_next;
+    else if (s->srv->held == s)
+        s->srv->held = s->held_next;
+    if (s->held_next)
+        s->held_next->held_prev = s->held_prev;
+    s->held_prev = s->held_next = NULL;
+}
+
+static void
+clear_held(ws_session *s)
+{
+    if (s->hhead)
+        held_unlink(s);
+    clear_queue(&s->hhead, &s->htail, NULL);
+}
+
+/*
+ * Queues m for the connection. Output that reports a change not yet
+ * committed (m->after) is held, and so is everything behind it: a session
+ * sees its frames in order, and nothing it sees is lost by a crash.
+ */
+static void
 enqueue(ws_session *s, msgbuf *m)
 {
     outq *q;
@@ -141,27 +138,62 @@ enqueue(ws_session *s, msgbuf *m)
         s->srv->ws.slow_readers++;
         dlog(LOG_WARN, "msg=\"slow reader dropped\" user=\"%s\" queued=%zu", s->who.user_id,
              s->qbytes);
-        clear_queue(&s->qhead, &s->qtail, &s->qbytes);
+        clear_queue(&s->qhead, &s->qtail, NULL);
+        clear_held(s);
+        s->qbytes = 0;
         session_close(s, 1008, "outbound queue full");
         return;
     }
     q = xmalloc(sizeof(*q));
-    q->next = NULL;
     q->m = m;
     m->refs++;
-    if (s->qtail)
-        s->qtail->next = q;
-    else
-        s->qhead = q;
-    s->qtail = q;
     s->qbytes += m->len;
+    if (s->hhead || m->after > s->srv->writes_done) {
+        if (!s->hhead)
+            held_link(s);
+        append(&s->hhead, &s->htail, q);
+        return;
+    }
+    append(&s->qhead, &s->qtail, q);
     lws_callback_on_writable(s->wsi);
+}
+
+/* Moves the held frames whose writes have committed to the send queue. */
+static void
+release_one(ws_session *s)
+{
+    outq *q;
+    bool moved = false;
+
+    while ((q = s->hhead) && q->m->after <= s->srv->writes_done) {
+        s->hhead = q->next;
+        if (!s->hhead)
+            s->htail = NULL;
+        append(&s->qhead, &s->qtail, q);
+        moved = true;
+    }
+    if (!s->hhead)
+        held_unlink(s);
+    if (moved && s->wsi)
+        lws_callback_on_writable(s->wsi);
+}
+
+void
+ws_release_held(server *srv)
+{
+    ws_session *s = srv->held, *next;
+
+    for (; s; s = next) {
+        next = s->held_next;
+        release_one(s);
+    }
 }
 
 void
 session_send_text(ws_session *s, const char *text, size_t len)
 {
     msgbuf *m = msg_new(text, len, 0);
+    m->after = s->cur_lc ? s->cur_lc->write_seq : 0;
     enqueue(s, m);
     msg_unref(m);
 }
@@ -201,7 +233,7 @@ free_userdata(struct json_object *jso, void *userdata)
 }
 
 void
-ws_emit(server *srv, uint64_t session, struct json_object *ev)
+ws_emit(server *srv, uint64_t session, struct json_object *ev, uint64_t after)
 {
     ws_session *s = session_by_id(srv, session);
     char *body, head[32];
@@ -227,6 +259,7 @@ ws_emit(server *srv, uint64_t session, struct json_object *ev)
     m = xmalloc(sizeof(*m) + LWS_PRE + hlen + len - 1);
     m->refs = 1;
     m->seq = s->seq;
+    m->after = after;
     m->len = hlen + len - 1;
     memcpy(m->data + LWS_PRE, head, hlen);
     memcpy(m->data + LWS_PRE + hlen, body + 1, len - 1);
@@ -348,6 +381,7 @@ session_free(ws_session *s)
         msg_unref(s->replay[(s->rhead + i) % WS_REPLAY_EVENTS]);
     free(s->replay);
     clear_queue(&s->qhead, &s->qtail, &s->qbytes);
+    clear_held(s);
     clear_queue(&s->deferred, NULL, NULL);
     free(s->rooms);
     free(s->pending_token);
@@ -382,7 +416,8 @@ session_end(ws_session *s)
         return;
     s->ended = true;
     lws_sul_cancel(&s->sul_grace);
-    session_uncount_conn(s);
+    caps_conn_release(s);
+    caps_session_remove(s);
     hmap_del(srv->sessions, s->key);
     if (s->resume_token[0])
         hmap_del(srv->sessions_by_token, s->resume_token);
@@ -414,8 +449,9 @@ session_lost(ws_session *s)
 
     s->wsi = NULL;
     s->close_code = 0;
-    session_uncount_conn(s);
+    caps_conn_release(s);
     clear_queue(&s->qhead, &s->qtail, &s->qbytes);
+    clear_held(s); /* the replay ring keeps the events for a RESUME */
     if (!s->authed || s->srv->draining) {
         session_end(s);
         return;
