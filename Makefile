@@ -8,7 +8,7 @@ DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
 NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
-.PHONY: all deps build build-asan run check bench clean
+.PHONY: all deps build build-asan run check bench bench-idle clean
 
 all: build
 
@@ -41,6 +41,11 @@ check: build build-asan
 bench: build
 	@scripts/deps.sh --bench
 	python3 bench/run.py
+
+# REST latency with 19,000 idle authenticated WebSockets (BENCH_IDLE_N, BENCH_IDLE_HOLD).
+bench-idle: build
+	@scripts/deps.sh --bench
+	BUILD=$(CURDIR)/$(BUILD) python3 bench/idle_latency.py
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

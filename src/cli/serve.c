@@ -41,6 +41,9 @@ usage(FILE *f)
             "  --ws-rate N            commands per second per connection (default 200) ...\n"
             "  --ws-burst N           ... in bursts of up to N (default 1000)\n"
             "  --ws-conns-per-user N  WebSocket connections per user (default 5)\n"
+            "  --ws-ping-s SECS       ping a WebSocket that has been silent this long\n"
+            "                         (default 20) ...\n"
+            "  --ws-idle-s SECS       ... and close it when silent this long (default 60)\n"
             "  --event-loop uv|poll   uv (default): epoll through libuv, scales with\n"
             "                         connections; poll: lws's own loop, faster for a\n"
             "                         few busy HTTP connections (docs/performance.md)\n",
@@ -159,6 +162,8 @@ cmd_serve(int argc, char **argv)
         {"ws-rate", required_argument, NULL, 'r'},
         {"ws-burst", required_argument, NULL, 'B'},
         {"ws-conns-per-user", required_argument, NULL, 'u'},
+        {"ws-ping-s", required_argument, NULL, 'P'},
+        {"ws-idle-s", required_argument, NULL, 'I'},
         {"event-loop", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -237,6 +242,16 @@ cmd_serve(int argc, char **argv)
                 return bad_option("--ws-conns-per-user", "1 to 100000");
             cfg.ws_conns_per_user = (int)v;
             break;
+        case 'P':
+            if (parse_positive(optarg, 1, 86400, &v))
+                return bad_option("--ws-ping-s", "1 to 86400");
+            cfg.ws_ping_s = (int)v;
+            break;
+        case 'I':
+            if (parse_positive(optarg, 2, 86400, &v))
+                return bad_option("--ws-idle-s", "2 to 86400");
+            cfg.ws_idle_s = (int)v;
+            break;
         case 'E':
             if (strcmp(optarg, "uv") && strcmp(optarg, "poll"))
                 return bad_option("--event-loop", "uv or poll");
@@ -258,6 +273,10 @@ cmd_serve(int argc, char **argv)
     }
     if (!cfg.tls_cert != !cfg.tls_key) {
         fprintf(stderr, "droponaird: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (cfg.ws_idle_s <= cfg.ws_ping_s) {
+        fprintf(stderr, "droponaird: --ws-idle-s must be longer than --ws-ping-s\n");
         return 2;
     }
     if (cfg.dev && cfg.ncors == 0)

@@ -61,6 +61,9 @@ typedef struct server {
     uint64_t drain_started_ns;
     uint64_t next_request_id;
     size_t http_in_flight;       /* requests read and not yet answered */
+    int fd_ceiling;              /* a new socket numbered this high is refused */
+    uint64_t refused_at_fd_limit;
+    uint64_t refused_logged_ns;
 
     /* Live calls (live.c). */
     hmap *live_by_room;          /* roomId -> live_call */
@@ -76,6 +79,8 @@ typedef struct server {
     hmap *sessions_by_token;     /* resume token -> ws_session */
     hmap *users;                 /* appId + '\x1f' + userId -> its counts (ws/caps.c) */
     uint64_t next_session_id;
+    struct ws_pss *ws_conns;     /* open WebSockets, for the keep-alive sweep */
+    lws_sorted_usec_list_t sul_ws_sweep;
     ws_stats ws;
 } server;
 

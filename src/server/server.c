@@ -5,6 +5,8 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -12,6 +14,9 @@
 #include "core/util.h"
 #include "server/internal.h"
 #include "server/log.h"
+
+/* Descriptors kept free for the store, libuv and lws (see refuse_near_fd_limit). */
+#define FD_RESERVE 64
 
 static volatile sig_atomic_t stop_requested;
 static struct lws_context *signal_ctx;
@@ -30,6 +35,8 @@ server_config_defaults(server_config *cfg)
     cfg->ws_rate = 200;
     cfg->ws_burst = 1000;
     cfg->ws_conns_per_user = 5;
+    cfg->ws_ping_s = 20;
+    cfg->ws_idle_s = 60;
     cfg->loop_uv = true;
 }
 
@@ -197,10 +204,45 @@ start_draining(server *srv)
     ws_shutdown(srv);
 }
 
+/*
+ * Near the file-descriptor limit a new connection is answered 503 and
+ * closed at once. The kernel hands out the lowest free descriptor, so a
+ * new socket numbered within FD_RESERVE of the limit means fewer than that
+ * are left: the store, libuv and lws keep theirs, accept() never fails
+ * with EMFILE (lws would retry that in a hot loop, logging each time) and
+ * clients are refused promptly instead of hanging in the backlog. Service
+ * resumes as soon as descriptors free up.
+ */
+static bool
+refuse_near_fd_limit(server *srv, int fd)
+{
+    static const char reply[] =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Content-Type: application/json\r\n"
+        "Retry-After: 5\r\n"
+        "Connection: close\r\n"
+        "Content-Length: 82\r\n\r\n"
+        "{\"error\":{\"code\":\"UNAVAILABLE\",\"message\":\"the server is at its connection limit\"}}";
+
+    if (fd < srv->fd_ceiling)
+        return false;
+    srv->refused_at_fd_limit++;
+    if (mono_ns() - srv->refused_logged_ns > 10ull * 1000000000u) {
+        /* One line per 10 s, however many are refused. */
+        srv->refused_logged_ns = mono_ns();
+        dlog(LOG_WARN, "msg=\"connection refused: at the file-descriptor limit\" fd=%d "
+                       "refused_total=%llu", fd, (unsigned long long)srv->refused_at_fd_limit);
+    }
+    (void)!send(fd, reply, sizeof(reply) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return true;
+}
+
 static int
 server_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                          void *in, size_t len)
 {
+    if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
+        return refuse_near_fd_limit(server_of(wsi), (int)(intptr_t)in) ? 1 : 0;
     if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
         server *srv = server_of(wsi);
         if (srv && srv->worker)
@@ -273,11 +315,11 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
     static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "droponair.v1", ""};
     static const uint32_t retry_table[] = {1000};
-    static const lws_retry_bo_t retry = {
+    static const lws_retry_bo_t no_validity = {
         .retry_ms_table = retry_table,
         .retry_ms_table_count = 1,
-        .secs_since_valid_ping = 20,    /* ping an idle WebSocket after 20 s */
-        .secs_since_valid_hangup = 60,  /* and drop it when nothing came back in 60 s */
+        .secs_since_valid_ping = 0,
+        .secs_since_valid_hangup = 0, /* 0: lws arms no validity timer */
     };
     struct lws_context_creation_info info;
     struct sigaction sa;
@@ -288,6 +330,13 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
 
     memset(&srv, 0, sizeof(srv));
     srv.cfg = cfg;
+    {
+        struct rlimit rl;
+        srv.fd_ceiling = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+                                 rl.rlim_cur < 1u << 30
+                             ? (int)rl.rlim_cur - FD_RESERVE
+                             : (1 << 30);
+    }
     srv.plans = plans;
     if (store_apps_load(s, &srv.apps) != E_OK || store_rooms_count(s, &total) != E_OK) {
         dlog(LOG_ERROR, "msg=\"cannot read the store\" err=\"%s\"", store_errmsg(s));
@@ -354,11 +403,23 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     info.timeout_secs = (unsigned)cfg->header_timeout_s;
     info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
     info.keepalive_timeout = 30;
-    info.max_http_header_pool = 1024;
+    /*
+     * No pool cap: a connection still sending headers holds 8 KiB, allocated
+     * on demand; with a fixed pool, 1,024 half-sent requests made every new
+     * client wait. The descriptor limit bounds them (refuse_near_fd_limit).
+     */
+    info.max_http_header_pool = 0;
     info.max_http_header_data = 8192;
     info.server_string = "droponaird";
     info.pvo = &pvo;
-    info.retry_and_idle_policy = &retry;
+    /*
+     * A policy with no validity timing: otherwise lws (its own default
+     * policy included) keeps a validity timer per WebSocket in its sorted
+     * timer list, re-armed on every frame, and each insert walks the list
+     * (O(n): 8-14 s stalls at 19,000 idle sockets). ws/transport.c pings
+     * and hangs up idle WebSockets from one sweeping timer instead.
+     */
+    info.retry_and_idle_policy = &no_validity;
     if (cfg->tls_cert && cfg->tls_key) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = cfg->tls_cert;

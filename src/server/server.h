@@ -25,6 +25,8 @@ typedef struct server_config {
     int ws_rate;                  /* commands per second per connection ... */
     int ws_burst;                 /* ... with bursts up to this many */
     int ws_conns_per_user;
+    int ws_ping_s;                /* ping a WebSocket silent this long ... */
+    int ws_idle_s;                /* ... and close it when silent this long */
     bool dev;
     bool loop_uv;                 /* libuv (epoll) under lws; false: lws's own poll() */
 } server_config;

@@ -172,8 +172,6 @@ finish_auth(ws_session *s, struct json_object *id, bool header, dpa_err e, const
         }
         s->authed = true;
         session_register(s);
-        if (s->wsi)
-            lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
     }
     o = json_object_new_object();
     if (header)
@@ -282,7 +280,6 @@ cmd_resume(ws_req *r)
     s->wsi = NULL;
     session_end(s);
     session_bind(t, wsi);
-    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     o = json_object_new_object();
     json_object_object_add(o, "userId", json_object_new_string(t->who.user_id));
     json_object_object_add(o, "resumeToken", json_object_new_string(t->resume_token));

@@ -17,7 +17,8 @@
 #define WS_FRAME_MAX (64 * 1024 + 1024)    /* a 64 KiB payload plus its envelope */
 #define WS_REPLAY_EVENTS 256
 #define WS_REPLAY_BYTES (256 * 1024)
-#define WS_AUTH_TIMEOUT_S 5
+#define WS_AUTH_TIMEOUT_S 5                /* to AUTH or RESUME after the upgrade */
+#define WS_SWEEP_MS 250                    /* the keep-alive sweep runs this often */
 #define WS_ROOMS_PER_SESSION 64           /* rooms a session takes part in at once */
 #define WS_SESSIONS_PER_CONN 2             /* sessions per user: 2 x the connection cap */
 #define WS_CLOSE_TIMEOUT_S 2               /* a closing connection is cut after this */
@@ -83,6 +84,13 @@ struct ws_session {
 
 struct ws_pss {
     ws_session *s;
+    struct lws *wsi;
+    struct ws_pss *prev, *next;    /* srv->ws_conns: every open WebSocket, for the sweep */
+    uint64_t opened_ms;            /* monotonic */
+    uint64_t last_rx_ms;           /* the last frame or pong from the peer */
+    bool ping_sent;                /* since last_rx_ms */
+    bool ping_due;                 /* write a ping on the next WRITEABLE */
+    bool killed;                   /* cut: the sweep leaves it alone */
     bool established;
     char *hdr_token;               /* from Authorization or ?token=, until ESTABLISHED */
     char *rx;                      /* a fragmented message being reassembled */

@@ -86,6 +86,84 @@ on_receive(struct ws_pss *pss, struct lws *wsi, const char *in, size_t len)
     return 0;
 }
 
+/* ---- keep-alive: one sweeping timer for every WebSocket ---- */
+
+static void
+conn_link(server *srv, struct ws_pss *pss)
+{
+    pss->prev = NULL;
+    pss->next = srv->ws_conns;
+    if (srv->ws_conns)
+        srv->ws_conns->prev = pss;
+    srv->ws_conns = pss;
+}
+
+static void
+conn_unlink(server *srv, struct ws_pss *pss)
+{
+    if (pss->prev)
+        pss->prev->next = pss->next;
+    else if (srv->ws_conns == pss)
+        srv->ws_conns = pss->next;
+    if (pss->next)
+        pss->next->prev = pss->prev;
+    pss->prev = pss->next = NULL;
+}
+
+static void
+kill_conn(struct ws_pss *pss, const char *why)
+{
+    pss->killed = true;
+    dlog(LOG_INFO, "msg=\"websocket cut\" why=\"%s\" user=\"%s\"", why,
+         pss->s && pss->s->authed ? pss->s->who.user_id : "-");
+    lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/*
+ * Every WS_SWEEP_MS: cut connections that did not authenticate in time or
+ * stayed silent past --ws-idle-s, and ping those silent past --ws-ping-s.
+ * One timer and an O(n) walk per second, instead of a timer per connection
+ * in lws's sorted list, whose every insert is O(n).
+ */
+static void
+sweep(lws_sorted_usec_list_t *sul)
+{
+    server *srv = lws_container_of(sul, server, sul_ws_sweep);
+    uint64_t now = mono_ns() / 1000000;
+    uint64_t ping_ms = (uint64_t)srv->cfg->ws_ping_s * 1000;
+    uint64_t idle_ms = (uint64_t)srv->cfg->ws_idle_s * 1000;
+    /*
+     * Pings are spread: at most twice the even share per sweep, so sockets
+     * that went quiet together (a reconnect storm) are not all written in
+     * one loop turn. A late ping is harmless: hang-up is much later.
+     */
+    uint64_t budget = 2 * srv->ws.connections * WS_SWEEP_MS / ping_ms + 16;
+    struct ws_pss *pss;
+
+    for (pss = srv->ws_conns; pss; pss = pss->next) {
+        if (pss->killed)
+            continue;
+        if (pss->s && !pss->s->authed && now - pss->opened_ms >= WS_AUTH_TIMEOUT_S * 1000u) {
+            kill_conn(pss, "no AUTH in time");
+        } else if (now - pss->last_rx_ms >= idle_ms) {
+            kill_conn(pss, "silent");
+        } else if (now - pss->last_rx_ms >= ping_ms && !pss->ping_sent && budget > 0) {
+            budget--;
+            pss->ping_sent = true;
+            pss->ping_due = true;
+            lws_callback_on_writable(pss->wsi);
+        }
+    }
+    lws_sul_schedule(srv->ctx, 0, &srv->sul_ws_sweep, sweep, WS_SWEEP_MS * LWS_US_PER_MS);
+}
+
+static void
+heard_from(struct ws_pss *pss)
+{
+    pss->last_rx_ms = mono_ns() / 1000000;
+    pss->ping_sent = false;
+}
+
 int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
             size_t len)
@@ -95,6 +173,17 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
     ws_session *s;
 
     switch (reason) {
+    case LWS_CALLBACK_PROTOCOL_INIT:
+        srv = server_of(wsi);
+        lws_sul_schedule(srv->ctx, 0, &srv->sul_ws_sweep, sweep, WS_SWEEP_MS * LWS_US_PER_MS);
+        return 0;
+
+    case LWS_CALLBACK_PROTOCOL_DESTROY:
+        srv = server_of(wsi);
+        if (srv)
+            lws_sul_cancel(&srv->sul_ws_sweep);
+        return 0;
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         srv = server_of(wsi);
         if (srv->draining) {
@@ -107,8 +196,11 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         srv = server_of(wsi);
         srv->ws.connections++;
         pss->established = true;
+        pss->wsi = wsi;
+        pss->opened_ms = mono_ns() / 1000000;
+        heard_from(pss);
+        conn_link(srv, pss);
         pss->s = session_new(srv, wsi);
-        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, WS_AUTH_TIMEOUT_S);
         /* The upgrade's headers are still readable here. */
         pss->hdr_token = upgrade_token(wsi);
         if (pss->hdr_token) {
@@ -124,14 +216,30 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             return -1;
         if (pss->close_sent)
             return 0; /* read and drop until the peer's close or the timeout */
+        heard_from(pss);
         pss->s->srv->ws.frames_in++;
         return on_receive(pss, wsi, in, len);
+
+    case LWS_CALLBACK_RECEIVE_PONG:
+        heard_from(pss);
+        return 0;
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (!pss->s || pss->s->wsi != wsi)
             return -1;
         if (pss->close_sent)
             return 0;
+        if (pss->ping_due) {
+            /* lws passes a pong up only when it has a payload: give the ping one. */
+            unsigned char ping[LWS_PRE + 2] = {0};
+            pss->ping_due = false;
+            ping[LWS_PRE] = 'k';
+            if (lws_write(wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 0)
+                return -1;
+            if (pss->s->qhead || pss->s->close_code)
+                lws_callback_on_writable(wsi);
+            return 0;
+        }
         if (session_write(pss->s) == 1) {
             /*
              * Linger for the peer's close frame (lws answers it and closes)
@@ -150,6 +258,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         pss->rx = NULL;
         if (pss->established) {
             server_of(wsi)->ws.connections--;
+            conn_unlink(server_of(wsi), pss);
             pss->established = false;
         }
         if ((s = pss->s)) {
