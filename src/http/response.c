@@ -49,20 +49,24 @@ void
 http_error(http_req *r, dpa_err e, const char *field, const char *fmt, ...)
 {
     struct json_object *o = json_object_new_object(), *err = json_object_new_object();
-    char msg[512];
+    char raw[512], msg[512], fld[FIELD_PATH_MAX];
 
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
     } else {
-        snprintf(msg, sizeof(msg), "%s", error_message(e));
+        snprintf(raw, sizeof(raw), "%s", error_message(e));
     }
+    /* Messages quote the client's text (a path, a header): keep the reply valid UTF-8. */
+    text_sanitize(raw, strlen(raw), msg, sizeof(msg));
     json_object_object_add(err, "code", json_object_new_string(error_code(e)));
     json_object_object_add(err, "message", json_object_new_string(msg));
-    if (field && *field)
-        json_object_object_add(err, "field", json_object_new_string(field));
+    if (field && *field) {
+        text_sanitize(field, strlen(field), fld, sizeof(fld));
+        json_object_object_add(err, "field", json_object_new_string(fld));
+    }
     json_object_object_add(o, "error", err);
     if (e == E_METHOD_NOT_ALLOWED && !r->allow)
         r->allow = "GET";

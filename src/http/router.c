@@ -181,6 +181,8 @@ http_body_json(http_req *r)
 {
     struct json_object *obj = NULL;
     const char *ct = r->content_type;
+    field_error fe;
+    dpa_err e;
 
     if (r->body_len == 0)
         return json_object_new_object();
@@ -190,8 +192,13 @@ http_body_json(http_req *r)
                    "the body must be application/json, not %s", ct);
         return NULL;
     }
-    if (json_parse(r->body, r->body_len, &obj) != E_OK) {
+    e = fields_parse(r->body, r->body_len, &obj, &fe);
+    if (e == E_MALFORMED_JSON) {
         http_error(r, E_MALFORMED_JSON, NULL, "the body is not valid JSON");
+        return NULL;
+    }
+    if (e) {
+        http_field_error(r, e, &fe);
         return NULL;
     }
     if (!json_object_is_type(obj, json_type_object)) {
