@@ -120,6 +120,12 @@ run_authed(http_req *r)
     const char *why = NULL;
     dpa_err e;
 
+    if (r->route->auth != AUTH_NONE && r->authorization_too_long) {
+        http_error(r, E_UNAUTHORIZED, NULL,
+                   "the Authorization header is longer than %d bytes (tokens are at most %d)",
+                   AUTHORIZATION_MAX, TOKEN_MAX);
+        return;
+    }
     if (r->route->auth != AUTH_NONE && (token || r->route->auth == AUTH_REQUIRED)) {
         if (!token) {
             http_error(r, E_UNAUTHORIZED, NULL, "missing bearer token");

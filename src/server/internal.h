@@ -149,4 +149,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 struct http_pss;
 size_t http_pss_size(void);
 
+/* lws's header buffer and per-header limits (http/headers.c). */
+#define HTTP_HEADERS_MAX (16 * 1024)
+const struct lws_token_limits *http_token_limits(void);
+
 #endif

@@ -355,7 +355,8 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
     info.keepalive_timeout = 30;
     info.max_http_header_pool = 1024;
-    info.max_http_header_data = 8192;
+    info.max_http_header_data = HTTP_HEADERS_MAX;
+    info.token_limits = http_token_limits();
     info.server_string = "droponaird";
     info.pvo = &pvo;
     info.retry_and_idle_policy = &retry;
