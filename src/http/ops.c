@@ -47,7 +47,7 @@ http_serve_asset(http_req *r)
     const web_asset *a;
     size_t i;
 
-    if (r->method != LWSHUMETH_GET)
+    if (r->method != LWSHUMETH_GET && r->method != LWSHUMETH_HEAD)
         return false;
     for (a = web_assets; a->path; a++) {
         if (strcmp(a->path, r->path) != 0)

@@ -172,7 +172,8 @@ http_write(http_req *r)
         r->headers_sent = true;
         log_request(r);
     }
-    left = r->resp_len - r->resp_sent;
+    /* A HEAD answer has the headers of the GET answer and no body. */
+    left = r->method == LWSHUMETH_HEAD ? 0 : r->resp_len - r->resp_sent;
     if (left) {
         n = left > CHUNK ? CHUNK : left;
         final = n == left;
