@@ -152,7 +152,7 @@ log_request(http_req *r)
 
     metrics_http(r->srv->metrics, label, r->method_name, r->status, dur);
     dlog(r->status >= 500 ? LOG_ERROR : LOG_INFO,
-         "msg=\"request\" rid=%s method=%s path=\"%s\" status=%d dur_us=%llu app=%s user=\"%s\"",
+         "msg=\"request\" rid=%s method=%s path=%s status=%d dur_us=%llu app=%s user=%s",
          r->request_id, r->method_name, r->path, r->status,
          (unsigned long long)(dur / 1000), r->authed ? r->id.app_id : "-",
          r->authed ? r->id.user_id : "-");

@@ -286,7 +286,7 @@ cmd_resume(ws_req *r)
     json_object_object_add(o, "lastSeq", json_object_new_int64((int64_t)t->seq));
     reply(t, r->id, o);
     session_replay(t, last);
-    dlog(LOG_INFO, "msg=\"session resumed\" user=\"%s\" from_seq=%llu to_seq=%llu",
+    dlog(LOG_INFO, "msg=\"session resumed\" user=%s from_seq=%llu to_seq=%llu",
          t->who.user_id, (unsigned long long)last, (unsigned long long)t->seq);
 }
 
