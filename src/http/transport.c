@@ -84,16 +84,17 @@ req_new(struct lws *wsi, const char *path)
 }
 
 /*
- * Whether lws handed over the whole path. lws decodes the path in place:
- * %00 becomes a NUL that ends the C string early, and an unencoded ';' or
- * '&' splits it into fragments as if a query began, so `path` would be a
- * shorter path than the one sent. Such a path must never be routed as its
- * truncated self. The length lws counts leaves the NULs out, which shows
- * all but a NUL at the very end (".../%00"); that one shows in where lws
- * put the next fragment: the query two bytes after the path's last
- * character (its terminator and a skipped byte), else the HTTP version
- * one byte after it (lws 4.1's header layout, HTTP/1 only: HTTP/2 has no
- * version token and keeps the first check).
+ * Whether lws handed over the whole request target. lws decodes it in
+ * place, and three decoded bytes cut it short without an error: %00 ends
+ * the C string early; %0A or %0D ends the request line, so the rest of it
+ * (the HTTP version too) is read as a header; an unencoded ';' or '&'
+ * splits the path into fragments as if a query began. `path` would then be
+ * a shorter path than the one sent, and must never be routed as such.
+ * lws counts no NULs in the length, which shows all but a NUL at the very
+ * end (".../%00"); that one shows in where lws put the next fragment: the
+ * query two bytes after the path's last character (its terminator and a
+ * skipped byte), else the HTTP version right after it (lws 4.1's header
+ * layout). HTTP/2 has no version token; it gets the first check.
  */
 static bool
 path_intact(struct lws *wsi, const char *path)
@@ -106,6 +107,10 @@ path_intact(struct lws *wsi, const char *path)
     if (lws_http_get_uri_and_method(wsi, &uri, &ulen) < 0 || !uri || uri != path ||
         strlen(uri) != (size_t)ulen)
         return false;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_PATH) > 0)
+        return true; /* HTTP/2 */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP) <= 0)
+        return false; /* the request line was cut before its version */
     size = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) + 1;
     if (size < 64)
         size = 64;
@@ -115,7 +120,7 @@ path_intact(struct lws *wsi, const char *path)
         gap = 1;
         n = lws_hdr_copy(wsi, next, size, WSI_TOKEN_HTTP);
     }
-    ok = n <= 0 && gap == 1 ? true : memcmp(uri + ulen + gap, next, (size_t)n + 1) == 0;
+    ok = n >= 0 && memcmp(uri + ulen + gap, next, (size_t)n + 1) == 0;
     free(next);
     return ok;
 }
@@ -163,7 +168,8 @@ on_http(struct lws *wsi, struct http_pss *pss, const char *path)
     if (!path || !path_intact(wsi, path)) {
         r->close_after = true;
         http_error(r, E_BAD_REQUEST, NULL,
-                   "the path holds %%00, or a ';' or '&' that is not percent-encoded");
+                   "the path holds %%00, %%0A or %%0D, or a ';' or '&' that is not "
+                   "percent-encoded");
         return 0;
     }
     if (strlen(path) >= sizeof(r->path)) {

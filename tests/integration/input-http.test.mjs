@@ -85,8 +85,9 @@ test('a cursor too long to be ours is 400, not the first page', async () => {
   assertError(r, 400, 'VALIDATION_FAILED', 'cursor');
 });
 
-test('a path with %00 or an unencoded ; is 400, never routed as its truncated self', async () => {
-  for (const path of ['/api/rooms/%00', '/api/rooms/%00?limit=1', '/api/rooms/%00/x', '/api/rooms/./%00']) {
+test('a path with %00, %0A or an unencoded ; is 400, never routed as its truncated self', async () => {
+  for (const path of ['/api/rooms/%00', '/api/rooms/%00?limit=1', '/api/rooms/%00/x', '/api/rooms/./%00',
+    '/api/info%0Ax', '/healthz%0D%0Ax', '/api/rooms?limit=5%0A0']) {
     assertError(await api(srv, 'GET', path, { token: alice }), 400, 'BAD_REQUEST');
   }
   const roomId = await newRoom();
