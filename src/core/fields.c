@@ -75,14 +75,21 @@ text_sanitize(const char *s, size_t len, char *out, size_t outlen)
     out[o] = '\0';
 }
 
-/* path = prefix + "." + name (name sanitized when the policy refuses it). */
+/*
+ * path = prefix + "." + name, cut to size (name sanitized: what the policy
+ * refuses shows as '?'). prefix must not overlap path.
+ */
 static void
 member_path(char *path, size_t size, const char *prefix, const char *name, size_t len)
 {
-    char clean[FIELD_PATH_MAX];
+    size_t n = strlen(prefix);
 
-    text_sanitize(name, len, clean, sizeof(clean));
-    snprintf(path, size, "%s%s%s", prefix, *prefix ? "." : "", clean);
+    if (n >= size)
+        n = size - 1;
+    memcpy(path, prefix, n);
+    if (n && n + 1 < size)
+        path[n++] = '.';
+    text_sanitize(name, len, path + n, size - n);
 }
 
 dpa_err
