@@ -79,7 +79,8 @@ req_new(struct lws *wsi, const char *path)
                 sizeof(r->content_type));
     m = hdr_copy_custom(wsi, "idempotency-key:", r->idem_key, sizeof(r->idem_key));
     note_header(r, m, "Idempotency-Key", sizeof(r->idem_key));
-    r->has_idem_key = m != HDR_ABSENT;
+    /* Sent empty is sent: rooms_create refuses it (1 to 128 characters). */
+    r->has_idem_key = lws_hdr_custom_length(wsi, "idempotency-key:", 16) >= 0;
     return r;
 }
 
