@@ -1,12 +1,13 @@
 /*
  * Requests lws's HTTP parser gives up on before any route could answer:
  * an unknown method (lws knows GET, POST, OPTIONS, PUT, PATCH, DELETE and
- * HEAD), CONNECT, and plain HTTP sent to a TLS port. lws would answer the
- * first with an HTML 403 and close the others silently; with
+ * HEAD) and CONNECT. lws would answer the first with an HTML 403 and close
+ * the second silently; with
  * LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG it hands the
  * connection over as a raw socket instead, with the bytes read so far,
  * and this answers it with a JSON error (Errors are always JSON) and
- * closes it.
+ * closes it. (Plain HTTP on a TLS port is not handed over: that needs
+ * LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT, which is not set.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +53,9 @@ build_reply(struct fallback_pss *pss, const char *in, size_t len)
     for (i = 0; known[i] && strcmp(known[i], method) != 0; i++)
         ;
     if (known[i]) {
-        /* A method lws knows only arrives here on a TLS port spoken to in clear. */
+        /* A method lws knows never arrives here; should one, it is still refused. */
         e = E_BAD_REQUEST;
-        snprintf(msg, sizeof(msg), "this port speaks TLS: use https:// (or wss://)");
+        snprintf(msg, sizeof(msg), "the request could not be read");
     } else if (strcmp(method, "CONNECT") == 0) {
         snprintf(msg, sizeof(msg), "CONNECT is not supported: this is not a proxy");
     } else {
