@@ -102,6 +102,13 @@ add_header(http_req *r, const char *name, const char *value, unsigned char **p,
                                        (const unsigned char *)value, (int)strlen(value), p, end);
 }
 
+/* A HEAD answer has the headers of the GET answer and no body. */
+static bool
+no_body(const http_req *r)
+{
+    return r->method == LWSHUMETH_HEAD || r->resp_len == 0;
+}
+
 static int
 write_headers(http_req *r)
 {
@@ -109,6 +116,7 @@ write_headers(http_req *r)
                                        *end = &buf[sizeof(buf) - 1];
     const char *origin = cors_origin(r);
     const char *ctype = "application/json";
+    int n;
 
     if (r->content_type_out && r->status < 300)
         ctype = r->content_type_out;
@@ -141,7 +149,18 @@ write_headers(http_req *r)
              add_header(r, "access-control-max-age:", "600", &p, end)))
             return -1;
     }
-    return lws_finalize_write_http_header(r->wsi, start, &p, end) ? -1 : 0;
+    if (lws_finalize_http_header(r->wsi, &p, end))
+        return -1;
+    /*
+     * With no body to follow (204, HEAD), HTTP/2 must end the stream on the
+     * headers: nothing else would, and the client would wait. HTTP/1
+     * ignores the flag.
+     */
+    n = lws_ptr_diff(p, start);
+    return lws_write(r->wsi, start, (size_t)n,
+                     LWS_WRITE_HTTP_HEADERS | (no_body(r) ? LWS_WRITE_H2_STREAM_END : 0)) == n
+               ? 0
+               : -1;
 }
 
 static void
@@ -172,8 +191,7 @@ http_write(http_req *r)
         r->headers_sent = true;
         log_request(r);
     }
-    /* A HEAD answer has the headers of the GET answer and no body. */
-    left = r->method == LWSHUMETH_HEAD ? 0 : r->resp_len - r->resp_sent;
+    left = no_body(r) ? 0 : r->resp_len - r->resp_sent;
     if (left) {
         n = left > CHUNK ? CHUNK : left;
         final = n == left;
