@@ -180,3 +180,37 @@ test('token claims: a far exp works; non-integer nbf or iat is refused', async (
     assertError(await api(srv, 'GET', '/api/rooms', { token: claims(extra) }), 401, 'UNAUTHORIZED');
   }
 });
+
+test('over HTTP/2 a HEAD or 204 answer ends its stream', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const http2 = await import('node:http2');
+  const { tempDir } = await import('./helpers.mjs');
+  const dir = tempDir();
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/k.pem`,
+    '-out', `${dir}/c.pem`, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const tls = await startServer({ args: ['--tls-cert', `${dir}/c.pem`, '--tls-key', `${dir}/k.pem`] });
+  const tapp = createApp(tls.db, 'pro');
+  const token = tokenFor(tapp, 'alice');
+  const client = http2.connect(`https://127.0.0.1:${tls.port}`, { rejectUnauthorized: false });
+  const ask = (headers, body) => new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`stream did not end: ${JSON.stringify(headers)}`)), 3000);
+    const req = client.request(headers);
+    let status, data = '';
+    req.on('response', (h) => { status = h[':status']; });
+    req.on('data', (d) => { data += d; });
+    req.on('end', () => { clearTimeout(t); resolve({ status, data }); });
+    req.on('error', reject);
+    req.end(body);
+  });
+  try {
+    const head = await ask({ ':method': 'HEAD', ':path': '/api/info' });
+    assert.deepEqual([head.status, head.data], [200, '']);
+    const made = await ask({ ':method': 'POST', ':path': '/api/rooms', authorization: `Bearer ${token}`, 'content-type': 'application/json' }, '{}');
+    assert.equal(made.status, 201);
+    const del = await ask({ ':method': 'DELETE', ':path': `/api/rooms/${JSON.parse(made.data).roomId}`, authorization: `Bearer ${token}` });
+    assert.deepEqual([del.status, del.data], [204, '']);
+  } finally {
+    client.close();
+    await tls.stop();
+  }
+});
