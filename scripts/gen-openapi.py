@@ -19,6 +19,8 @@ E411 = err("A body sent without Content-Length (chunked).", ["LENGTH_REQUIRED"])
 E413 = err("The body is larger than the limit (64 KiB by default).", ["PAYLOAD_TOO_LARGE"])
 E415 = err("The body is not `application/json`.", ["UNSUPPORTED_MEDIA_TYPE"])
 E500 = err("Internal error; nothing was half-written.", ["INTERNAL"])
+E431 = err("A request header the server reads is longer than it takes (`field` names it: If-Match, Content-Type, Origin, Idempotency-Key).", ["HEADERS_TOO_LARGE"])
+E400_PRE = err("The request is malformed before any field is read: a path holding %00 or an unencoded `;` or `&`, or a header holding a NUL byte.", ["BAD_REQUEST"])
 E503 = err("The server is shutting down.", ["UNAVAILABLE"])
 common = {"401": E401, "500": E500, "503": E503}
 mod_errors = {"403": err("Only the room's hosts (and co-hosts in the call) may moderate; ending a call is for hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
@@ -76,7 +78,7 @@ room = {"type": "object", "additionalProperties": False,
         "call": {"oneOf": [{"type": "null"}, ref("Call")], "description": "The live call, or null when none is live. `waiting` is shown to hosts and co-hosts only."}}}
 codes = ["VALIDATION_FAILED", "MALFORMED_JSON", "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED",
          "ROOM_NOT_FOUND", "NOT_FOUND", "METHOD_NOT_ALLOWED", "NOT_WAITING", "NO_LIVE_CALL", "IDEMPOTENCY_KEY_REUSED", "LENGTH_REQUIRED",
-         "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL"]
+         "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL", "HEADERS_TOO_LARGE", "NOT_IMPLEMENTED"]
 error = {"type": "object", "additionalProperties": False, "required": ["error"], "properties": {"error": {"type": "object", "additionalProperties": False,
     "required": ["code", "message"], "properties": {"code": {"enum": codes}, "message": {"type": "string"},
     "field": {"type": "string", "description": "The request field at fault, as a dotted path (`policy.maxParticipants`)."},
@@ -93,7 +95,7 @@ room_list = {"type": "object", "additionalProperties": False, "required": ["room
 doc = {
  "openapi": "3.1.0",
  "info": {"title": "droponair room service", "version": "0.1.0",
-          "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 411 (chunked body), 413 (body over the limit) or 503 (shutting down)."},
+          "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 400 (a path holding %00 or an unencoded `;` or `&`; a header holding a NUL byte), 411 (chunked body), 413 (body over the limit), 431 (a header the server reads is longer than it takes), 501 (a method the server does not know) or 503 (shutting down). HEAD is answered wherever GET is, without a body."},
  "servers": [{"url": "http://127.0.0.1:8080"}],
  "components": {
    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with an app key: `iss` = appId or `kid` header = key id; `sub` = userId; `exp` required; `nbf`/`iat` honoured (60 s skew); optional `name`."}},
@@ -188,6 +190,14 @@ doc = {
      "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
         "content": {"text/plain": {"schema": {"type": "string"}}}}}}}
  }}
+# Every HTTP operation reads the request line and headers the same way.
+for path, item in doc["paths"].items():
+    if path == "/api/ws":
+        continue
+    for method, op in item.items():
+        if isinstance(op, dict) and "responses" in op:
+            op["responses"].setdefault("400", E400_PRE)
+            op["responses"].setdefault("431", E431)
 # Unknown routes: 404 NOT_FOUND (documented on the root description).
 doc["components"]["responses"] = {"UnknownRoute": err("No such route (any path not listed here).", ["NOT_FOUND"])}
 open(os.path.join(os.path.dirname(__file__), "..", "docs", "openapi.json"), "w").write(json.dumps(doc, indent=2) + "\n")

@@ -5,34 +5,43 @@
 #include <strings.h>
 #include <jwt.h>
 
+#include "core/fields.h"
 #include "core/json.h"
 
 #include "auth/jwt.h"
 #include "core/util.h"
 
-/* An int claim: 1 with *v set, 0 when absent, -1 when present but not an integer. */
+/*
+ * An integer claim, read from the token's JSON: jwt_get_grant_int() gives 0
+ * without an error for a string or a float. Returns 1 with *v set, 0 when
+ * the claim is absent, -1 when it is present but not an integer.
+ */
 static int
-int_claim(jwt_t *j, const char *name, long *v)
+int_claim(jwt_t *j, const char *name, int64_t *v)
 {
-    errno = 0;
-    *v = jwt_get_grant_int(j, name);
-    if (errno == 0)
-        return 1;
-    /* Present but of another type (e.g. a float or string) is an error. */
-    {
-        char *js = jwt_get_grants_json(j, name);
-        int present = js != NULL;
-        free(js);
-        return present ? -1 : 0;
+    char *js = jwt_get_grants_json(j, name);
+    struct json_object *o = NULL;
+    int r = -1;
+
+    if (!js)
+        return 0;
+    if (json_parse(js, strlen(js), &o) == E_OK && json_object_is_type(o, json_type_int) &&
+        !(json_object_get_int64(o) == INT64_MAX &&
+          json_object_get_uint64(o) != (uint64_t)INT64_MAX)) {
+        *v = json_object_get_int64(o);
+        r = 1;
     }
+    json_object_put(o);
+    free(js);
+    return r;
 }
 
 /* Checks the claims of a verified token and fills id. */
 static dpa_err
 check_claims(jwt_t *j, int64_t now_s, identity *id, const char **why)
 {
-    const char *sub, *name;
-    long exp, nbf, iat;
+    const char *sub, *name, *bad;
+    int64_t exp, nbf, iat;
     int r;
 
     sub = jwt_get_grant(j, "sub");
@@ -45,23 +54,30 @@ check_claims(jwt_t *j, int64_t now_s, identity *id, const char **why)
         *why = r == 0 ? "token has no exp" : "exp must be an integer";
         return E_UNAUTHORIZED;
     }
-    if (now_s >= (int64_t)exp + CLOCK_SKEW_S) {
+    /* now_s - skew, not exp + skew: exp may be as large as INT64_MAX. */
+    if (now_s - CLOCK_SKEW_S >= exp) {
         *why = "token expired";
         return E_UNAUTHORIZED;
     }
     r = int_claim(j, "nbf", &nbf);
-    if (r < 0 || (r > 0 && now_s + CLOCK_SKEW_S < (int64_t)nbf)) {
+    if (r < 0 || (r > 0 && now_s + CLOCK_SKEW_S < nbf)) {
         *why = r < 0 ? "nbf must be an integer" : "token not yet valid (nbf)";
         return E_UNAUTHORIZED;
     }
     r = int_claim(j, "iat", &iat);
-    if (r < 0 || (r > 0 && now_s + CLOCK_SKEW_S < (int64_t)iat)) {
+    if (r < 0 || (r > 0 && now_s + CLOCK_SKEW_S < iat)) {
         *why = r < 0 ? "iat must be an integer" : "token issued in the future (iat)";
         return E_UNAUTHORIZED;
     }
     name = jwt_get_grant(j, "name");
     if (name && strlen(name) > DISPLAY_NAME_MAX) {
         *why = "name must be at most 200 bytes";
+        return E_UNAUTHORIZED;
+    }
+    /* Shown to everyone in a call: the string policy of every API string. */
+    bad = name ? text_problem(name, strlen(name), TEXT_LINE) : NULL;
+    if (bad) {
+        *why = "name must be UTF-8 without control characters";
         return E_UNAUTHORIZED;
     }
     snprintf(id->user_id, sizeof(id->user_id), "%s", sub);

@@ -51,7 +51,8 @@ tokcache_get(tokcache *tc, const char *token, int64_t now_s, identity *id)
 
     if (!hit)
         return false;
-    if (now_s >= hit->exp + CLOCK_SKEW_S) {
+    /* now_s - skew, not exp + skew: exp may be as large as INT64_MAX. */
+    if (now_s - CLOCK_SKEW_S >= hit->exp) {
         free(hmap_del(tc->map, token));
         return false;
     }

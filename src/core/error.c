@@ -34,6 +34,8 @@ static const struct {
     [-E_RESUME_EXPIRED] = {"RESUME_EXPIRED", 401, "the session can no longer be resumed"},
     [-E_UNAVAILABLE] = {"UNAVAILABLE", 503, "the server is shutting down"},
     [-E_INTERNAL] = {"INTERNAL", 500, "internal error"},
+    [-E_HEADERS_TOO_LARGE] = {"HEADERS_TOO_LARGE", 431, "a request header is too large"},
+    [-E_NOT_IMPLEMENTED] = {"NOT_IMPLEMENTED", 501, "this server does not know that method"},
 };
 
 static int

@@ -30,7 +30,9 @@ typedef enum dpa_err {
     E_RESUME_EXPIRED = -20,
     E_UNAVAILABLE = -21,
     E_INTERNAL = -22,
-    E__COUNT = 23
+    E_HEADERS_TOO_LARGE = -23,
+    E_NOT_IMPLEMENTED = -24,
+    E__COUNT = 25
 } dpa_err;
 
 /* The wire code, e.g. "ROOM_NOT_FOUND". Never NULL. */

@@ -4,6 +4,7 @@
 
 #include "core/fields.h"
 #include "core/json.h"
+#include "core/util.h"
 
 dpa_err
 field_fail(field_error *err, const char *field, const char *fmt, ...)
@@ -15,6 +16,121 @@ field_fail(field_error *err, const char *field, const char *fmt, ...)
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
     return E_VALIDATION_FAILED;
+}
+
+/* ---- the string policy ---- */
+
+static bool
+is_control(uint32_t cp, text_kind kind)
+{
+    if (kind == TEXT_FREE && (cp == '\t' || cp == '\n' || cp == '\r'))
+        return false;
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+const char *
+text_problem(const char *s, size_t len, text_kind kind)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, n;
+    uint32_t cp;
+
+    while (i < len) {
+        n = utf8_char_len(p + i, len - i, &cp);
+        if (n == 0)
+            return "must be valid UTF-8";
+        if (cp == 0)
+            return "must not contain U+0000";
+        if (is_control(cp, kind))
+            return kind == TEXT_FREE ? "must not contain control characters other than "
+                                       "tab, LF and CR"
+                                     : "must not contain control characters";
+        i += n;
+    }
+    return NULL;
+}
+
+void
+text_sanitize(const char *s, size_t len, char *out, size_t outlen)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, o = 0, n;
+    uint32_t cp;
+
+    if (outlen == 0)
+        return;
+    while (i < len && o + 1 < outlen) {
+        n = utf8_char_len(p + i, len - i, &cp);
+        if (n == 0 || cp == 0 || is_control(cp, TEXT_LINE)) {
+            out[o++] = '?';
+            i += n ? n : 1;
+            continue;
+        }
+        if (o + n >= outlen)
+            break;
+        memcpy(out + o, p + i, n);
+        o += n;
+        i += n;
+    }
+    out[o] = '\0';
+}
+
+/*
+ * path = prefix + "." + name, cut to size (name sanitized: what the policy
+ * refuses shows as '?'). prefix must not overlap path.
+ */
+static void
+member_path(char *path, size_t size, const char *prefix, const char *name, size_t len)
+{
+    size_t n = strlen(prefix);
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(path, prefix, n);
+    if (n && n + 1 < size)
+        path[n++] = '.';
+    text_sanitize(name, len, path + n, size - n);
+}
+
+dpa_err
+fields_check_text(struct json_object *v, text_kind kind, const char *path, field_error *err)
+{
+    char sub[FIELD_PATH_MAX];
+    const char *why;
+    size_t i, n;
+    dpa_err e;
+
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+        why = text_problem(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+                           kind);
+        if (why)
+            return field_fail(err, path, "%s %s", *path ? path : "the value", why);
+        return E_OK;
+    case json_type_array:
+        n = json_object_array_length(v);
+        for (i = 0; i < n; i++) {
+            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+            e = fields_check_text(json_object_array_get_idx(v, i), kind, sub, err);
+            if (e)
+                return e;
+        }
+        return E_OK;
+    case json_type_object: {
+        json_object_object_foreach(v, key, val) {
+            member_path(sub, sizeof(sub), path, key, strlen(key));
+            why = text_problem(key, strlen(key), TEXT_LINE);
+            if (why)
+                return field_fail(err, sub, "member name %s %s", sub, why);
+            e = fields_check_text(val, kind, sub, err);
+            if (e)
+                return e;
+        }
+        return E_OK;
+    }
+    default:
+        return E_OK;
+    }
 }
 
 static const char *
@@ -60,8 +176,14 @@ check_value(struct json_object *v, const field_spec *f, const char *path, field_
     if (!type_matches(v, f->type))
         return field_fail(err, path, "%s must be %s", path, type_name(f->type));
     switch (f->type) {
-    case FT_STRING:
+    case FT_STRING: {
+        const char *why;
+
         len = (size_t)json_object_get_string_len(v);
+        why = text_problem(json_object_get_string(v), len,
+                           (f->flags & F_TEXT) ? TEXT_FREE : TEXT_LINE);
+        if (why)
+            return field_fail(err, path, "%s %s", path, why);
         if ((f->min || f->max) && ((int64_t)len < f->min || (int64_t)len > f->max)) {
             if (f->min == f->max)
                 return field_fail(err, path, "%s must be %lld bytes", path, (long long)f->min);
@@ -86,8 +208,12 @@ check_value(struct json_object *v, const field_spec *f, const char *path, field_
                     return field_fail(err, path, "%s must be printable ASCII", path);
         }
         return E_OK;
+    }
     case FT_INT:
         n = json_object_get_int64(v);
+        if (n == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX)
+            return field_fail(err, path, "%s is out of range (integers must fit in 64 bits)",
+                              path);
         if ((f->min || f->max) && (n < f->min || n > f->max))
             return field_fail(err, path, "%s must be between %lld and %lld", path,
                               (long long)f->min, (long long)f->max);
@@ -118,7 +244,8 @@ check_value(struct json_object *v, const field_spec *f, const char *path, field_
         }
         if (f->type == FT_OBJECT && f->sub && !(f->flags & F_OPEN))
             return check_members(v, f->sub, path, err);
-        return E_OK;
+        /* Free-form values: every name and string in them, at any depth. */
+        return fields_check_text(v, TEXT_FREE, path, err);
     default:
         return E_OK;
     }
@@ -142,7 +269,11 @@ check_members(struct json_object *obj, const field_spec *table, const char *pref
     dpa_err e;
 
     json_object_object_foreach(obj, key, val) {
-        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", key);
+        const char *why = text_problem(key, strlen(key), TEXT_LINE);
+
+        member_path(path, sizeof(path), prefix, key, strlen(key));
+        if (why)
+            return field_fail(err, path, "member name %s %s", path, why);
         f = lookup(table, key);
         if (!f)
             return field_fail(err, path, "unknown field %s", path);
@@ -165,4 +296,200 @@ fields_check(struct json_object *obj, const field_spec *table, field_error *err)
     if (!json_object_is_type(obj, json_type_object))
         return field_fail(err, "", "the body must be a JSON object");
     return check_members(obj, table, "", err);
+}
+
+/* ---- lossless parsing ---- */
+
+/*
+ * A walk over text json-c has accepted (so it is valid JSON), keeping the
+ * dotted path of the value at hand, for what json-c does not keep.
+ */
+typedef struct scan {
+    const char *p, *end;
+    char path[FIELD_PATH_MAX];
+    field_error *err;
+} scan;
+
+static int
+hex4(const char *p)
+{
+    int v = 0, i;
+
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= c - '0';
+        else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+        else return -1;
+    }
+    return v;
+}
+
+/*
+ * Reads the string at sc->p (on its opening quote) up to and past its
+ * closing quote. *raw and *rawlen get its text between the quotes, escapes as
+ * written. Returns NULL, or what is wrong with it.
+ */
+static const char *
+scan_string(scan *sc, const char **raw, size_t *rawlen)
+{
+    const char *p = sc->p + 1, *why = NULL;
+    int cp, lo;
+
+    *raw = p;
+    for (; p < sc->end && *p != '"'; p++) {
+        if (*p != '\\')
+            continue;
+        if (++p < sc->end && *p == 'u' && sc->end - p > 4) {
+            cp = hex4(p + 1);
+            p += 4;
+            if (cp == 0 && !why)
+                why = "must not contain U+0000";
+            if (cp >= 0xdc00 && cp <= 0xdfff && !why)
+                why = "must not contain an unpaired surrogate";
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                lo = sc->end - p > 6 && p[1] == '\\' && p[2] == 'u' ? hex4(p + 3) : -1;
+                if (lo >= 0xdc00 && lo <= 0xdfff)
+                    p += 6;
+                else if (!why)
+                    why = "must not contain an unpaired surrogate";
+            }
+        }
+    }
+    *rawlen = (size_t)(p - *raw);
+    sc->p = p < sc->end ? p + 1 : p;
+    return why;
+}
+
+/* Whether the integer text s[0..n) (no fraction, no exponent) fits int64. */
+static bool
+int_fits(const char *s, size_t n)
+{
+    bool neg = n && *s == '-';
+    const char *limit = neg ? "9223372036854775808" : "9223372036854775807";
+
+    if (neg) {
+        s++;
+        n--;
+    }
+    if (n != 19)
+        return n < 19;
+    return strncmp(s, limit, 19) <= 0;
+}
+
+typedef struct scan_frame {
+    bool object;
+    bool want_name;
+    size_t index;
+    size_t base;                /* strlen(path) where the container sits */
+} scan_frame;
+
+static dpa_err
+scan_fail(scan *sc, const char *why)
+{
+    return field_fail(sc->err, sc->path, "%s %s", *sc->path ? sc->path : "the body", why);
+}
+
+static dpa_err
+scan_value_text(scan *sc)
+{
+    scan_frame st[JSON_MAX_DEPTH + 2];
+    int depth = -1;
+    const char *raw, *why;
+    size_t rawlen, n;
+
+    while (sc->p < sc->end) {
+        char c = *sc->p;
+        scan_frame *top = depth >= 0 ? &st[depth] : NULL;
+
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ':') {
+            sc->p++;
+            continue;
+        }
+        if (c == ',') {
+            if (top && top->object)
+                top->want_name = true;
+            else if (top)
+                top->index++;
+            sc->p++;
+            continue;
+        }
+        if (c == '}' || c == ']') {
+            if (top)
+                sc->path[top->base] = '\0';
+            depth--;
+            sc->p++;
+            continue;
+        }
+        if (top && top->object && top->want_name) {
+            /* A member name: the path of the value that follows. */
+            char prefix[FIELD_PATH_MAX];
+
+            why = scan_string(sc, &raw, &rawlen);
+            memcpy(prefix, sc->path, top->base);
+            prefix[top->base] = '\0';
+            member_path(sc->path, sizeof(sc->path), prefix, raw, rawlen);
+            top->want_name = false;
+            if (why)
+                return field_fail(sc->err, sc->path, "member name %s %s", sc->path, why);
+            continue;
+        }
+        if (top && !top->object) {
+            sc->path[top->base] = '\0';
+            n = strlen(sc->path);
+            snprintf(sc->path + n, sizeof(sc->path) - n, "[%zu]", top->index);
+        }
+        if (c == '{' || c == '[') {
+            if (depth + 1 >= (int)(sizeof(st) / sizeof(st[0])))
+                return E_MALFORMED_JSON; /* json-c's own limit is lower */
+            depth++;
+            st[depth].object = c == '{';
+            st[depth].want_name = true;
+            st[depth].index = 0;
+            st[depth].base = strlen(sc->path);
+            sc->p++;
+            continue;
+        }
+        if (c == '"') {
+            why = scan_string(sc, &raw, &rawlen);
+            if (why)
+                return scan_fail(sc, why);
+            continue;
+        }
+        /* A number or a literal. */
+        raw = sc->p;
+        while (sc->p < sc->end && *sc->p && strchr("-+.eE0123456789truefalsn", *sc->p))
+            sc->p++;
+        n = (size_t)(sc->p - raw);
+        if (n == 0)
+            return E_MALFORMED_JSON; /* not JSON json-c accepted */
+        if ((*raw == '-' || (*raw >= '0' && *raw <= '9')) && !memchr(raw, '.', n) &&
+            !memchr(raw, 'e', n) && !memchr(raw, 'E', n) && !int_fits(raw, n))
+            return scan_fail(sc, "is out of range (integers must fit in 64 bits)");
+    }
+    return E_OK;
+}
+
+dpa_err
+fields_parse(const char *buf, size_t len, struct json_object **out, field_error *err)
+{
+    scan sc;
+    dpa_err e;
+
+    e = json_parse(buf, len, out);
+    if (e)
+        return e;
+    sc.p = buf;
+    sc.end = buf + len;
+    sc.path[0] = '\0';
+    sc.err = err;
+    e = scan_value_text(&sc);
+    if (e) {
+        if (e == E_MALFORMED_JSON)
+            field_fail(err, NULL, "the body is not valid JSON");
+        json_object_put(*out);
+        *out = NULL;
+    }
+    return e;
 }

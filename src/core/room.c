@@ -115,7 +115,11 @@ room_status_name(room_status s)
     return s == ROOM_CLOSED ? "CLOSED" : "ACTIVE";
 }
 
-/* Creator first, then the listed hosts in order without duplicates. */
+/*
+ * Creator first, then the listed hosts in order without duplicates. The
+ * list stops one past ROOM_HOSTS_MAX, never silently at it: check_room
+ * refuses a room with more hosts than that.
+ */
 static void
 set_hosts_from_json(room *r, struct json_object *arr)
 {
@@ -169,6 +173,9 @@ apply_policy(room_policy *pol, struct json_object *obj)
 static dpa_err
 check_room(const room *r, const plan *p, field_error *err)
 {
+    if (r->nhosts > ROOM_HOSTS_MAX)
+        return field_fail(err, "hosts", "hosts must have at most %d users, the creator included",
+                          ROOM_HOSTS_MAX);
     if (r->policy.max_participants > p->max_participants)
         return field_fail(err, "policy.maxParticipants",
                           "policy.maxParticipants must be between 1 and %d",

@@ -120,6 +120,51 @@ sha256_hex(const void *data, size_t len, char out[65])
     out[64] = '\0';
 }
 
+size_t
+utf8_char_len(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+    size_t n, i;
+    uint32_t v;
+
+    if (len == 0)
+        return 0;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        v = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        v = c & 0x0f;
+        if (c == 0xe0)
+            lo = 0xa0;          /* overlong below U+0800 */
+        else if (c == 0xed)
+            hi = 0x9f;          /* U+D800..U+DFFF are surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        v = c & 0x07;
+        if (c == 0xf0)
+            lo = 0x90;          /* overlong below U+10000 */
+        else if (c == 0xf4)
+            hi = 0x8f;          /* above U+10FFFF */
+    } else {
+        return 0;               /* a continuation byte, C0/C1 overlongs, F5..FF */
+    }
+    if (len < n || s[1] < lo || s[1] > hi)
+        return 0;
+    v = (v << 6) | (s[1] & 0x3f);
+    for (i = 2; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3f);
+    }
+    *cp = v;
+    return n;
+}
+
 bool
 user_id_valid(const char *s, size_t len)
 {

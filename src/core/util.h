@@ -27,6 +27,14 @@ long b64url_decode(const char *in, size_t len, unsigned char *out, size_t outlen
 /* SHA-256 of data as 64 lowercase hex characters plus NUL. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 
+/*
+ * The length (1..4) of the well-formed UTF-8 sequence at s[0..len): the
+ * shortest form, no encoded surrogates (U+D800..U+DFFF), nothing above
+ * U+10FFFF. Returns 0 when s does not start with one; *cp gets the code
+ * point otherwise.
+ */
+size_t utf8_char_len(const unsigned char *s, size_t len, uint32_t *cp);
+
 /* A user id: 1..128 bytes of printable ASCII. */
 bool user_id_valid(const char *s, size_t len);
 

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/fields.h"
+#include "http/headers.h"
 #include "server/internal.h"
 
 typedef struct http_req http_req;
@@ -32,6 +33,8 @@ typedef struct route {
 } route;
 
 #define PARAM_MAX 192
+#define IF_MATCH_MAX 1024         /* a list of about 40 ETags */
+#define AUTHORIZATION_MAX (TOKEN_MAX + 64)
 
 struct http_req {
     reload_waiter waiter;       /* while the app registry is re-read */
@@ -45,13 +48,17 @@ struct http_req {
     char request_id[24];
     uint64_t t0;
 
-    /* Request headers, copied when the request starts. */
+    /* Request headers, copied when the request starts (http/headers.h). */
     char *authorization;
-    char if_match[128];
+    bool authorization_too_long;  /* refused on routes that authenticate */
+    char if_match[IF_MATCH_MAX];
     char idem_key[256];
     bool has_idem_key;
     char origin[256];
     char content_type[128];
+    int header_rc;                /* the first HDR_TOO_LONG/HDR_BAD, refused before routing */
+    const char *header_name;
+    size_t header_max;
 
     /* Request body. */
     bool expect_body;

@@ -6,6 +6,7 @@
 #include "auth/jwt.h"
 #include "core/util.h"
 #include "http/assets.h"
+#include "http/headers.h"
 #include "http/internal.h"
 
 extern const char openapi_json[];
@@ -46,7 +47,7 @@ http_serve_asset(http_req *r)
     const web_asset *a;
     size_t i;
 
-    if (r->method != LWSHUMETH_GET)
+    if (r->method != LWSHUMETH_GET && r->method != LWSHUMETH_HEAD)
         return false;
     for (a = web_assets; a->path; a++) {
         if (strcmp(a->path, r->path) != 0)
@@ -79,7 +80,7 @@ dev_token(http_req *r)
         http_error(r, E_NOT_FOUND, NULL, "no route for %s (dev mode only)", r->path);
         return;
     }
-    user = r->wsi ? lws_get_urlarg_by_name(r->wsi, "user=", buf, sizeof(buf)) : NULL;
+    user = r->wsi && query_copy(r->wsi, "user", buf, sizeof(buf)) == HDR_OK ? buf : NULL;
     if (!user || !user_id_valid(user, strlen(user))) {
         http_error(r, E_VALIDATION_FAILED, "user", "user must be 1 to 128 printable ASCII bytes");
         return;

@@ -49,20 +49,24 @@ void
 http_error(http_req *r, dpa_err e, const char *field, const char *fmt, ...)
 {
     struct json_object *o = json_object_new_object(), *err = json_object_new_object();
-    char msg[512];
+    char raw[512], msg[512], fld[FIELD_PATH_MAX];
 
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
     } else {
-        snprintf(msg, sizeof(msg), "%s", error_message(e));
+        snprintf(raw, sizeof(raw), "%s", error_message(e));
     }
+    /* Messages quote the client's text (a path, a header): keep the reply valid UTF-8. */
+    text_sanitize(raw, strlen(raw), msg, sizeof(msg));
     json_object_object_add(err, "code", json_object_new_string(error_code(e)));
     json_object_object_add(err, "message", json_object_new_string(msg));
-    if (field && *field)
-        json_object_object_add(err, "field", json_object_new_string(field));
+    if (field && *field) {
+        text_sanitize(field, strlen(field), fld, sizeof(fld));
+        json_object_object_add(err, "field", json_object_new_string(fld));
+    }
     json_object_object_add(o, "error", err);
     if (e == E_METHOD_NOT_ALLOWED && !r->allow)
         r->allow = "GET";
@@ -98,6 +102,13 @@ add_header(http_req *r, const char *name, const char *value, unsigned char **p,
                                        (const unsigned char *)value, (int)strlen(value), p, end);
 }
 
+/* A HEAD answer has the headers of the GET answer and no body. */
+static bool
+no_body(const http_req *r)
+{
+    return r->method == LWSHUMETH_HEAD || r->resp_len == 0;
+}
+
 static int
 write_headers(http_req *r)
 {
@@ -105,6 +116,7 @@ write_headers(http_req *r)
                                        *end = &buf[sizeof(buf) - 1];
     const char *origin = cors_origin(r);
     const char *ctype = "application/json";
+    int n;
 
     if (r->content_type_out && r->status < 300)
         ctype = r->content_type_out;
@@ -137,7 +149,18 @@ write_headers(http_req *r)
              add_header(r, "access-control-max-age:", "600", &p, end)))
             return -1;
     }
-    return lws_finalize_write_http_header(r->wsi, start, &p, end) ? -1 : 0;
+    if (lws_finalize_http_header(r->wsi, &p, end))
+        return -1;
+    /*
+     * With no body to follow (204, HEAD), HTTP/2 must end the stream on the
+     * headers: nothing else would, and the client would wait. HTTP/1
+     * ignores the flag.
+     */
+    n = lws_ptr_diff(p, start);
+    return lws_write(r->wsi, start, (size_t)n,
+                     LWS_WRITE_HTTP_HEADERS | (no_body(r) ? LWS_WRITE_H2_STREAM_END : 0)) == n
+               ? 0
+               : -1;
 }
 
 static void
@@ -148,7 +171,7 @@ log_request(http_req *r)
 
     metrics_http(r->srv->metrics, label, r->method_name, r->status, dur);
     dlog(r->status >= 500 ? LOG_ERROR : LOG_INFO,
-         "msg=\"request\" rid=%s method=%s path=\"%s\" status=%d dur_us=%llu app=%s user=\"%s\"",
+         "msg=\"request\" rid=%s method=%s path=%s status=%d dur_us=%llu app=%s user=%s",
          r->request_id, r->method_name, r->path, r->status,
          (unsigned long long)(dur / 1000), r->authed ? r->id.app_id : "-",
          r->authed ? r->id.user_id : "-");
@@ -168,7 +191,7 @@ http_write(http_req *r)
         r->headers_sent = true;
         log_request(r);
     }
-    left = r->resp_len - r->resp_sent;
+    left = no_body(r) ? 0 : r->resp_len - r->resp_sent;
     if (left) {
         n = left > CHUNK ? CHUNK : left;
         final = n == left;

@@ -25,7 +25,7 @@ typedef struct room_job {
     char user_id[USER_ID_MAX + 1];
     char room_id[ROOM_ID_MAX];
     const plan *plan;
-    char if_match[128];
+    char if_match[IF_MATCH_MAX];
 
     room *room;                   /* create: the new room; others: the result */
     struct json_object *patch;    /* PATCH body */
@@ -460,11 +460,23 @@ rooms_delete(http_req *r)
     submit(job_new(r, OP_DELETE, run_delete));
 }
 
-/* Reads a query argument; returns NULL when absent. */
+/*
+ * Reads query argument name into buf (http/headers.h). Returns the value,
+ * or NULL when absent; on a value too long or holding a NUL it replies 400
+ * naming the argument and sets *bad.
+ */
 static const char *
-query_arg(http_req *r, const char *name, char *buf, int len)
+query_arg(http_req *r, const char *name, char *buf, size_t len, bool *bad)
 {
-    return r->wsi ? lws_get_urlarg_by_name(r->wsi, name, buf, len) : NULL;
+    int rc = r->wsi ? query_copy(r->wsi, name, buf, len) : HDR_ABSENT;
+
+    if (rc == HDR_TOO_LONG || rc == HDR_BAD) {
+        *bad = true;
+        http_error(r, E_VALIDATION_FAILED, name, rc == HDR_BAD ? "%s holds a NUL byte"
+                                                               : "%s is too long", name);
+        return NULL;
+    }
+    return rc == HDR_OK ? buf : NULL;
 }
 
 void
@@ -472,12 +484,13 @@ rooms_list(http_req *r)
 {
     char buf[512], raw[256];
     const char *v;
+    bool bad = false;
     room_job *j = job_new(r, OP_LIST, run_list);
 
     j->limit = LIST_LIMIT_DEFAULT;
     j->status_filter = -1;
     j->after_created = -1;
-    if ((v = query_arg(r, "limit=", buf, sizeof(buf)))) {
+    if ((v = query_arg(r, "limit", buf, sizeof(buf), &bad))) {
         char *end;
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 1 || n > LIST_LIMIT_MAX) {
@@ -488,7 +501,7 @@ rooms_list(http_req *r)
         }
         j->limit = (int)n;
     }
-    if ((v = query_arg(r, "status=", buf, sizeof(buf)))) {
+    if (!bad && (v = query_arg(r, "status", buf, sizeof(buf), &bad))) {
         if (strcmp(v, "ACTIVE") == 0)
             j->status_filter = ROOM_ACTIVE;
         else if (strcmp(v, "CLOSED") == 0)
@@ -499,7 +512,7 @@ rooms_list(http_req *r)
             return;
         }
     }
-    if ((v = query_arg(r, "cursor=", buf, sizeof(buf)))) {
+    if (!bad && (v = query_arg(r, "cursor", buf, sizeof(buf), &bad))) {
         long n = b64url_decode(v, strlen(v), (unsigned char *)raw, sizeof(raw) - 1);
         char *colon = NULL;
         long long created;
@@ -515,6 +528,10 @@ rooms_list(http_req *r)
         }
         j->after_created = created;
         snprintf(j->after_id, sizeof(j->after_id), "%s", colon + 1);
+    }
+    if (bad) {
+        free(j);
+        return;
     }
     submit(j);
 }

@@ -31,34 +31,43 @@ static const route routes[] = {
 
 /*
  * Matches path against a pattern; {name} segments capture into params
- * (URL-decoded by lws already). Returns 1 on a match.
+ * (percent-decoded by lws already). A {userId} followed by a fixed tail
+ * ("/remove") takes everything up to that tail, so a user id holding '/'
+ * (sent as %2F, which lws decodes) is one parameter. Returns 1 on a match.
  */
 static int
 match(const char *pattern, const char *path, char params[2][PARAM_MAX])
 {
+    size_t plen = strlen(path);
     int np = 0;
 
-    while (*pattern && *path) {
+    /* Allow one trailing slash. */
+    if (plen > 1 && path[plen - 1] == '/')
+        plen--;
+    while (*pattern && plen) {
         if (*pattern == '{') {
             const char *pe = strchr(pattern, '}');
             size_t n = strcspn(path, "/");
-            if (!pe || n == 0 || n >= PARAM_MAX || np >= 2)
+            if (pe && strncmp(pattern, "{userId}", 8) == 0 && pe[1] && !strchr(pe, '{')) {
+                size_t tail = strlen(pe + 1);
+                n = plen > tail ? plen - tail : 0;
+            }
+            if (!pe || n == 0 || n > plen || n >= PARAM_MAX || np >= 2)
                 return 0;
             memcpy(params[np], path, n);
             params[np++][n] = '\0';
             pattern = pe + 1;
             path += n;
+            plen -= n;
             continue;
         }
         if (*pattern != *path)
             return 0;
         pattern++;
         path++;
+        plen--;
     }
-    /* Allow one trailing slash. */
-    if (*path == '/' && path[1] == '\0')
-        path++;
-    return *pattern == '\0' && *path == '\0';
+    return *pattern == '\0' && plen == 0;
 }
 
 static void
@@ -69,8 +78,9 @@ allow_list(const route *rt, char *out, size_t len)
 
     out[0] = '\0';
     for (i = 0; i < METHODS_MAX && rt->methods[i].fn; i++)
-        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? ", " : "",
-                 names[rt->methods[i].method]);
+        snprintf(out + strlen(out), len - strlen(out), "%s%s%s", i ? ", " : "",
+                 names[rt->methods[i].method],
+                 rt->methods[i].method == LWSHUMETH_GET ? ", HEAD" : "");
     snprintf(out + strlen(out), len - strlen(out), ", OPTIONS");
 }
 
@@ -103,12 +113,14 @@ bearer(http_req *r)
     return a;
 }
 
+/* The route's handler for the method; HEAD is GET without the body (response.c). */
 static http_handler
 handler_for(http_req *r)
 {
-    int i;
+    int i, m = r->method == LWSHUMETH_HEAD ? LWSHUMETH_GET : r->method;
+
     for (i = 0; i < METHODS_MAX && r->route->methods[i].fn; i++)
-        if (r->route->methods[i].method == r->method)
+        if (r->route->methods[i].method == m)
             return r->route->methods[i].fn;
     return NULL;
 }
@@ -120,6 +132,12 @@ run_authed(http_req *r)
     const char *why = NULL;
     dpa_err e;
 
+    if (r->route->auth != AUTH_NONE && r->authorization_too_long) {
+        http_error(r, E_UNAUTHORIZED, NULL,
+                   "the Authorization header is longer than %d bytes (tokens are at most %d)",
+                   AUTHORIZATION_MAX, TOKEN_MAX);
+        return;
+    }
     if (r->route->auth != AUTH_NONE && (token || r->route->auth == AUTH_REQUIRED)) {
         if (!token) {
             http_error(r, E_UNAUTHORIZED, NULL, "missing bearer token");
@@ -181,6 +199,8 @@ http_body_json(http_req *r)
 {
     struct json_object *obj = NULL;
     const char *ct = r->content_type;
+    field_error fe;
+    dpa_err e;
 
     if (r->body_len == 0)
         return json_object_new_object();
@@ -190,8 +210,13 @@ http_body_json(http_req *r)
                    "the body must be application/json, not %s", ct);
         return NULL;
     }
-    if (json_parse(r->body, r->body_len, &obj) != E_OK) {
+    e = fields_parse(r->body, r->body_len, &obj, &fe);
+    if (e == E_MALFORMED_JSON) {
         http_error(r, E_MALFORMED_JSON, NULL, "the body is not valid JSON");
+        return NULL;
+    }
+    if (e) {
+        http_field_error(r, e, &fe);
         return NULL;
     }
     if (!json_object_is_type(obj, json_type_object)) {

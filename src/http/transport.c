@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "http/headers.h"
 #include "http/internal.h"
 #include "server/log.h"
 
@@ -28,12 +29,21 @@ static const char *const method_names[] = {
     [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
 };
 
+/* Remembers the first header that could not be read whole; on_http refuses the request. */
 static void
-copy_header(struct lws *wsi, enum lws_token_indexes h, char *dst, size_t len)
+note_header(http_req *r, int rc, const char *name, size_t size)
 {
-    dst[0] = '\0';
-    if (lws_hdr_total_length(wsi, h) > 0 && lws_hdr_copy(wsi, dst, (int)len, h) < 0)
-        dst[0] = '\0';
+    if (rc >= 0 || r->header_rc)
+        return;
+    r->header_rc = rc;
+    r->header_name = name;
+    r->header_max = size - 1;
+}
+
+static void
+read_header(http_req *r, enum lws_token_indexes h, const char *name, char *dst, size_t size)
+{
+    note_header(r, hdr_copy(r->wsi, h, dst, size), name, size);
 }
 
 static http_req *
@@ -56,24 +66,64 @@ req_new(struct lws *wsi, const char *path)
     r->method_name = (m >= 0 && m <= LWSHUMETH_HEAD) ? method_names[m] : "OTHER";
 
     alen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-    if (alen > 0 && alen <= TOKEN_MAX + 64) {
-        r->authorization = xmalloc((size_t)alen + 1);
-        if (lws_hdr_copy(wsi, r->authorization, alen + 1, WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
-            r->authorization[0] = '\0';
+    if (alen > AUTHORIZATION_MAX) {
+        r->authorization_too_long = true;
     } else if (alen > 0) {
-        r->authorization = xstrdup("oversized");
+        r->authorization = xmalloc((size_t)alen + 1);
+        read_header(r, WSI_TOKEN_HTTP_AUTHORIZATION, "Authorization", r->authorization,
+                    (size_t)alen + 1);
     }
-    copy_header(wsi, WSI_TOKEN_HTTP_IF_MATCH, r->if_match, sizeof(r->if_match));
-    copy_header(wsi, WSI_TOKEN_ORIGIN, r->origin, sizeof(r->origin));
-    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, r->content_type, sizeof(r->content_type));
-    alen = lws_hdr_custom_length(wsi, "idempotency-key:", 16);
-    if (alen >= 0) {
-        r->has_idem_key = true;
-        if (alen >= (int)sizeof(r->idem_key) ||
-            lws_hdr_custom_copy(wsi, r->idem_key, sizeof(r->idem_key), "idempotency-key:", 16) < 0)
-            snprintf(r->idem_key, sizeof(r->idem_key), "%s", "");
-    }
+    read_header(r, WSI_TOKEN_HTTP_IF_MATCH, "If-Match", r->if_match, sizeof(r->if_match));
+    read_header(r, WSI_TOKEN_ORIGIN, "Origin", r->origin, sizeof(r->origin));
+    read_header(r, WSI_TOKEN_HTTP_CONTENT_TYPE, "Content-Type", r->content_type,
+                sizeof(r->content_type));
+    m = hdr_copy_custom(wsi, "idempotency-key:", r->idem_key, sizeof(r->idem_key));
+    note_header(r, m, "Idempotency-Key", sizeof(r->idem_key));
+    /* Sent empty is sent: rooms_create refuses it (1 to 128 characters). */
+    r->has_idem_key = lws_hdr_custom_length(wsi, "idempotency-key:", 16) >= 0;
     return r;
+}
+
+/*
+ * Whether lws handed over the whole request target. lws decodes it in
+ * place, and three decoded bytes cut it short without an error: %00 ends
+ * the C string early; %0A or %0D ends the request line, so the rest of it
+ * (the HTTP version too) is read as a header; an unencoded ';' or '&'
+ * splits the path into fragments as if a query began. `path` would then be
+ * a shorter path than the one sent, and must never be routed as such.
+ * lws counts no NULs in the length, which shows all but a NUL at the very
+ * end (".../%00"); that one shows in where lws put the next fragment: the
+ * query two bytes after the path's last character (its terminator and a
+ * skipped byte), else the HTTP version right after it (lws 4.1's header
+ * layout). HTTP/2 has no version token; it gets the first check.
+ */
+static bool
+path_intact(struct lws *wsi, const char *path)
+{
+    char *uri = NULL, *next;
+    int ulen = 0, n, size;
+    size_t gap = 2;
+    bool ok;
+
+    if (lws_http_get_uri_and_method(wsi, &uri, &ulen) < 0 || !uri || uri != path ||
+        strlen(uri) != (size_t)ulen)
+        return false;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_PATH) > 0)
+        return true; /* HTTP/2 */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP) <= 0)
+        return false; /* the request line was cut before its version */
+    size = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) + 1;
+    if (size < 64)
+        size = 64;
+    next = xmalloc((size_t)size);
+    n = lws_hdr_copy_fragment(wsi, next, size, WSI_TOKEN_HTTP_URI_ARGS, 0);
+    if (n < 0) {
+        gap = 1;
+        n = lws_hdr_copy(wsi, next, size, WSI_TOKEN_HTTP);
+    }
+    ok = n >= 0 && memcmp(uri + ulen + gap, next, (size_t)n + 1) == 0;
+    free(next);
+    return ok;
 }
 
 /* Detaches the request from a closing connection. */
@@ -107,13 +157,38 @@ on_http(struct lws *wsi, struct http_pss *pss, const char *path)
         http_error(r, E_UNAVAILABLE, NULL, NULL);
         return 0;
     }
+    if (r->header_rc) {
+        r->close_after = true;
+        if (r->header_rc == HDR_TOO_LONG)
+            http_error(r, E_HEADERS_TOO_LARGE, r->header_name, "%s is longer than %zu bytes",
+                       r->header_name, r->header_max);
+        else
+            http_error(r, E_BAD_REQUEST, r->header_name, "%s holds a NUL byte", r->header_name);
+        return 0;
+    }
+    if (!path || !path_intact(wsi, path)) {
+        r->close_after = true;
+        http_error(r, E_BAD_REQUEST, NULL,
+                   "the path holds %%00, %%0A or %%0D, or a ';' or '&' that is not "
+                   "percent-encoded");
+        return 0;
+    }
+    if (strlen(path) >= sizeof(r->path)) {
+        r->close_after = true;
+        http_error(r, E_NOT_FOUND, NULL, "no route is %zu bytes long", strlen(path));
+        return 0;
+    }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
         r->close_after = true;
         http_error(r, E_LENGTH_REQUIRED, NULL,
                    "a request body needs Content-Length (chunked bodies are not accepted)");
         return 0;
     }
-    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof(cl));
+    if (hdr_copy(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof(cl)) < 0) {
+        r->close_after = true;
+        http_error(r, E_BAD_REQUEST, "Content-Length", "bad Content-Length");
+        return 0;
+    }
     if (cl[0]) {
         char *endp;
         unsigned long long n = strtoull(cl, &endp, 10);

@@ -170,4 +170,14 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 struct http_pss;
 size_t http_pss_size(void);
 
+/* Requests lws's parser hands over as raw sockets (http/fallback.c). */
+int http_fallback_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                           void *in, size_t len);
+size_t http_fallback_pss_size(void);
+#define HTTP_FALLBACK_PROTOCOL "http-fallback"
+
+/* lws's header buffer and per-header limits (http/headers.c). */
+#define HTTP_HEADERS_MAX (16 * 1024)
+const struct lws_token_limits *http_token_limits(void);
+
 #endif

@@ -311,7 +311,7 @@ free_state(server *srv)
 int
 server_run(const server_config *cfg, const plan_set *plans, store *s)
 {
-    struct lws_protocols protocols[3];
+    struct lws_protocols protocols[4];
     static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
     static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "droponair.v1", ""};
     static const uint32_t retry_table[] = {1000};
@@ -378,6 +378,10 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     protocols[1].callback = ws_callback;
     protocols[1].per_session_data_size = ws_pss_size();
     protocols[1].rx_buffer_size = 1024; /* idle memory; larger messages are reassembled */
+    /* What lws's HTTP parser gives up on comes here as raw bytes (http/fallback.c). */
+    protocols[2].name = HTTP_FALLBACK_PROTOCOL;
+    protocols[2].callback = http_fallback_callback;
+    protocols[2].per_session_data_size = http_fallback_pss_size();
 
     lws_set_log_level(LLL_ERR, lws_log_emit);
     memset(&info, 0, sizeof(info));
@@ -390,7 +394,10 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
      * socket on each loop turn and cost ~200 us of CPU per command at 2,000
      * connections (measured; docs/performance.md).
      */
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                   LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = HTTP_FALLBACK_PROTOCOL;
     if (cfg->loop_uv) {
         /* Our own uv loop, so we can stop it when draining is done. */
         info.options |= LWS_SERVER_OPTION_LIBUV;
@@ -404,12 +411,14 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
     info.keepalive_timeout = 30;
     /*
-     * No pool cap: a connection still sending headers holds 8 KiB, allocated
-     * on demand; with a fixed pool, 1,024 half-sent requests made every new
-     * client wait. The descriptor limit bounds them (refuse_near_fd_limit).
+     * No pool cap: a connection still sending headers holds a header buffer
+     * (HTTP_HEADERS_MAX), allocated on demand; with a fixed pool, 1,024
+     * half-sent requests made every new client wait. The descriptor limit
+     * bounds them (refuse_near_fd_limit), and so the memory.
      */
     info.max_http_header_pool = 0;
-    info.max_http_header_data = 8192;
+    info.max_http_header_data = HTTP_HEADERS_MAX;
+    info.token_limits = http_token_limits();
     info.server_string = "droponaird";
     info.pvo = &pvo;
     /*

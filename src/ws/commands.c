@@ -64,16 +64,18 @@ reply_error(ws_session *s, struct json_object *id, dpa_err e, const char *field,
             limit_source src, const char *fmt, ...)
 {
     struct json_object *o = json_object_new_object(), *err = json_object_new_object();
-    char msg[300];
+    char raw[300], msg[300];
     va_list ap;
 
     if (fmt && *fmt) {
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
     } else {
-        snprintf(msg, sizeof(msg), "%s", error_message(e));
+        snprintf(raw, sizeof(raw), "%s", error_message(e));
     }
+    /* A text frame must be valid UTF-8, whatever the message quotes. */
+    text_sanitize(raw, strlen(raw), msg, sizeof(msg));
     if (id)
         json_object_object_add(o, "id", json_object_get(id));
     json_object_object_add(o, "ok", json_object_new_boolean(0));
@@ -286,7 +288,7 @@ cmd_resume(ws_req *r)
     json_object_object_add(o, "lastSeq", json_object_new_int64((int64_t)t->seq));
     reply(t, r->id, o);
     session_replay(t, last);
-    dlog(LOG_INFO, "msg=\"session resumed\" user=\"%s\" from_seq=%llu to_seq=%llu",
+    dlog(LOG_INFO, "msg=\"session resumed\" user=%s from_seq=%llu to_seq=%llu",
          t->who.user_id, (unsigned long long)last, (unsigned long long)t->seq);
 }
 
@@ -606,6 +608,55 @@ rate_ok(ws_session *s)
     return true;
 }
 
+/*
+ * The request's id when it may be echoed in the reply: present and itself
+ * within the string policy. Borrowed from msg.
+ */
+static struct json_object *
+request_id(struct json_object *msg)
+{
+    struct json_object *id = NULL;
+    field_error fe;
+
+    if (!json_object_is_type(msg, json_type_object) ||
+        !json_object_object_get_ex(msg, "id", &id))
+        return NULL;
+    return fields_check_text(id, TEXT_FREE, "id", &fe) == E_OK ? id : NULL;
+}
+
+/* Whether a field path names the id or something inside it. */
+static bool
+is_id_path(const char *field)
+{
+    return strncmp(field, "id", 2) == 0 && (!field[2] || field[2] == '.' || field[2] == '[');
+}
+
+/*
+ * Parses a frame. On failure replies BAD_REQUEST (naming the field when the
+ * frame is JSON that breaks the string or integer rules, with the id when
+ * it can be read and is not what is wrong) and returns NULL.
+ */
+static struct json_object *
+parse_frame(ws_session *s, const char *text, size_t len)
+{
+    struct json_object *msg = NULL, *any = NULL;
+    field_error fe;
+    dpa_err e = fields_parse(text, len, &msg, &fe);
+
+    if (e == E_OK && json_object_is_type(msg, json_type_object))
+        return msg;
+    json_object_put(msg);
+    if (e == E_VALIDATION_FAILED) {
+        if (!is_id_path(fe.field))
+            json_parse(text, len, &any);
+        reply_error(s, request_id(any), E_BAD_REQUEST, fe.field, LIMIT_NONE, "%s", fe.message);
+        json_object_put(any);
+        return NULL;
+    }
+    reply_error(s, NULL, E_BAD_REQUEST, NULL, LIMIT_NONE, "a frame must be one JSON object");
+    return NULL;
+}
+
 void
 ws_handle_message(ws_session *s, const char *text, size_t len)
 {
@@ -618,26 +669,27 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
 
     if (!rate_ok(s)) {
         s->srv->ws.rate_limited++;
-        if (json_parse(text, len, &msg) == E_OK && json_object_is_type(msg, json_type_object))
-            json_object_object_get_ex(msg, "id", &id);
+        if (fields_parse(text, len, &msg, &fe) == E_OK)
+            id = request_id(msg);
         reply_error(s, id, E_RATE_LIMITED, NULL, LIMIT_NONE, "more than %d commands a second",
                     s->srv->cfg->ws_rate);
         json_object_put(msg);
         return;
     }
-    if (json_parse(text, len, &msg) != E_OK || !json_object_is_type(msg, json_type_object)) {
-        reply_error(s, NULL, E_BAD_REQUEST, NULL, LIMIT_NONE, "a frame must be one JSON object");
-        json_object_put(msg);
+    if (!(msg = parse_frame(s, text, len)))
         return;
-    }
-    json_object_object_get_ex(msg, "id", &id);
+    id = request_id(msg);
     type = json_get_str(msg, "type");
     for (i = 0; type && i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(commands[i].type, type) == 0)
             cmd = &commands[i];
     if (!cmd) {
+        char shown[72];
+
+        if (type)
+            text_sanitize(type, strlen(type), shown, sizeof(shown));
         reply_error(s, id, E_BAD_REQUEST, "type", LIMIT_NONE,
-                    type ? "unknown type %s" : "the request has no type%s", type ? type : "");
+                    type ? "unknown type %s" : "the request has no type%s", type ? shown : "");
         json_object_put(msg);
         return;
     }

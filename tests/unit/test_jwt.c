@@ -10,6 +10,7 @@
 #include <jwt.h>
 
 #include "auth/jwt.h"
+#include "auth/tokencache.h"
 #include "core/util.h"
 
 #define NOW 1800000000LL
@@ -117,6 +118,22 @@ rejects(void **state)
         {"kid of another app", SECRET1, "k1",
          "{\"iss\":\"app2\",\"sub\":\"a\",\"exp\":1800000100}", JWT_ALG_HS256, 0},
         {"no app named", SECRET1, NULL, "{\"sub\":\"a\",\"exp\":1800000100}", JWT_ALG_HS256, 0},
+        /* jwt_get_grant_int() reads these as 0; they must not pass as "absent". */
+        {"exp a float", SECRET1, "k1", "{\"sub\":\"a\",\"exp\":1800000100.5}", JWT_ALG_HS256, 0},
+        {"nbf a string", SECRET1, "k1", "{\"sub\":\"a\",\"exp\":1800000100,\"nbf\":\"later\"}",
+         JWT_ALG_HS256, 0},
+        {"nbf a float", SECRET1, "k1", "{\"sub\":\"a\",\"exp\":1800000100,\"nbf\":1.5}",
+         JWT_ALG_HS256, 0},
+        {"nbf true", SECRET1, "k1", "{\"sub\":\"a\",\"exp\":1800000100,\"nbf\":true}",
+         JWT_ALG_HS256, 0},
+        {"iat a string", SECRET1, "k1", "{\"sub\":\"a\",\"exp\":1800000100,\"iat\":\"0\"}",
+         JWT_ALG_HS256, 0},
+        {"iat an object", SECRET1, "k1", "{\"sub\":\"a\",\"exp\":1800000100,\"iat\":{}}",
+         JWT_ALG_HS256, 0},
+        {"name with a control character", SECRET1, "k1",
+         "{\"sub\":\"a\",\"exp\":1800000100,\"name\":\"x\\u001b[2J\"}", JWT_ALG_HS256, 0},
+        {"name with a newline", SECRET1, "k1",
+         "{\"sub\":\"a\",\"exp\":1800000100,\"name\":\"a\\nb\"}", JWT_ALG_HS256, 0},
     };
     identity id;
     const char *why;
@@ -172,6 +189,40 @@ short_secret_never_verifies(void **state)
     free(t);
 }
 
+static void
+far_exp_does_not_overflow(void **state)
+{
+    identity id;
+    const char *why = NULL;
+    bool unknown;
+    tokcache *tc;
+    char *t;
+    (void)state;
+
+    /* exp + skew used to overflow int64 (UBSan aborts this test on that). */
+    t = sign(JWT_ALG_HS256, SECRET1, "k1",
+             "{\"sub\":\"a\",\"exp\":9223372036854775807,\"name\":\"Zo\u00eb\"}");
+    assert_int_equal(verify(t, &id, &why, &unknown), E_OK);
+    assert_true(id.exp == INT64_MAX);
+    assert_string_equal(id.name, "Zo\xc3\xab");
+    tc = tokcache_new(4);
+    tokcache_put(tc, t, &id);
+    memset(&id, 0, sizeof(id));
+    assert_true(tokcache_get(tc, t, NOW, &id));
+    assert_true(id.exp == INT64_MAX);
+    tokcache_free(tc);
+    free(t);
+
+    t = sign(JWT_ALG_HS256, SECRET1, "k1",
+             "{\"sub\":\"a\",\"exp\":1800000100,\"nbf\":-9223372036854775807,"
+             "\"iat\":-9223372036854775807}");
+    assert_int_equal(verify(t, &id, &why, &unknown), E_OK);
+    free(t);
+    t = sign(JWT_ALG_HS256, SECRET1, "k1", "{\"sub\":\"a\",\"exp\":-9223372036854775807}");
+    assert_int_equal(verify(t, &id, &why, &unknown), E_UNAUTHORIZED);
+    free(t);
+}
+
 static int
 setup(void **state)
 {
@@ -204,6 +255,7 @@ main(void)
         cmocka_unit_test(rejects),
         cmocka_unit_test(rejects_alg_none_and_garbage),
         cmocka_unit_test(short_secret_never_verifies),
+        cmocka_unit_test(far_exp_does_not_overflow),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

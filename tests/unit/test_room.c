@@ -250,6 +250,47 @@ patch_hosts_and_nulls(void **state)
     room_free(r);
 }
 
+/* DESIGN §3: hosts <= 50, the creator included. */
+static void
+hosts_count_the_creator(void **state)
+{
+    char body[1024];
+    size_t n = 0;
+    field_error fe;
+    bool changed;
+    room *r;
+    int i;
+    (void)state;
+
+    /* 50 others plus the creator is 51: refused, on create and on patch. */
+    n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"hosts\":[");
+    for (i = 0; i < 50; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, "%s\"u%d\"", i ? "," : "", i);
+    snprintf(body + n, sizeof(body) - n, "]}");
+    assert_int_equal(create(body, "pro", &r, &fe), E_VALIDATION_FAILED);
+    assert_string_equal(fe.field, "hosts");
+    assert_null(r);
+
+    /* 49 others plus the creator is 50: fine; the creator listed too, still 50. */
+    n = (size_t)snprintf(body, sizeof(body), "{\"hosts\":[\"alice\"");
+    for (i = 0; i < 49; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, ",\"u%d\"", i);
+    snprintf(body + n, sizeof(body) - n, "]}");
+    assert_int_equal(create(body, "pro", &r, &fe), E_OK);
+    assert_int_equal(r->nhosts, 50);
+    assert_int_equal(patch(r, body, &changed, &fe), E_OK);
+
+    n = (size_t)snprintf(body, sizeof(body), "{\"hosts\":[\"alice\"");
+    for (i = 0; i < 49; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, ",\"v%d\"", i);
+    snprintf(body + n, sizeof(body) - n, ",\"w\"]}");
+    assert_int_equal(patch(r, body, &changed, &fe), E_VALIDATION_FAILED);
+    assert_string_equal(fe.field, "hosts");
+    assert_int_equal(r->nhosts, 50);
+    assert_string_equal(r->hosts[1], "u0");
+    room_free(r);
+}
+
 static int
 setup(void **state)
 {
@@ -274,6 +315,7 @@ main(void)
         cmocka_unit_test(patch_without_change_keeps_version),
         cmocka_unit_test(patch_rejects_and_leaves_room),
         cmocka_unit_test(patch_hosts_and_nulls),
+        cmocka_unit_test(hosts_count_the_creator),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
