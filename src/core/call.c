@@ -222,6 +222,13 @@ broadcast(const live_call *lc, struct json_object *ev, const char *except, int w
                                                member_session(lc, w->session)->role >=
                                                    ROLE_CO_HOST))
             continue;
+        /*
+         * The right to watch is checked at every event, not only at
+         * WATCH_ROOM: a co-host demoted or gone, or a host removed from the
+         * room's hosts, stops seeing the room's events at once.
+         */
+        if (call_rank(lc, w->user_id) < ROLE_CO_HOST)
+            continue;
         emit(lc, w->session, ev);
     }
     json_object_put(ev);
@@ -865,7 +872,8 @@ end_for_all(live_call *lc, const char *reason)
         send_to(lc, lc->members[i].session, ev);
     }
     for (i = 0; i < lc->watchers.count; i++) {
-        if (member_session(lc, lc->watchers.items[i].session))
+        if (member_session(lc, lc->watchers.items[i].session) ||
+            call_rank(lc, lc->watchers.items[i].user_id) < ROLE_CO_HOST)
             continue;
         struct json_object *ev = event_new(lc, "GROUP_CALL_ENDED");
         json_object_object_add(ev, "reason", json_object_new_string(reason));

@@ -62,6 +62,10 @@ typedef struct server {
     uint64_t next_request_id;
     size_t http_in_flight;       /* requests read and not yet answered */
     int fd_ceiling;              /* a new socket numbered this high is refused */
+#define LISTEN_FDS_MAX 4
+    int listen_fds[LISTEN_FDS_MAX];  /* lws's listening sockets, shut down when draining */
+    int nlisten;
+    int inert_peers[LISTEN_FDS_MAX]; /* kept open while the listeners are made inert */
     uint64_t refused_at_fd_limit;
     uint64_t refused_logged_ns;
 
@@ -124,6 +128,8 @@ void live_reap(server *srv, live_call *lc);
 void live_room_patched(server *srv, const room *r);
 void live_room_deleted(server *srv, const char *room_id);
 void live_free_all(server *srv);
+/* The app registry was replaced: every live call takes its app's current plan. */
+void live_apps_changed(server *srv);
 /* Totals for /metrics. */
 void live_totals(server *srv, uint64_t *calls, uint64_t *participants, uint64_t *waiting);
 
@@ -142,6 +148,8 @@ void ws_release_held(server *srv);
 /* Closes every session (shutdown); connections get 1012. */
 void ws_shutdown(server *srv);
 void ws_free_all(server *srv);
+/* The app registry was replaced: every session takes its app's current plan. */
+void ws_apps_changed(server *srv);
 
 /* ---- room cache (roomcache.c): rooms the loop has seen, by id ---- */
 

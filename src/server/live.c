@@ -326,6 +326,28 @@ live_free_all(server *srv)
     srv->live_by_room = srv->live_by_call = NULL;
 }
 
+static const plan *
+current_plan(server *srv, const char *app_id)
+{
+    const app *a = apps_find(srv->apps, app_id);
+    return a ? a->plan : &plan_none;
+}
+
+static void
+replan_one(const char *key, void *value, void *arg)
+{
+    live_call *lc = value;
+
+    (void)key;
+    lc->plan = current_plan(arg, lc->room->app_id);
+}
+
+void
+live_apps_changed(server *srv)
+{
+    hmap_each(srv->live_by_room, replan_one, srv);
+}
+
 typedef struct totals {
     uint64_t calls, participants, waiting;
 } totals;

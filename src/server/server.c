@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -84,6 +85,9 @@ reload_done(store_job *job)
         apps_free(srv->apps);
         srv->apps = rj->loaded;
         tokcache_clear(srv->tokens);
+        /* A plan change applies at once to live calls and open sessions. */
+        live_apps_changed(srv);
+        ws_apps_changed(srv);
         dlog(LOG_INFO, "msg=\"apps reloaded\" apps=%d keys=%d", srv->apps->napps,
              srv->apps->nkeys);
     }
@@ -193,9 +197,79 @@ drain_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
 }
 
+/*
+ * lws 4.1 has no call to stop listening; the listening sockets it made are
+ * found once at start (sockets with SO_ACCEPTCONN) and shut down when
+ * draining: new connections are refused by the kernel instead of being
+ * accepted and reset at exit. The descriptors stay lws's to close.
+ */
+static void
+find_listeners(server *srv)
+{
+    int fd, on;
+    socklen_t len;
+
+    srv->nlisten = 0;
+    for (fd = 0; fd < 1024 && srv->nlisten < LISTEN_FDS_MAX; fd++) {
+        len = sizeof(on);
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+            srv->listen_fds[srv->nlisten++] = fd;
+    }
+}
+
+/* Stops libuv polling a listening socket (lws's uv_poll_t for it). */
+static void
+stop_listener_poll(uv_handle_t *h, void *arg)
+{
+    server *srv = arg;
+    uv_os_fd_t fd;
+    int i;
+
+    if (h->type != UV_POLL || uv_is_closing(h) || uv_fileno(h, &fd) != 0)
+        return;
+    for (i = 0; i < srv->nlisten; i++)
+        if (srv->listen_fds[i] == fd)
+            uv_poll_stop((uv_poll_t *)h);
+}
+
+static void
+stop_listening(server *srv)
+{
+    int i;
+
+    /*
+     * A shut-down listening socket polls readable (HUP) and accept() fails
+     * with EINVAL: stop polling it first, or lws would retry in a loop. With
+     * lws's own poll loop (--event-loop poll) there is no handle to stop:
+     * the listener stays open and new requests get 503 until exit.
+     */
+    if (!srv->loop)
+        return;
+    uv_walk(srv->loop, stop_listener_poll, srv);
+    for (i = 0; i < srv->nlisten; i++) {
+        /*
+         * lws may start polling the socket again (it re-enables accepting
+         * as connections close), so the descriptor is made inert rather
+         * than shut down: one end of a socket pair whose other end we keep
+         * open is never readable. dup2 closes the listening socket itself,
+         * and the kernel refuses new connections to the port.
+         */
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+            shutdown(srv->listen_fds[i], SHUT_RDWR);
+            continue;
+        }
+        dup2(sv[0], srv->listen_fds[i]);
+        close(sv[0]);
+        srv->inert_peers[i] = sv[1];
+    }
+    srv->nlisten = 0;
+}
+
 static void
 start_draining(server *srv)
 {
+    stop_listening(srv);
     srv->draining = true;
     srv->drain_started_ns = mono_ns();
     lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
@@ -447,6 +521,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
         close_loop(&srv, &loop);
         goto fail_ctx;
     }
+    find_listeners(&srv);
     srv.worker = worker_start(s, wake_loop, srv.ctx);
     s = NULL;
 
@@ -486,6 +561,9 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     srv.worker = NULL;
     signal_ctx = NULL;
     close_loop(&srv, &loop);
+    for (int i = 0; i < LISTEN_FDS_MAX; i++)
+        if (srv.inert_peers[i] > 0)
+            close(srv.inert_peers[i]);
     ws_free_all(&srv);
     free_state(&srv);
     dlog(LOG_INFO, "msg=\"stopped\"");

@@ -658,6 +658,19 @@ parse_frame(ws_session *s, const char *text, size_t len)
 }
 
 void
+ws_reject_binary(ws_session *s)
+{
+    /* Counted like a command: binary frames cannot be sent faster than commands. */
+    if (!rate_ok(s)) {
+        s->srv->ws.rate_limited++;
+        reply_error(s, NULL, E_RATE_LIMITED, NULL, LIMIT_NONE, "more than %d commands a second",
+                    s->srv->cfg->ws_rate);
+        return;
+    }
+    reply_error(s, NULL, E_BAD_REQUEST, NULL, LIMIT_NONE, "only text frames are accepted");
+}
+
+void
 ws_handle_message(ws_session *s, const char *text, size_t len)
 {
     struct json_object *msg = NULL, *id = NULL;

@@ -148,6 +148,8 @@ void caps_room_release(ws_session *s, const char *room_id);
 
 /* ---- commands.c ---- */
 
+/* Answers a binary frame (not accepted), under the same rate limit as commands. */
+void ws_reject_binary(ws_session *s);
 /* Handles one complete text message from the client. */
 void ws_handle_message(ws_session *s, const char *text, size_t len);
 /* Authenticates with a header/query token right after the upgrade. */

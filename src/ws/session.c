@@ -508,6 +508,23 @@ all_sessions(server *srv)
     return c;
 }
 
+void
+ws_apps_changed(server *srv)
+{
+    collect c = all_sessions(srv);
+    size_t i;
+
+    for (i = 0; i < c.n; i++) {
+        ws_session *s = c.items[i];
+        const app *a;
+        if (!s->authed)
+            continue;
+        a = apps_find(srv->apps, s->who.app_id);
+        s->who.plan = a ? a->plan : &plan_none;
+    }
+    free(c.items);
+}
+
 /* Ends every session; connections still open are asked to close with 1012. */
 void
 ws_shutdown(server *srv)

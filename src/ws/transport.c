@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/util.h"
+#include "http/headers.h"
 #include "server/log.h"
 #include "ws/internal.h"
 
@@ -17,20 +18,36 @@ ws_pss_size(void)
     return sizeof(struct ws_pss);
 }
 
-/* A token from "Authorization: Bearer ..." or "?token=...", or NULL. */
+/*
+ * A token from "Authorization: Bearer ..." or "?token=...", or NULL. A
+ * header or argument too long to hold a token, or holding a NUL byte, is
+ * not ignored (that would fall back to the other one): it yields a token
+ * that fails verification, so the client is told UNAUTHORIZED.
+ */
 static char *
 upgrade_token(struct lws *wsi)
 {
     char buf[TOKEN_MAX + 64];
-    const char *v;
-    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    int rc = hdr_copy(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf));
 
-    if (n > 0 && n < (int)sizeof(buf) &&
-        lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-        strncasecmp(buf, "Bearer ", 7) == 0)
+    if (rc < 0)
+        return xstrdup("unreadable-authorization-header");
+    if (rc == HDR_OK && strncasecmp(buf, "Bearer ", 7) == 0)
         return xstrdup(buf + 7);
-    v = lws_get_urlarg_by_name(wsi, "token=", buf, sizeof(buf));
-    return v ? xstrdup(v) : NULL;
+    rc = query_copy(wsi, "token", buf, sizeof(buf));
+    if (rc < 0)
+        return xstrdup("unreadable-token-argument");
+    return rc == HDR_OK ? xstrdup(buf) : NULL;
+}
+
+/* Whether the upgrade asks for /api/ws (WebSockets are served there only). */
+static bool
+upgrade_path_ok(struct lws *wsi)
+{
+    char path[16];
+
+    return hdr_copy(wsi, WSI_TOKEN_GET_URI, path, sizeof(path)) == HDR_OK &&
+           strcmp(path, "/api/ws") == 0;
 }
 
 /*
@@ -49,11 +66,8 @@ on_receive(struct ws_pss *pss, struct lws *wsi, const char *in, size_t len)
     if (first) {
         pss->rxlen = 0;
         pss->rx_dropped = false;
-        if (lws_frame_is_binary(wsi)) {
-            static const char msg[] = "{\"ok\":false,\"error\":{\"code\":\"BAD_REQUEST\","
-                                      "\"message\":\"only text frames are accepted\"}}";
-            session_send_text(s, msg, sizeof(msg) - 1);
-        }
+        if (lws_frame_is_binary(wsi))
+            ws_reject_binary(s);
     }
     if (lws_frame_is_binary(wsi) || pss->rx_dropped)
         return 0;
@@ -186,6 +200,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         srv = server_of(wsi);
+        if (!upgrade_path_ok(wsi)) {
+            lws_return_http_status(wsi, 404, NULL);
+            return -1;
+        }
         if (srv->draining) {
             lws_return_http_status(wsi, 503, NULL);
             return -1;

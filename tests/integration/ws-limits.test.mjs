@@ -44,6 +44,35 @@ test('a slow reader is disconnected; the sender and others are unaffected', asyn
   await sender.close();
 });
 
+test('a reader that never reads again (TCP window full) is cut: others see it reconnecting', async () => {
+  const roomId = (await api(srv, 'POST', '/api/rooms', { token: owner, body: {} })).body.roomId;
+  const sender = await WsClient.connect(srv, owner);
+  const stuck = await WsClient.connect(srv, tokenFor(app, 'stuck'));
+  const j = await sender.request({ type: 'JOIN_ROOM', roomId });
+  await stuck.request({ type: 'JOIN_ROOM', roomId });
+  await sender.waitEvent('GROUP_CALL_PARTICIPANT_JOINED', (e) => e.userId === 'stuck');
+  stuck.ws._socket.pause(); // never resumed while the server decides
+  const before = await metric('droponair_ws_slow_readers_total');
+  const payload = 'z'.repeat(32 * 1024);
+  let gone = false;
+  sender.waitEvent('GROUP_CALL_PARTICIPANT_RECONNECTING', (e) => e.userId === 'stuck', 60000).then(() => { gone = true; });
+  // Bounded: at most 3,000 x 32 KiB; stops as soon as the server drops it.
+  for (let i = 0; i < 3000 && !gone; i++) {
+    const r = await sender.request({ type: 'GROUP_CALL_SIGNAL', signal: 'GROUP_CALL_ICE_CANDIDATE', callId: j.callId, groupId: '', to: 'stuck', payload });
+    if (!r.ok) break;
+    if (await metric('droponair_ws_slow_readers_total') > before) break;
+    await new Promise((res) => setTimeout(res, 1));
+  }
+  // The close frame cannot be written into a full window: the server cuts
+  // the connection anyway, and the peer sees the participant reconnecting.
+  const rec = await sender.waitEvent('GROUP_CALL_PARTICIPANT_RECONNECTING', (e) => e.userId === 'stuck', 15000);
+  assert.equal(rec.callId, j.callId);
+  assert.equal((await sender.request({ type: 'PING' })).ok, true);
+  stuck.ws._socket.resume();
+  await stuck.closed;
+  await sender.close();
+});
+
 test('a frame over 64 KiB closes the connection with 1009', async () => {
   const c = await WsClient.connect(srv, owner);
   c.sendRaw(JSON.stringify({ id: 1, type: 'PING', pad: 'y'.repeat(70 * 1024) }));

@@ -381,6 +381,51 @@ room_changes_apply_live(void **state)
     call_free(lc);
 }
 
+/* Watching needs the rank at every event, not only when WATCH_ROOM came. */
+static void
+watchers_lose_events_with_their_rank(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true}", "pro");
+    call_actor wv = {"vera", "vera", 900}, wc = {"cole", "cole", 901};
+    struct json_object *patch;
+    call_err err = {0};
+    field_error fe;
+    bool changed;
+    room *r;
+    (void)state;
+
+    /* vera is a room host; cole a co-host in the call, watching from elsewhere. */
+    r = room_clone(lc->room);
+    patch = js("{\"hosts\":[\"hank\",\"vera\"]}");
+    assert_int_equal(room_patch(r, patch, lc->plan, 5, &changed, &fe), E_OK);
+    json_object_put(patch);
+    call_room_changed(lc, r, 5);
+    join(lc, "hank", NULL);
+    join(lc, "cole", NULL); /* waits */
+    { struct json_object *out = NULL; assert_int_equal(call_admit(lc, "hank", "cole", 6, &out, &err), E_OK); json_object_put(out); }
+    assert_int_equal(call_set_role(lc, "hank", "cole", ROLE_CO_HOST, &err), E_OK);
+    assert_int_equal(call_watch(lc, &wv, &err), E_OK);
+    assert_int_equal(call_watch(lc, &wc, &err), E_OK);
+    reset();
+    join(lc, "amy", NULL); /* knocks */
+    assert_int_equal(count(900, "GROUP_CALL_WAITING"), 1);
+    assert_int_equal(count(901, "GROUP_CALL_WAITING"), 1);
+
+    /* vera removed from hosts, cole demoted: neither sees the next knock. */
+    r = room_clone(lc->room);
+    patch = js("{\"hosts\":[\"hank\"]}");
+    assert_int_equal(room_patch(r, patch, lc->plan, 7, &changed, &fe), E_OK);
+    json_object_put(patch);
+    call_room_changed(lc, r, 7);
+    assert_int_equal(call_set_role(lc, "hank", "cole", ROLE_PARTICIPANT, &err), E_OK);
+    reset();
+    join(lc, "bea", NULL); /* knocks */
+    assert_int_equal(count(S("hank"), "GROUP_CALL_WAITING"), 1);
+    assert_int_equal(count(900, "GROUP_CALL_WAITING"), 0);
+    assert_int_equal(count(901, "GROUP_CALL_WAITING"), 0);
+    call_free(lc);
+}
+
 static void
 screen_share_one_at_a_time(void **state)
 {
@@ -450,6 +495,7 @@ main(void)
         cmocka_unit_test(autoclose_denies_waiters),
         cmocka_unit_test(moderation_ranks),
         cmocka_unit_test(room_changes_apply_live),
+        cmocka_unit_test(watchers_lose_events_with_their_rank),
         cmocka_unit_test(screen_share_one_at_a_time),
         cmocka_unit_test(state_json_shows_waiting_to_hosts_only),
     };
