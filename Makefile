@@ -8,7 +8,7 @@ DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
 NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
-.PHONY: all deps build build-asan run check bench bench-idle clean
+.PHONY: all deps build build-asan run check bench bench-idle soak clean
 
 all: build
 
@@ -41,6 +41,14 @@ check: build build-asan
 bench: build
 	@scripts/deps.sh --bench
 	python3 bench/run.py
+
+# Soak: SOAK_SECONDS (600) of mixed churn against the optimised build (SOAK_BUILD=build-asan
+# for the sanitizers; RSS then includes their quarantine), RSS and
+# descriptors sampled every 10 s; fails on growth, a crash, a leak or errors.
+SOAK_BUILD ?= $(BUILD)
+soak: build
+	@scripts/deps.sh --tests
+	DROPONAIRD=$(CURDIR)/$(SOAK_BUILD)/droponaird node tests/soak/soak.mjs
 
 # REST latency with 19,000 idle authenticated WebSockets (BENCH_IDLE_N, BENCH_IDLE_HOLD).
 bench-idle: build

@@ -76,14 +76,14 @@ typedef struct server {
     uint64_t writes_submitted;   /* call-record writes, numbered in submission order */
     uint64_t writes_done;        /* the last of them completed (they complete in order) */
     struct after_writes *after_writes;  /* acknowledgements waiting for a write */
-    ws_session *held;            /* sessions with output waiting for a write */
+    lws_dll2_owner_t held;       /* sessions with output waiting for a write */
 
     /* WebSocket sessions (ws/). */
     hmap *sessions;              /* "%llx" id -> ws_session */
     hmap *sessions_by_token;     /* resume token -> ws_session */
     hmap *users;                 /* appId + '\x1f' + userId -> its counts (ws/caps.c) */
     uint64_t next_session_id;
-    struct ws_pss *ws_conns;     /* open WebSockets, for the keep-alive sweep */
+    lws_dll2_owner_t ws_conns;   /* open WebSockets, for the keep-alive sweep */
     lws_sorted_usec_list_t sul_ws_sweep;
     ws_stats ws;
 } server;

@@ -29,8 +29,7 @@
 typedef struct user_res {
     char key[APP_ID_MAX + USER_ID_MAX + 4];
     int conns;                     /* connections carrying an authenticated session */
-    int sessions;                  /* registered sessions, live or in the grace */
-    ws_session *first, *last;      /* its sessions, oldest first */
+    lws_dll2_owner_t sessions;     /* registered sessions, live or in the grace, oldest first */
 } user_res;
 
 static user_res *
@@ -52,7 +51,7 @@ user_of(const ws_session *s, bool create)
 static void
 user_drop_if_unused(server *srv, user_res *u)
 {
-    if (u->conns == 0 && u->sessions == 0) {
+    if (u->conns == 0 && u->sessions.count == 0) {
         hmap_del(srv->users, u->key);
         free(u);
     }
@@ -99,26 +98,20 @@ void
 caps_session_add(ws_session *s)
 {
     user_res *u = user_of(s, true);
-    ws_session *old;
+    lws_dll2_t *d;
 
-    s->user_prev = u->last;
-    s->user_next = NULL;
-    if (u->last)
-        u->last->user_next = s;
-    else
-        u->first = s;
-    u->last = s;
-    u->sessions++;
-    s->in_user_list = true;
+    lws_dll2_add_tail(&s->user_link, &u->sessions);
     /*
      * Over the cap, the oldest session in the grace goes: a client that
      * reconnects without RESUME again and again cannot pile up sessions
      * (each with its replay ring). Live ones are bounded by the
      * connection cap, so one in the grace always exists here.
      */
-    while (u->sessions > caps_sessions_max(s->srv)) {
-        for (old = u->first; old && !old->in_grace; old = old->user_next)
-            ;
+    while ((int)u->sessions.count > caps_sessions_max(s->srv)) {
+        ws_session *old = NULL;
+        for (d = lws_dll2_get_head(&u->sessions); d && !old; d = d->next)
+            if (lws_container_of(d, ws_session, user_link)->in_grace)
+                old = lws_container_of(d, ws_session, user_link);
         if (!old)
             break;
         s->srv->ws.sessions_evicted++;
@@ -133,22 +126,10 @@ caps_session_remove(ws_session *s)
 {
     user_res *u;
 
-    if (!s->in_user_list)
+    if (lws_dll2_is_detached(&s->user_link))
         return;
-    s->in_user_list = false;
-    u = user_of(s, false);
-    if (!u)
-        return;
-    if (s->user_prev)
-        s->user_prev->user_next = s->user_next;
-    else
-        u->first = s->user_next;
-    if (s->user_next)
-        s->user_next->user_prev = s->user_prev;
-    else
-        u->last = s->user_prev;
-    s->user_prev = s->user_next = NULL;
-    u->sessions--;
+    u = lws_container_of(lws_dll2_owner(&s->user_link), user_res, sessions);
+    lws_dll2_remove(&s->user_link);
     user_drop_if_unused(s->srv, u);
 }
 

@@ -45,8 +45,7 @@ struct ws_session {
     identity who;
     bool authed;
     bool counted;                  /* a connection counted in its user's record (caps.c) */
-    bool in_user_list;             /* a session counted in its user's record */
-    ws_session *user_prev, *user_next;
+    lws_dll2_t user_link;          /* in its user's list of sessions (caps.c) */
     char resume_token[48];
     uint64_t seq;                  /* the last event's seq */
 
@@ -57,7 +56,7 @@ struct ws_session {
     outq *qhead, *qtail;
     size_t qbytes;                 /* queued and held bytes, under ws_queue_max */
     outq *hhead, *htail;           /* held: output waiting for a write to commit */
-    ws_session *held_prev, *held_next;  /* in srv->held while hhead is set */
+    lws_dll2_t held_link;          /* in srv->held while hhead is set */
     const live_call *cur_lc;       /* the call a command acts on: its replies wait for its writes */
     outq *deferred;                /* events for the actor, sent after its reply */
     bool deferring;
@@ -85,7 +84,7 @@ struct ws_session {
 struct ws_pss {
     ws_session *s;
     struct lws *wsi;
-    struct ws_pss *prev, *next;    /* srv->ws_conns: every open WebSocket, for the sweep */
+    lws_dll2_t conn_link;          /* in srv->ws_conns: every open WebSocket, for the sweep */
     uint64_t opened_ms;            /* monotonic */
     uint64_t last_rx_ms;           /* the last frame or pong from the peer */
     bool ping_sent;                /* since last_rx_ms */

@@ -90,34 +90,9 @@ append(outq **head, outq **tail, outq *q)
 }
 
 static void
-held_link(ws_session *s)
-{
-    server *srv = s->srv;
-
-    s->held_prev = NULL;
-    s->held_next = srv->held;
-    if (srv->held)
-        srv->held->held_prev = s;
-    srv->held = s;
-}
-
-static void
-held_unlink(ws_session *s)
-{
-    if (s->held_prev)
-        s->held_prev->held_next = s->held_next;
-    else if (s->srv->held == s)
-        s->srv->held = s->held_next;
-    if (s->held_next)
-        s->held_next->held_prev = s->held_prev;
-    s->held_prev = s->held_next = NULL;
-}
-
-static void
 clear_held(ws_session *s)
 {
-    if (s->hhead)
-        held_unlink(s);
+    lws_dll2_remove(&s->held_link);
     clear_queue(&s->hhead, &s->htail, NULL);
 }
 
@@ -150,7 +125,7 @@ enqueue(ws_session *s, msgbuf *m)
     s->qbytes += m->len;
     if (s->hhead || m->after > s->srv->writes_done) {
         if (!s->hhead)
-            held_link(s);
+            lws_dll2_add_tail(&s->held_link, &s->srv->held);
         append(&s->hhead, &s->htail, q);
         return;
     }
@@ -173,7 +148,7 @@ release_one(ws_session *s)
         moved = true;
     }
     if (!s->hhead)
-        held_unlink(s);
+        lws_dll2_remove(&s->held_link);
     if (moved && s->wsi)
         lws_callback_on_writable(s->wsi);
 }
@@ -181,11 +156,11 @@ release_one(ws_session *s)
 void
 ws_release_held(server *srv)
 {
-    ws_session *s = srv->held, *next;
+    lws_dll2_t *d = lws_dll2_get_head(&srv->held), *next;
 
-    for (; s; s = next) {
-        next = s->held_next;
-        release_one(s);
+    for (; d; d = next) {
+        next = d->next;
+        release_one(lws_container_of(d, ws_session, held_link));
     }
 }
 

@@ -103,28 +103,6 @@ on_receive(struct ws_pss *pss, struct lws *wsi, const char *in, size_t len)
 /* ---- keep-alive: one sweeping timer for every WebSocket ---- */
 
 static void
-conn_link(server *srv, struct ws_pss *pss)
-{
-    pss->prev = NULL;
-    pss->next = srv->ws_conns;
-    if (srv->ws_conns)
-        srv->ws_conns->prev = pss;
-    srv->ws_conns = pss;
-}
-
-static void
-conn_unlink(server *srv, struct ws_pss *pss)
-{
-    if (pss->prev)
-        pss->prev->next = pss->next;
-    else if (srv->ws_conns == pss)
-        srv->ws_conns = pss->next;
-    if (pss->next)
-        pss->next->prev = pss->prev;
-    pss->prev = pss->next = NULL;
-}
-
-static void
 kill_conn(struct ws_pss *pss, const char *why)
 {
     pss->killed = true;
@@ -152,9 +130,10 @@ sweep(lws_sorted_usec_list_t *sul)
      * one loop turn. A late ping is harmless: hang-up is much later.
      */
     uint64_t budget = 2 * srv->ws.connections * WS_SWEEP_MS / ping_ms + 16;
-    struct ws_pss *pss;
+    lws_dll2_t *d;
 
-    for (pss = srv->ws_conns; pss; pss = pss->next) {
+    for (d = lws_dll2_get_head(&srv->ws_conns); d; d = d->next) {
+        struct ws_pss *pss = lws_container_of(d, struct ws_pss, conn_link);
         if (pss->killed)
             continue;
         if (pss->s && !pss->s->authed && now - pss->opened_ms >= WS_AUTH_TIMEOUT_S * 1000u) {
@@ -217,7 +196,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         pss->wsi = wsi;
         pss->opened_ms = mono_ns() / 1000000;
         heard_from(pss);
-        conn_link(srv, pss);
+        lws_dll2_add_tail(&pss->conn_link, &srv->ws_conns);
         pss->s = session_new(srv, wsi);
         /* The upgrade's headers are still readable here. */
         pss->hdr_token = upgrade_token(wsi);
@@ -276,7 +255,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         pss->rx = NULL;
         if (pss->established) {
             server_of(wsi)->ws.connections--;
-            conn_unlink(server_of(wsi), pss);
+            lws_dll2_remove(&pss->conn_link);
             pss->established = false;
         }
         if ((s = pss->s)) {
