@@ -4,9 +4,11 @@ tests validate every real response against the written document."""
 import json
 import os
 def ref(n): return {"$ref": f"#/components/schemas/{n}"}
-def err(desc, codes):
-    return {"description": desc, "content": {"application/json": {"schema": ref("Error"),
+def err(desc, codes, headers=None):
+    r = {"description": desc, "content": {"application/json": {"schema": ref("Error"),
             "examples": {c: {"value": {"error": {"code": c, "message": "..."}}} for c in codes}}}}
+    if headers: r["headers"] = headers
+    return r
 def ok(desc, schema, headers=None):
     r = {"description": desc, "content": {"application/json": {"schema": schema}}}
     if headers: r["headers"] = headers
@@ -19,7 +21,8 @@ E411 = err("A body sent without Content-Length (chunked).", ["LENGTH_REQUIRED"])
 E413 = err("The body is larger than the limit (64 KiB by default).", ["PAYLOAD_TOO_LARGE"])
 E415 = err("The body is not `application/json`.", ["UNSUPPORTED_MEDIA_TYPE"])
 E500 = err("Internal error; nothing was half-written.", ["INTERNAL"])
-E503 = err("The server is shutting down.", ["UNAVAILABLE"])
+retry_after = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}}
+E503 = err("The server is shutting down (`UNAVAILABLE`), or the database cannot be used at the moment (`STORE_UNAVAILABLE`: disk full, I/O error, locked; nothing was written). `Retry-After` says when to try again.", ["UNAVAILABLE", "STORE_UNAVAILABLE"], retry_after)
 common = {"401": E401, "500": E500, "503": E503}
 mod_errors = {"403": err("Only the room's hosts (and co-hosts in the call) may moderate; ending a call is for hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
 user_param = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
@@ -76,7 +79,8 @@ room = {"type": "object", "additionalProperties": False,
         "call": {"oneOf": [{"type": "null"}, ref("Call")], "description": "The live call, or null when none is live. `waiting` is shown to hosts and co-hosts only."}}}
 codes = ["VALIDATION_FAILED", "MALFORMED_JSON", "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED",
          "ROOM_NOT_FOUND", "NOT_FOUND", "METHOD_NOT_ALLOWED", "NOT_WAITING", "NO_LIVE_CALL", "IDEMPOTENCY_KEY_REUSED", "LENGTH_REQUIRED",
-         "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL"]
+         "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL",
+         "STORE_UNAVAILABLE"]
 error = {"type": "object", "additionalProperties": False, "required": ["error"], "properties": {"error": {"type": "object", "additionalProperties": False,
     "required": ["code", "message"], "properties": {"code": {"enum": codes}, "message": {"type": "string"},
     "field": {"type": "string", "description": "The request field at fault, as a dotted path (`policy.maxParticipants`)."},
@@ -93,7 +97,7 @@ room_list = {"type": "object", "additionalProperties": False, "required": ["room
 doc = {
  "openapi": "3.1.0",
  "info": {"title": "droponair room service", "version": "0.1.0",
-          "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 411 (chunked body), 413 (body over the limit) or 503 (shutting down)."},
+          "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 411 (chunked body), 413 (body over the limit) or 503 (shutting down). Every 503 carries `Retry-After`."},
  "servers": [{"url": "http://127.0.0.1:8080"}],
  "components": {
    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with an app key: `iss` = appId or `kid` header = key id; `sub` = userId; `exp` required; `nbf`/`iat` honoured (60 s skew); optional `name`."}},

@@ -34,6 +34,9 @@ static const struct {
     [-E_RESUME_EXPIRED] = {"RESUME_EXPIRED", 401, "the session can no longer be resumed"},
     [-E_UNAVAILABLE] = {"UNAVAILABLE", 503, "the server is shutting down"},
     [-E_INTERNAL] = {"INTERNAL", 500, "internal error"},
+    [-E_STORE_UNAVAILABLE] = {"STORE_UNAVAILABLE", 503,
+                              "the database cannot be used at the moment; nothing was written, "
+                              "retry later"},
 };
 
 static int

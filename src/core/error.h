@@ -30,7 +30,8 @@ typedef enum dpa_err {
     E_RESUME_EXPIRED = -20,
     E_UNAVAILABLE = -21,
     E_INTERNAL = -22,
-    E__COUNT = 23
+    E_STORE_UNAVAILABLE = -23,    /* the database cannot be used now; retry later (503) */
+    E__COUNT = 24
 } dpa_err;
 
 /* The wire code, e.g. "ROOM_NOT_FOUND". Never NULL. */

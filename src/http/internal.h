@@ -33,6 +33,9 @@ typedef struct route {
 
 #define PARAM_MAX 192
 
+/* Retry-After on every 503 (draining, the store failing), in seconds. */
+#define HTTP_RETRY_AFTER_S "5"
+
 struct http_req {
     reload_waiter waiter;       /* while the app registry is re-read */
     server *srv;

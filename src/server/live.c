@@ -27,7 +27,7 @@ typedef struct live_job {
     int peak;
     room *room;                                  /* JOB_ROOM_CLOSE/LOAD result */
     const plan *plan;
-    void (*fn)(void *arg, live_call *lc);        /* JOB_ROOM_LOAD */
+    void (*fn)(void *arg, live_call *lc, dpa_err e); /* JOB_ROOM_LOAD */
     void *arg;
 } live_job;
 
@@ -72,12 +72,13 @@ live_job_done(store_job *job)
     case JOB_CALL_OPEN:
     case JOB_CALL_CLOSE:
         if (job->result != E_OK)
-            dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s", j->call_id,
-                 j->room_id);
+            dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s err=%s",
+                 j->call_id, j->room_id, error_code(job->result));
         break;
     case JOB_ROOM_CLOSE:
         if (job->result != E_OK) {
-            dlog(LOG_ERROR, "msg=\"auto-close failed\" room=%s", j->room_id);
+            dlog(LOG_ERROR, "msg=\"auto-close failed\" room=%s err=%s", j->room_id,
+                 error_code(job->result));
             break;
         }
         roomcache_put(srv->rooms, room_clone(j->room));
@@ -98,7 +99,7 @@ live_job_done(store_job *job)
                 room_free(j->room);
             j->room = NULL;
         }
-        j->fn(j->arg, lc);
+        j->fn(j->arg, lc, lc ? E_OK : job->result);
         break;
     }
     room_free(j->room);
@@ -204,23 +205,29 @@ live_reap(server *srv, live_call *lc)
 
 void
 live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
-          void (*fn)(void *arg, live_call *lc), void *arg)
+          void (*fn)(void *arg, live_call *lc, dpa_err e), void *arg)
 {
     live_call *lc = live_find(srv, room_id);
     room *r;
     live_job *j;
 
     if (lc) {
-        fn(arg, strcmp(lc->room->app_id, app_id) == 0 ? lc : NULL);
+        if (strcmp(lc->room->app_id, app_id) == 0)
+            fn(arg, lc, E_OK);
+        else
+            fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
     }
     if (strlen(room_id) >= ROOM_ID_MAX || strncmp(room_id, "rm_", 3) != 0) {
-        fn(arg, NULL);
+        fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
     }
     r = roomcache_get(srv->rooms, room_id);
     if (r) {
-        fn(arg, strcmp(r->app_id, app_id) == 0 ? attach(srv, room_clone(r), p) : NULL);
+        if (strcmp(r->app_id, app_id) == 0)
+            fn(arg, attach(srv, room_clone(r), p), E_OK);
+        else
+            fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
     }
     j = job_new(srv, JOB_ROOM_LOAD, NULL);

@@ -42,4 +42,12 @@ struct store {
 
 dpa_err sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen);
 
+/*
+ * Writes one logfmt line on stderr: ts, level ("info", "warn", "error"),
+ * then the caller's `msg="..." key=value` text. The store sits below the
+ * server's logger, and its worker thread logs too: one write per line.
+ */
+void store_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+
 #endif

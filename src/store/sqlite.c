@@ -136,8 +136,8 @@ stmt(store *s, int q)
     if (!ss->stmts[q]) {
         if (sqlite3_prepare_v3(ss->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT,
                                &ss->stmts[q], NULL) != SQLITE_OK) {
-            fprintf(stderr, "level=error msg=\"sqlite prepare failed\" err=\"%s\"\n",
-                    sqlite3_errmsg(ss->db));
+            store_log("error", "msg=\"sqlite prepare failed\" err=\"%s\"",
+                      sqlite3_errmsg(ss->db));
             return NULL;
         }
     }
@@ -151,6 +151,55 @@ done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+/*
+ * The error for an SQLite result code. Failures of the database itself (a
+ * full disk, I/O errors, a file that cannot be opened or is locked by
+ * another process past the busy timeout, corruption) are
+ * E_STORE_UNAVAILABLE: nothing was written and a retry may work later.
+ * Anything else that is not a constraint is a bug here: E_INTERNAL.
+ */
+static dpa_err
+rc_err(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return E_OK;
+    case SQLITE_CONSTRAINT:
+        return E_VALIDATION_FAILED;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_NOLFS:
+    case SQLITE_PROTOCOL:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return E_STORE_UNAVAILABLE;
+    default:
+        return E_INTERNAL;
+    }
+}
+
+/* The error for the connection's last failure (after stmt() returned NULL). */
+static dpa_err
+last_err(store *s)
+{
+    dpa_err e = rc_err(sqlite3_errcode(DB(s)));
+    return e == E_OK ? E_INTERNAL : e;
+}
+
+/* The error for a step result that is neither a row nor done. */
+static dpa_err
+step_err(int rc)
+{
+    dpa_err e = rc_err(rc);
+    return e == E_OK ? E_INTERNAL : e;
+}
+
 /* Runs a statement that returns no rows. */
 static dpa_err
 step_done(sqlite3_stmt *st)
@@ -159,7 +208,7 @@ step_done(sqlite3_stmt *st)
     done(st);
     if (rc == SQLITE_DONE)
         return E_OK;
-    return rc == SQLITE_CONSTRAINT ? E_VALIDATION_FAILED : E_INTERNAL;
+    return step_err(rc);
 }
 
 static void
@@ -209,12 +258,20 @@ static dpa_err
 sq_exec(store *s, const char *sql)
 {
     char *msg = NULL;
+    int rc;
 
-    if (sqlite3_exec(DB(s), sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "level=error msg=\"sqlite exec failed\" sql=\"%.40s\" err=\"%s\"\n",
-                sql, msg ? msg : "?");
+    /* SQLite may have rolled back already (a full disk, an I/O error). */
+    if (strcmp(sql, "ROLLBACK") == 0 && sqlite3_get_autocommit(DB(s)))
+        return E_OK;
+    rc = sqlite3_exec(DB(s), sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK) {
+        /* The store worker reports an unavailable store once, not per statement. */
+        if (step_err(rc) == E_INTERNAL)
+            store_log("error", "msg=\"sqlite exec failed\" sql=\"%.40s\" err=\"%s\"", sql,
+                      msg ? msg : "?");
         sqlite3_free(msg);
-        return E_INTERNAL;
+        return step_err(rc);
     }
     return E_OK;
 }
@@ -318,7 +375,7 @@ sq_app_insert(store *s, const char *app_id, const char *name, const char *plan_n
 {
     sqlite3_stmt *st = stmt(s, Q_APP_INSERT);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, name);
     bind_text(st, 3, plan_name);
@@ -333,7 +390,7 @@ sq_app_set_plan(store *s, const char *app_id, const char *plan_name)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, plan_name);
     e = step_done(st);
@@ -347,7 +404,7 @@ sq_key_insert(store *s, const char *kid, const char *app_id, const char *secret,
 {
     sqlite3_stmt *st = stmt(s, Q_KEY_INSERT);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, kid);
     bind_text(st, 2, app_id);
     bind_text(st, 3, secret);
@@ -359,24 +416,26 @@ static dpa_err
 sq_key_delete(store *s, const char *app_id, const char *kid)
 {
     sqlite3_stmt *st = stmt(s, Q_KEY_COUNT);
-    int total = 0, mine = 0;
+    int total = 0, mine = 0, rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, kid);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         total = sqlite3_column_int(st, 0);
         mine = sqlite3_column_int(st, 1);
     }
     done(st);
+    if (rc != SQLITE_ROW)
+        return step_err(rc);
     if (!mine)
         return E_NOT_FOUND;
     if (total <= 1)
         return E_FORBIDDEN;
     st = stmt(s, Q_KEY_DELETE);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, kid);
     return step_done(st);
@@ -408,7 +467,7 @@ sq_apps_load(store *s, app_registry **out)
     return E_OK;
 fail:
     apps_free(reg);
-    return E_INTERNAL;
+    return last_err(s);
 }
 
 static dpa_err
@@ -419,7 +478,7 @@ sq_changed(store *s, bool *changed)
     int64_t v = -1;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int64(st, 0);
     done(st);
@@ -453,7 +512,7 @@ insert_hosts(store *s, const room *r)
 
     for (i = 0; i < r->nhosts; i++) {
         if (!(st = stmt(s, Q_HOST_INSERT)))
-            return E_INTERNAL;
+            return last_err(s);
         bind_text(st, 1, r->app_id);
         bind_text(st, 2, r->hosts[i]);
         sqlite3_bind_int64(st, 3, r->created_at);
@@ -469,7 +528,7 @@ add_count(store *s, const char *app_id, int delta)
 {
     sqlite3_stmt *st = stmt(s, Q_COUNT_ADD);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     sqlite3_bind_int(st, 2, delta);
     return step_done(st);
@@ -484,7 +543,7 @@ sq_room_insert(store *s, const room *r, int64_t max_rooms)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, r->app_id);
     if (sqlite3_step(st) == SQLITE_ROW)
         count = sqlite3_column_int64(st, 0);
@@ -492,7 +551,7 @@ sq_room_insert(store *s, const room *r, int64_t max_rooms)
     if (count >= max_rooms)
         return E_ROOM_LIMIT_REACHED;
     if (!(st = stmt(s, Q_ROOM_INSERT)))
-        return E_INTERNAL;
+        return last_err(s);
     hosts = hosts_json(r);
     bind_text(st, 1, r->id);
     bind_text(st, 2, r->app_id);
@@ -567,7 +626,7 @@ sq_room_get(store *s, const char *app_id, const char *room_id, room **out)
 
     *out = NULL;
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, room_id);
     bind_text(st, 2, app_id);
     rc = sqlite3_step(st);
@@ -576,7 +635,7 @@ sq_room_get(store *s, const char *app_id, const char *room_id, room **out)
     done(st);
     if (rc == SQLITE_ROW)
         return E_OK;
-    return rc == SQLITE_DONE ? E_ROOM_NOT_FOUND : E_INTERNAL;
+    return rc == SQLITE_DONE ? E_ROOM_NOT_FOUND : step_err(rc);
 }
 
 static dpa_err
@@ -587,7 +646,7 @@ sq_room_update(store *s, const room *r)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     hosts = hosts_json(r);
     bind_text(st, 1, r->id);
     bind_text(st, 2, r->app_id);
@@ -623,7 +682,7 @@ sq_room_delete(store *s, const char *app_id, const char *room_id)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, room_id);
     bind_text(st, 2, app_id);
     e = step_done(st);
@@ -641,11 +700,11 @@ sq_rooms_count(store *s, int64_t *count)
     int rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     rc = sqlite3_step(st);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     done(st);
-    return rc == SQLITE_ROW ? E_OK : E_INTERNAL;
+    return rc == SQLITE_ROW ? E_OK : step_err(rc);
 }
 
 static dpa_err
@@ -656,7 +715,7 @@ sq_room_list(store *s, const char *app_id, const char *user_id, int status,
     int rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, user_id);
     sqlite3_bind_int64(st, 3, after_created < 0 ? INT64_MAX : after_created);
@@ -674,7 +733,7 @@ sq_room_list(store *s, const char *app_id, const char *user_id, int status,
     done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         room_page_free(page);
-        return E_INTERNAL;
+        return step_err(rc);
     }
     return E_OK;
 }
@@ -689,7 +748,7 @@ sq_idem_get(store *s, const char *app_id, const char *user_id, const char *key, 
     int rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, user_id);
     bind_text(st, 3, key);
@@ -705,7 +764,7 @@ sq_idem_get(store *s, const char *app_id, const char *user_id, const char *key, 
     done(st);
     if (rc == SQLITE_ROW)
         return E_OK;
-    return rc == SQLITE_DONE ? E_NOT_FOUND : E_INTERNAL;
+    return rc == SQLITE_DONE ? E_NOT_FOUND : step_err(rc);
 }
 
 static dpa_err
@@ -716,12 +775,12 @@ sq_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     sqlite3_bind_int64(st, 1, now - IDEM_TTL_MS);
     if ((e = step_done(st)))
         return e;
     if (!(st = stmt(s, Q_IDEM_PUT)))
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, user_id);
     bind_text(st, 3, key);
@@ -741,7 +800,7 @@ sq_call_open(store *s, const char *call_id, const char *app_id, const char *room
 {
     sqlite3_stmt *st = stmt(s, Q_CALL_OPEN);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, call_id);
     bind_text(st, 2, app_id);
     bind_text(st, 3, room_id);
@@ -754,7 +813,7 @@ sq_call_close(store *s, const char *call_id, int64_t ended_at, const char *reaso
 {
     sqlite3_stmt *st = stmt(s, Q_CALL_CLOSE);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, call_id);
     sqlite3_bind_int64(st, 2, ended_at);
     bind_text(st, 3, reason);
@@ -770,13 +829,13 @@ sq_calls_recover(store *s, int64_t now, int *ended, int *closed)
 
     *ended = *closed = 0;
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     sqlite3_bind_int64(st, 1, now);
     if ((e = step_done(st)))
         return e;
     *closed = sqlite3_changes(DB(s));
     if (!(st = stmt(s, Q_RECOVER_END_CALLS)))
-        return E_INTERNAL;
+        return last_err(s);
     sqlite3_bind_int64(st, 1, now);
     if ((e = step_done(st)))
         return e;

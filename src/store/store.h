@@ -7,6 +7,11 @@
  * synchronous; the server never calls one on its event loop.
  *
  * Writes are durable when store_commit returns E_OK.
+ *
+ * Errors: E_STORE_UNAVAILABLE when the database itself fails (disk full,
+ * I/O error, locked by another process past the busy timeout): nothing was
+ * written and a later retry may work. E_INTERNAL is a bug (bad SQL), never
+ * the database's state.
  */
 #ifndef DPA_STORE_STORE_H
 #define DPA_STORE_STORE_H

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "store/internal.h"
 #include "store/worker.h"
 
 #define BATCH_MAX 512
@@ -31,34 +32,44 @@ append(store_job **head, store_job **tail, store_job *first, store_job *last)
     *tail = last;
 }
 
-/* Runs one batch in a transaction; returns false when the commit failed. */
+static void
+fail_all(store_job *batch, dpa_err e)
+{
+    for (; batch; batch = batch->next)
+        batch->result = e;
+}
+
+/*
+ * Runs one batch in a transaction. A job that fails on its own rolls back
+ * alone; when the database fails (under a job, or at begin or commit),
+ * nothing of the batch is written and every job gets the error.
+ */
 static void
 run_batch(store_worker *w, store_job *batch)
 {
+    char err[192];
     store_job *j;
-    bool ok = store_begin(w->store) == E_OK;
+    dpa_err e;
 
-    for (j = batch; ok && j; j = j->next) {
-        if (store_savepoint(w->store) != E_OK) {
-            ok = false;
+    e = store_begin(w->store);
+    for (j = batch; e == E_OK && j; j = j->next) {
+        if ((e = store_savepoint(w->store)))
             break;
-        }
         j->result = E_OK;
         j->run(j, w->store);
         if (j->result == E_OK)
             store_savepoint_release(w->store);
+        else if (j->result == E_STORE_UNAVAILABLE)
+            e = E_STORE_UNAVAILABLE;
         else
             store_savepoint_rollback(w->store);
     }
-    if (ok && store_commit(w->store) != E_OK)
-        ok = false;
-    if (!ok) {
-        fprintf(stderr, "level=error msg=\"store batch failed\" err=\"%s\"\n",
-                store_errmsg(w->store));
-        store_rollback(w->store);
-        for (j = batch; j; j = j->next)
-            j->result = E_INTERNAL;
-    }
+    if (e == E_OK && (e = store_commit(w->store)) == E_OK)
+        return;
+    snprintf(err, sizeof(err), "%s", store_errmsg(w->store));
+    store_rollback(w->store);
+    fail_all(batch, e);
+    store_log("error", "msg=\"store batch failed\" err=\"%s\"", err);
 }
 
 static void *

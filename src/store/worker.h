@@ -23,8 +23,9 @@ struct store_job {
      */
     void (*run)(store_job *job, store *s);
     /*
-     * Runs on the loop thread after the batch committed (or failed: then
-     * result is E_INTERNAL). It owns the job and frees it.
+     * Runs on the loop thread after the batch committed, or failed: then
+     * result is E_STORE_UNAVAILABLE (the database failed; nothing of the
+     * batch was written) or E_INTERNAL. It owns the job and frees it.
      */
     void (*done)(store_job *job);
     dpa_err result;
