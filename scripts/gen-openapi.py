@@ -22,7 +22,7 @@ E413 = err("The body is larger than the limit (64 KiB by default).", ["PAYLOAD_T
 E415 = err("The body is not `application/json`.", ["UNSUPPORTED_MEDIA_TYPE"])
 E500 = err("Internal error; nothing was half-written.", ["INTERNAL"])
 retry_after = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}}
-E503 = err("The server is shutting down (`UNAVAILABLE`), or the database cannot be used at the moment (`STORE_UNAVAILABLE`: disk full, I/O error, locked; nothing was written). `Retry-After` says when to try again.", ["UNAVAILABLE", "STORE_UNAVAILABLE"], retry_after)
+E503 = err("The server is shutting down (`UNAVAILABLE`), or the database cannot be used at the moment (`STORE_UNAVAILABLE`: disk full, I/O error, locked; nothing was written). `Retry-After` says when to try again; `/healthz` says why.", ["UNAVAILABLE", "STORE_UNAVAILABLE"], retry_after)
 common = {"401": E401, "500": E500, "503": E503}
 mod_errors = {"403": err("Only the room's hosts (and co-hosts in the call) may moderate; ending a call is for hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
 user_param = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
@@ -107,7 +107,11 @@ doc = {
                "WaitingList": {"type": "object", "additionalProperties": False, "required": ["roomId", "callId", "waiting"],
                   "properties": {"roomId": {"type": "string"}, "callId": {"type": ["string", "null"]}, "waiting": call["properties"]["waiting"]}},
                "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Call": call, "Participant": participant,
-               "Health": {"type": "object", "additionalProperties": False, "required": ["status"], "properties": {"status": {"enum": ["ok", "draining"]}}}}},
+               "Health": {"type": "object", "additionalProperties": False, "required": ["status"], "properties": {
+                   "status": {"enum": ["ok", "draining", "unavailable"], "description": "`unavailable`: the store cannot write (then `store`, `reason` and `since` say more)."},
+                   "store": {"enum": ["failing"], "description": "`failing`: the database refuses writes (disk full, I/O error, locked); the server retries every second and is `ok` again once a write commits."},
+                   "reason": {"type": "string", "description": "Why, in a sentence."},
+                   "since": {"type": "integer", "description": "Epoch ms when the store stopped being ok."}}}}},
  "paths": {
   "/api/info": {"get": {"summary": "What this server is; with a token, what the caller's app may do", "operationId": "getInfo",
      "security": [{}, {"bearer": []}],
@@ -187,9 +191,9 @@ doc = {
       "responses": {"204": {"description": "Ended (GROUP_CALL_ENDED, reason HOST_ENDED); autoCloseWhenEmpty then applies"}, **mod_errors,
         "409": err("The room has no live call.", ["NO_LIVE_CALL"])}}},
   "/healthz": {"get": {"summary": "Liveness", "operationId": "health", "security": [],
-     "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down", ref("Health"))}}},
+     "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down, or the store cannot write (`status` `unavailable`)", ref("Health"), retry_after)}}},
   "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics", "security": [],
-     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
+     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_store_up (1 while the store accepts writes), droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
         "content": {"text/plain": {"schema": {"type": "string"}}}}}}}
  }}
 # Unknown routes: 404 NOT_FOUND (documented on the root description).

@@ -33,6 +33,7 @@ struct store_ops {
                         int64_t now, idem_record *out);
     dpa_err (*idem_put)(store *s, const char *app_id, const char *user_id, const char *key,
                         const idem_record *rec, int64_t now);
+    dpa_err (*probe)(store *s, int64_t now);
 };
 
 struct store {

@@ -54,6 +54,8 @@ static const char *const migrations[] = {
     "  peak_participants INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX calls_room ON calls(room_id, started_at);"
     "CREATE INDEX calls_open ON calls(ended_at) WHERE ended_at IS NULL;",
+    /* 3: one row the store worker rewrites to learn whether writes work again. */
+    "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);",
 };
 
 enum {
@@ -61,7 +63,7 @@ enum {
     Q_DATA_VERSION, Q_COUNT_GET, Q_COUNT_ADD, Q_ROOM_INSERT, Q_HOST_INSERT, Q_HOSTS_DELETE,
     Q_ROOM_GET, Q_ROOM_UPDATE, Q_ROOM_DELETE, Q_ROOMS_TOTAL, Q_ROOM_LIST, Q_IDEM_GET,
     Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_RECOVER_CLOSE_ROOMS,
-    Q_RECOVER_END_CALLS, Q__COUNT
+    Q_RECOVER_END_CALLS, Q_PROBE, Q__COUNT
 };
 
 #define ROOM_COLS                                                                       \
@@ -113,6 +115,7 @@ static const char *const queries[Q__COUNT] = {
         " AND room_id IN (SELECT room_id FROM calls WHERE ended_at IS NULL)",
     [Q_RECOVER_END_CALLS] = "UPDATE calls SET ended_at = ?1, end_reason = 'SERVER_RESTART'"
                             " WHERE ended_at IS NULL",
+    [Q_PROBE] = "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?1)",
     [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at <= ?1",
     [Q_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (app_id, user_id, key, request_hash,"
                    " status, body, room_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -366,6 +369,28 @@ sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen)
     }
     *out = &ss->base;
     return E_OK;
+}
+
+static dpa_err
+sq_probe(store *s, int64_t now)
+{
+    sqlite3_stmt *st;
+    dpa_err e;
+
+    if ((e = sq_exec(s, "BEGIN IMMEDIATE")))
+        return e;
+    if (!(st = stmt(s, Q_PROBE))) {
+        e = last_err(s);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    if ((e = step_done(st)) || (e = sq_exec(s, "COMMIT")))
+        goto fail;
+    return E_OK;
+fail:
+    if (!sqlite3_get_autocommit(DB(s)))
+        sq_exec(s, "ROLLBACK");
+    return e;
 }
 
 /* ---- apps and keys ---- */
@@ -864,4 +889,5 @@ static const struct store_ops sqlite_ops = {
     .calls_recover = sq_calls_recover,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
+    .probe = sq_probe,
 };

@@ -225,3 +225,9 @@ store_calls_recover(store *s, int64_t now, int *ended, int *closed)
 {
     return s->ops->calls_recover(s, now, ended, closed);
 }
+
+dpa_err
+store_probe(store *s, int64_t now)
+{
+    return s->ops->probe(s, now);
+}

@@ -109,6 +109,12 @@ dpa_err store_call_close(store *s, const char *call_id, int64_t ended_at, const 
  */
 dpa_err store_calls_recover(store *s, int64_t now, int *ended, int *closed);
 
+/*
+ * Commits a one-row write in its own transaction, to learn whether writes
+ * work again after the database failed. Outside any transaction.
+ */
+dpa_err store_probe(store *s, int64_t now);
+
 /* Idempotency records, kept 24 hours. E_NOT_FOUND when none is live. */
 #define IDEM_TTL_MS (24LL * 3600 * 1000)
 dpa_err store_idem_get(store *s, const char *app_id, const char *user_id, const char *key,

@@ -1,25 +1,35 @@
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/util.h"
 #include "store/internal.h"
 #include "store/worker.h"
 
 #define BATCH_MAX 512
+#define CHECK_INTERVAL_MS 1000   /* probe write while failing */
 
 struct store_worker {
     store *store;
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t cond;
+    pthread_cond_t cond;              /* on CLOCK_MONOTONIC */
     store_job *in_head, *in_tail;     /* submitted, waiting for the worker */
     store_job *out_head, *out_tail;   /* finished, waiting for the loop */
     bool stopping;
     size_t pending;                   /* loop thread only */
     void (*wake)(void *arg);
     void *wake_arg;
+
+    /* Health: written by the worker, read by any thread, under lock. */
+    store_health health;
+    char why[192];
+    int64_t since;                    /* epoch ms of the last change */
+
+    uint64_t next_check_ns;           /* worker thread only (mono_ns) */
 };
 
 static void
@@ -30,6 +40,83 @@ append(store_job **head, store_job **tail, store_job *first, store_job *last)
     else
         *head = first;
     *tail = last;
+}
+
+const char *
+store_health_name(store_health h)
+{
+    return h == STORE_OK ? "ok" : "failing";
+}
+
+store_health
+worker_health(store_worker *w, char *why, size_t len, int64_t *since)
+{
+    store_health h;
+
+    pthread_mutex_lock(&w->lock);
+    h = w->health;
+    if (why && len)
+        snprintf(why, len, "%s", w->why);
+    if (since)
+        *since = w->since;
+    pthread_mutex_unlock(&w->lock);
+    return h;
+}
+
+/* Sets the health; returns the previous one. Worker thread. */
+static store_health
+set_health(store_worker *w, store_health h, const char *why)
+{
+    store_health was;
+
+    pthread_mutex_lock(&w->lock);
+    was = w->health;
+    if (was != h)
+        w->since = now_ms();
+    w->health = h;
+    snprintf(w->why, sizeof(w->why), "%s", why);
+    pthread_mutex_unlock(&w->lock);
+    return was;
+}
+
+/* The database refused work; logged once per episode, not per batch. */
+static void
+set_failing(store_worker *w, const char *err)
+{
+    char why[192];
+
+    snprintf(why, sizeof(why), "the database cannot be written: %s", err);
+    if (set_health(w, STORE_FAILING, why) == STORE_OK)
+        store_log("error",
+                  "msg=\"store failing: requests that need the database get 503 until a "
+                  "write succeeds again\" err=\"%s\"",
+                  err);
+    w->next_check_ns = mono_ns() + CHECK_INTERVAL_MS * 1000000ull;
+}
+
+/*
+ * Every CHECK_INTERVAL_MS, between batches or when idle: while failing,
+ * does a write work again?
+ */
+static void
+maintain(store_worker *w)
+{
+    store_health h;
+    int64_t since;
+
+    if (mono_ns() < w->next_check_ns)
+        return;
+    w->next_check_ns = mono_ns() + CHECK_INTERVAL_MS * 1000000ull;
+    h = worker_health(w, NULL, 0, &since);
+    if (h != STORE_FAILING)
+        return;
+    if (store_probe(w->store, now_ms()) == E_OK) {
+        set_health(w, STORE_OK, "");
+        store_log("info", "msg=\"store recovered: writes work again\" failing_ms=%lld",
+                  (long long)(now_ms() - since));
+    } else {
+        set_failing(w, store_errmsg(w->store));
+    }
 }
 
 static void
@@ -69,7 +156,21 @@ run_batch(store_worker *w, store_job *batch)
     snprintf(err, sizeof(err), "%s", store_errmsg(w->store));
     store_rollback(w->store);
     fail_all(batch, e);
-    store_log("error", "msg=\"store batch failed\" err=\"%s\"", err);
+    if (e == E_STORE_UNAVAILABLE)
+        set_failing(w, err);
+    else
+        store_log("error", "msg=\"store batch failed\" err=\"%s\"", err);
+}
+
+/* The absolute CLOCK_MONOTONIC time of the next check, for the timed wait. */
+static struct timespec
+check_deadline(const store_worker *w)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)(w->next_check_ns / 1000000000ull);
+    ts.tv_nsec = (long)(w->next_check_ns % 1000000000ull);
+    return ts;
 }
 
 static void *
@@ -82,10 +183,18 @@ worker_main(void *arg)
         store_job *batch, *last;
         int n = 1;
 
-        while (!w->in_head && !w->stopping)
-            pthread_cond_wait(&w->cond, &w->lock);
-        if (!w->in_head)
+        while (!w->in_head && !w->stopping) {
+            struct timespec ts = check_deadline(w);
+            if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
+                break;
+        }
+        if (!w->in_head && w->stopping)
             break;
+        pthread_mutex_unlock(&w->lock);
+        maintain(w);
+        pthread_mutex_lock(&w->lock);
+        if (!w->in_head)
+            continue;
         /* Take up to BATCH_MAX jobs for one transaction. */
         batch = last = w->in_head;
         while (last->next && n < BATCH_MAX) {
@@ -114,12 +223,19 @@ store_worker *
 worker_start(store *s, void (*wake)(void *arg), void *arg)
 {
     store_worker *w = xcalloc(1, sizeof(*w));
+    pthread_condattr_t ca;
 
     w->store = s;
     w->wake = wake;
     w->wake_arg = arg;
+    w->health = STORE_OK;
+    w->since = now_ms();
+    w->next_check_ns = mono_ns() + CHECK_INTERVAL_MS * 1000000ull;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         fputs("droponaird: cannot start the store worker thread\n", stderr);
         abort();

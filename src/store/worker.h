@@ -5,6 +5,15 @@
  * so a job that fails rolls back alone. When the batch has committed, the
  * worker queues the jobs for the loop and calls `wake`; the loop then calls
  * worker_complete(), which runs each job's `done` on the loop thread.
+ *
+ * The worker also keeps the store's health, which any thread may read
+ * (worker_health) without waiting on the database:
+ * - STORE_OK.
+ * - STORE_FAILING: the database refused work (disk full, I/O error, locked
+ *   past the busy timeout). Jobs still run, each batch a new attempt; every
+ *   second a one-row probe write checks whether writes work again, and the
+ *   first that commits makes the store OK again.
+ * A job that fails because of the database gets E_STORE_UNAVAILABLE.
  */
 #ifndef DPA_STORE_WORKER_H
 #define DPA_STORE_WORKER_H
@@ -44,6 +53,18 @@ int worker_complete(store_worker *w);
 
 /* Jobs submitted and not yet completed. Loop thread only. */
 size_t worker_pending(const store_worker *w);
+
+typedef enum store_health { STORE_OK, STORE_FAILING } store_health;
+
+/* "ok" or "failing". */
+const char *store_health_name(store_health h);
+
+/*
+ * The store's health as the worker last saw it; any thread, never blocks
+ * on the database. When not OK, why gets a sentence (no file paths) and
+ * *since the epoch ms of the change (either may be NULL).
+ */
+store_health worker_health(store_worker *w, char *why, size_t len, int64_t *since);
 
 /*
  * Runs what is queued, stops the thread, completes every job, closes the

@@ -1,13 +1,16 @@
-// A slow store, made slow for real: another process (the sqlite3 CLI) holds
-// the database's write lock, so the store worker waits on its busy timeout.
-// A request that was read completely gets its answer however long the
-// store takes: --header-timeout is for reading the request, not for our
-// work (issue 8, item 9: a bodyless GET/DELETE was cut with no reply at the
-// header timeout, and the DELETE still committed).
+// A slow or locked store, made slow for real: another process (the sqlite3
+// CLI) holds the database's write lock, so the store worker waits on its
+// busy timeout (5 s) and then gives up.
+// - A request that was read completely gets its answer however long the
+//   store takes: --header-timeout is for reading the request, not for our
+//   work (issue 8, item 9: a bodyless GET/DELETE was cut with no reply at
+//   the header timeout, and the DELETE still committed).
+// - A store locked past its busy timeout answers 503 STORE_UNAVAILABLE with
+//   Retry-After, /healthz says why, and both recover by themselves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { api, createApp, sleep, startServer, tokenFor } from './helpers.mjs';
+import { api, assertError, createApp, eventually, sleep, startServer, tokenFor } from './helpers.mjs';
 
 const noCli = spawnSync('sqlite3', ['-version']).status !== 0 && 'needs the sqlite3 CLI (scripts/deps.sh installs it)';
 
@@ -74,5 +77,40 @@ test('GET list and DELETE waiting on the store past --header-timeout still get t
   assert.equal(del.status, 204);
   assert.equal((await api(srv, 'GET', `/api/rooms/${gone}`, { token: alice })).status, 404);
   assert.equal((await api(srv, 'GET', `/api/rooms/${keep}`, { token: alice })).status, 200);
+  await srv.stop();
+});
+
+test('a store locked past its busy timeout: 503 STORE_UNAVAILABLE + Retry-After, /healthz not ok, then recovery', { skip: noCli }, async (t) => {
+  const srv = await serverFor(t);
+  const alice = tokenFor(createApp(srv.db, 'pro'), 'alice');
+  const before = (await api(srv, 'POST', '/api/rooms', { token: alice, body: { name: 'before' } })).body.roomId;
+
+  const lock = await holdWriteLock(dbFile(srv));
+  try {
+    const r = await api(srv, 'POST', '/api/rooms', { token: alice, body: { name: 'refused' } });
+    assertError(r, 503, 'STORE_UNAVAILABLE');
+    assert.match(r.headers.get('retry-after'), /^\d+$/);
+    const h = await api(srv, 'GET', '/healthz');
+    assert.equal(h.status, 503);
+    assert.equal(h.body.status, 'unavailable');
+    assert.equal(h.body.store, 'failing');
+    assert.match(h.body.reason, /locked/);
+    assert.match(h.headers.get('retry-after'), /^\d+$/);
+    const m = await api(srv, 'GET', '/metrics');
+    assert.match(m.body, /droponair_store_up 0\n/);
+  } finally {
+    await lock.release();
+  }
+  // The worker probes every second; the first write that commits makes it ok.
+  assert.ok(await eventually(async () => (await api(srv, 'GET', '/healthz')).status === 200, 10000),
+    '/healthz is ok again once the lock is gone');
+  const after = await api(srv, 'POST', '/api/rooms', { token: alice, body: { name: 'after' } });
+  assert.equal(after.status, 201);
+  const list = await api(srv, 'GET', '/api/rooms', { token: alice });
+  assert.deepEqual(list.body.rooms.map((r) => r.name).sort(), ['after', 'before']);
+  assert.equal(list.body.rooms.find((r) => r.name === 'before').roomId, before);
+  assert.match((await api(srv, 'GET', '/metrics')).body, /droponair_store_up 1\n/);
+  assert.match(srv.logs(), /level=error msg="store failing[^\n]*err="database is locked"/);
+  assert.match(srv.logs(), /msg="store recovered: writes work again"/);
   await srv.stop();
 });
