@@ -22,7 +22,7 @@ E413 = err("The body is larger than the limit (64 KiB by default).", ["PAYLOAD_T
 E415 = err("The body is not `application/json`.", ["UNSUPPORTED_MEDIA_TYPE"])
 E500 = err("Internal error; nothing was half-written.", ["INTERNAL"])
 retry_after = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}}
-E503 = err("The server is shutting down (`UNAVAILABLE`), or the database cannot be used at the moment (`STORE_UNAVAILABLE`: disk full, I/O error, locked; nothing was written). `Retry-After` says when to try again; `/healthz` says why.", ["UNAVAILABLE", "STORE_UNAVAILABLE"], retry_after)
+E503 = err("The server is shutting down (`UNAVAILABLE`), or the database cannot be used at the moment (`STORE_UNAVAILABLE`: disk full, I/O error, locked, its files deleted; nothing was written). `Retry-After` says when to try again; `/healthz` says why.", ["UNAVAILABLE", "STORE_UNAVAILABLE"], retry_after)
 common = {"401": E401, "500": E500, "503": E503}
 mod_errors = {"403": err("Only the room's hosts (and co-hosts in the call) may moderate; ending a call is for hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
 user_param = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
@@ -109,7 +109,7 @@ doc = {
                "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Call": call, "Participant": participant,
                "Health": {"type": "object", "additionalProperties": False, "required": ["status"], "properties": {
                    "status": {"enum": ["ok", "draining", "unavailable"], "description": "`unavailable`: the store cannot write (then `store`, `reason` and `since` say more)."},
-                   "store": {"enum": ["failing"], "description": "`failing`: the database refuses writes (disk full, I/O error, locked); the server retries every second and is `ok` again once a write commits."},
+                   "store": {"enum": ["failing", "lost"], "description": "`failing`: the database refuses writes (disk full, I/O error, locked); the server retries every second and is `ok` again once a write commits. `lost`: a file of the database was deleted or replaced while open; nothing is written until a restart (docs/operations.md)."},
                    "reason": {"type": "string", "description": "Why, in a sentence."},
                    "since": {"type": "integer", "description": "Epoch ms when the store stopped being ok."}}}}},
  "paths": {

@@ -14,7 +14,7 @@ extern const unsigned long openapi_json_len;
 /*
  * GET /healthz: 200 {"status":"ok"} while the server can serve; 503 while
  * draining, or while the store cannot write ({"status":"unavailable",
- * "store":"failing","reason","since"}). Read from the worker's last
+ * "store":"failing"|"lost","reason","since"}). Read from the worker's last
  * state: the loop never waits on the database for it.
  */
 void

@@ -1,12 +1,21 @@
 /*
  * SQLite backend: one connection, WAL journal, synchronous=FULL so a commit
  * is on disk before it returns. Statements are prepared once and reused.
+ *
+ * The backend remembers which files it opened (the database, its -wal and
+ * -shm) by device and inode, so that a database deleted or replaced under a
+ * running server is noticed (store_check_files) instead of being written
+ * on, unseen, until the process exits.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "core/json.h"
@@ -121,11 +130,24 @@ static const char *const queries[Q__COUNT] = {
                    " status, body, room_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
+/* The database's files, in this order; the identities below follow it. */
+enum { F_DB, F_WAL, F_SHM, F__COUNT };
+static const char *const file_suffix[F__COUNT] = {"", "-wal", "-shm"};
+
+typedef struct file_id {
+    dev_t dev;
+    ino_t ino;
+    bool known;
+} file_id;
+
 typedef struct sqlite_store {
     store base;
     sqlite3 *db;
     sqlite3_stmt *stmts[Q__COUNT];
     int64_t data_version;
+    char path[PATH_MAX];        /* the database file; "" for :memory: */
+    file_id files[F__COUNT];    /* what was opened at path, path-wal, path-shm */
+    bool sealed;                /* never write to the files again (store_salvage) */
 } sqlite_store;
 
 #define DB(s) (((sqlite_store *)(s))->db)
@@ -263,6 +285,9 @@ sq_exec(store *s, const char *sql)
     char *msg = NULL;
     int rc;
 
+    /* A sealed store starts no transaction: nothing reaches its files again. */
+    if (((sqlite_store *)s)->sealed && strncmp(sql, "BEGIN", 5) == 0)
+        return E_STORE_UNAVAILABLE;
     /* SQLite may have rolled back already (a full disk, an I/O error). */
     if (strcmp(sql, "ROLLBACK") == 0 && sqlite3_get_autocommit(DB(s)))
         return E_OK;
@@ -324,7 +349,7 @@ static const struct store_ops sqlite_ops;
 static void
 make_parent_dir(const char *path)
 {
-    char dir[1024];
+    char dir[PATH_MAX];
     char *slash;
 
     snprintf(dir, sizeof(dir), "%s", path);
@@ -335,19 +360,156 @@ make_parent_dir(const char *path)
     mkdir(dir, 0700);
 }
 
+/* ---- the database's files ---- */
+
+/*
+ * Compares the files at the database's paths with those it opened (and
+ * records the identity of a -wal or -shm seen for the first time). Returns
+ * E_OK, or E_STORE_UNAVAILABLE with a sentence in why (no path in it: it
+ * may be shown on /healthz).
+ */
+static dpa_err
+files_check(sqlite_store *ss, char *why, size_t len)
+{
+    char p[PATH_MAX + 8];
+    struct stat st;
+    int i;
+
+    if (!ss->path[0])
+        return E_OK;
+    for (i = 0; i < F__COUNT; i++) {
+        file_id *f = &ss->files[i];
+        const char *what = i == F_DB ? "the database file" : i == F_WAL ? "the -wal file"
+                                                                        : "the -shm file";
+
+        snprintf(p, sizeof(p), "%s%s", ss->path, file_suffix[i]);
+        if (stat(p, &st) != 0) {
+            if (errno == ENOENT && !f->known)
+                continue; /* not made yet */
+            snprintf(why, len, "%s %s", what,
+                     errno == ENOENT ? "was deleted while the server had it open"
+                                     : "cannot be checked");
+            return E_STORE_UNAVAILABLE;
+        }
+        if (!f->known) {
+            f->dev = st.st_dev;
+            f->ino = st.st_ino;
+            f->known = true;
+        } else if (f->dev != st.st_dev || f->ino != st.st_ino) {
+            snprintf(why, len, "%s was replaced while the server had it open", what);
+            return E_STORE_UNAVAILABLE;
+        }
+    }
+    return E_OK;
+}
+
+/* Finds a "<path>.recovered-*" copy beside the database; returns true and its name. */
+static bool
+find_recovered(const char *path, char *found, size_t len)
+{
+    char dir[PATH_MAX];
+    const char *base = strrchr(path, '/');
+    size_t blen;
+    struct dirent *de;
+    DIR *d;
+    bool hit = false;
+
+    if (base) {
+        snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+        if (!dir[0])
+            snprintf(dir, sizeof(dir), "/");
+        base++;
+    } else {
+        snprintf(dir, sizeof(dir), ".");
+        base = path;
+    }
+    blen = strlen(base);
+    if (!(d = opendir(dir)))
+        return false;
+    while (!hit && (de = readdir(d))) {
+        if (strncmp(de->d_name, base, blen) == 0 &&
+            strncmp(de->d_name + blen, ".recovered-", 11) == 0) {
+            /* A name too long to show is still a copy: refuse all the same. */
+            if (snprintf(found, len, "%s/%s", dir, de->d_name) >= (int)len)
+                snprintf(found, len, "a copy named %s.recovered-*", path);
+            hit = true;
+        }
+    }
+    closedir(d);
+    return hit;
+}
+
+/*
+ * Decides whether the database at path may be opened. A missing database
+ * is created (a first start), unless something shows that one existed: its
+ * -wal or -shm left behind, or a copy saved when its files were deleted
+ * under a running server. A saved copy also stops an existing database from
+ * opening: the copy may hold writes that the file at path lacks. Sets
+ * *fresh when the database will be created.
+ */
+static dpa_err
+may_open(const char *path, bool *fresh, char *errbuf, size_t errlen)
+{
+    char other[PATH_MAX + 8];
+    struct stat st;
+    int i;
+
+    *fresh = false;
+    if (find_recovered(path, other, sizeof(other))) {
+        snprintf(errbuf, errlen,
+                 "%s exists: a copy of the database saved when its files were deleted or "
+                 "replaced while the server ran; it may hold writes that %s lacks. Move it "
+                 "to %s (remove %s-wal and %s-shm first), or remove it to go on with %s as "
+                 "it is (docs/operations.md)",
+                 other, path, path, path, path, path);
+        return E_STORE_UNAVAILABLE;
+    }
+    if (stat(path, &st) == 0)
+        return E_OK;
+    if (errno != ENOENT) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", path, strerror(errno));
+        return E_STORE_UNAVAILABLE;
+    }
+    for (i = F_WAL; i < F__COUNT; i++) {
+        snprintf(other, sizeof(other), "%s%s", path, file_suffix[i]);
+        if (stat(other, &st) == 0) {
+            snprintf(errbuf, errlen,
+                     "%s is missing but %s exists: the database was deleted, not never "
+                     "made. Restore %s, or remove %s-wal and %s-shm to start with an empty "
+                     "database (docs/operations.md)",
+                     path, other, path, path, path);
+            return E_STORE_UNAVAILABLE;
+        }
+    }
+    *fresh = true;
+    return E_OK;
+}
+
 dpa_err
 sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen)
 {
     sqlite_store *ss;
+    bool memory = strcmp(path, ":memory:") == 0, fresh = false;
+    char why[128];
+    dpa_err e;
 
     if (!*path) {
         snprintf(errbuf, errlen, "sqlite: an empty path");
         return E_VALIDATION_FAILED;
     }
-    if (strcmp(path, ":memory:") != 0)
+    if (!memory && strlen(path) >= PATH_MAX - 8) {
+        snprintf(errbuf, errlen, "sqlite: the path is too long");
+        return E_VALIDATION_FAILED;
+    }
+    if (!memory) {
         make_parent_dir(path);
+        if ((e = may_open(path, &fresh, errbuf, errlen)))
+            return e;
+    }
     ss = xcalloc(1, sizeof(*ss));
     ss->base.ops = &sqlite_ops;
+    if (!memory)
+        snprintf(ss->path, sizeof(ss->path), "%s", path);
     if (sqlite3_open_v2(path, &ss->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -367,8 +529,22 @@ sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen)
         sq_close(&ss->base);
         return E_INTERNAL;
     }
+    /* The files exist now (WAL mode made -wal and -shm): remember them. */
+    if (files_check(ss, why, sizeof(why)) != E_OK) {
+        snprintf(errbuf, errlen, "%s: %s", path, why);
+        sq_close(&ss->base);
+        return E_STORE_UNAVAILABLE;
+    }
+    if (fresh)
+        store_log("warn", "msg=\"created a new, empty database\" path=\"%s\"", path);
     *out = &ss->base;
     return E_OK;
+}
+
+static dpa_err
+sq_check_files(store *s, char *why, size_t len)
+{
+    return files_check((sqlite_store *)s, why, len);
 }
 
 static dpa_err
@@ -391,6 +567,63 @@ fail:
     if (!sqlite3_get_autocommit(DB(s)))
         sq_exec(s, "ROLLBACK");
     return e;
+}
+
+/* fsync()s a file (or directory) by name. */
+static int
+sync_path(const char *p)
+{
+    int fd = open(p, O_RDONLY | O_CLOEXEC), rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static dpa_err
+sq_salvage(store *s, int64_t now, char *copy, size_t len)
+{
+    sqlite_store *ss = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    char dir[PATH_MAX], *slash;
+    int rc;
+
+    /*
+     * Closing must not checkpoint the WAL into a database file that is no
+     * longer ours (or that another process may have made in its place).
+     */
+    sqlite3_db_config(ss->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    ss->sealed = true;
+    copy[0] = '\0';
+    if (!ss->path[0])
+        return E_STORE_UNAVAILABLE;
+    snprintf(copy, len, "%s.recovered-%lld", ss->path, (long long)(now / 1000));
+    if (!sqlite3_get_autocommit(ss->db))
+        sq_exec(s, "ROLLBACK");
+    rc = sqlite3_prepare_v2(ss->db, "VACUUM INTO ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, copy, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+        snprintf(copy, len, "%s", sqlite3_errmsg(ss->db));
+        return E_STORE_UNAVAILABLE;
+    }
+    snprintf(dir, sizeof(dir), "%s", copy);
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), "%s", slash ? "/" : ".");
+    if (sync_path(copy) != 0 || sync_path(dir) != 0) {
+        int err = errno;
+        snprintf(copy, len, "the copy was written but cannot be synced: %s", strerror(err));
+        return E_STORE_UNAVAILABLE;
+    }
+    return E_OK;
 }
 
 /* ---- apps and keys ---- */
@@ -889,5 +1122,7 @@ static const struct store_ops sqlite_ops = {
     .calls_recover = sq_calls_recover,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
+    .check_files = sq_check_files,
     .probe = sq_probe,
+    .salvage = sq_salvage,
 };

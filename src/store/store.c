@@ -227,7 +227,20 @@ store_calls_recover(store *s, int64_t now, int *ended, int *closed)
 }
 
 dpa_err
+store_check_files(store *s, char *why, size_t len)
+{
+    why[0] = '\0';
+    return s->ops->check_files(s, why, len);
+}
+
+dpa_err
 store_probe(store *s, int64_t now)
 {
     return s->ops->probe(s, now);
+}
+
+dpa_err
+store_salvage(store *s, int64_t now, char *copy, size_t len)
+{
+    return s->ops->salvage(s, now, copy, len);
 }

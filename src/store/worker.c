@@ -10,7 +10,7 @@
 #include "store/worker.h"
 
 #define BATCH_MAX 512
-#define CHECK_INTERVAL_MS 1000   /* probe write while failing */
+#define CHECK_INTERVAL_MS 1000   /* files check; probe write while failing */
 
 struct store_worker {
     store *store;
@@ -45,7 +45,7 @@ append(store_job **head, store_job **tail, store_job *first, store_job *last)
 const char *
 store_health_name(store_health h)
 {
-    return h == STORE_OK ? "ok" : "failing";
+    return h == STORE_OK ? "ok" : h == STORE_FAILING ? "failing" : "lost";
 }
 
 store_health
@@ -94,13 +94,34 @@ set_failing(store_worker *w, const char *err)
     w->next_check_ns = mono_ns() + CHECK_INTERVAL_MS * 1000000ull;
 }
 
+/* A file of the database is gone or not ours: stop for good and save a copy. */
+static void
+set_lost(store_worker *w, const char *why)
+{
+    char copy[1200];
+    char msg[192];
+
+    snprintf(msg, sizeof(msg), "%s; restart needed (docs/operations.md)", why);
+    set_health(w, STORE_LOST, msg);
+    store_log("error",
+              "msg=\"database lost: no write is acknowledged until a restart\" why=\"%s\"", why);
+    if (store_salvage(w->store, now_ms(), copy, sizeof(copy)) == E_OK)
+        store_log("error",
+                  "msg=\"saved a copy of the open database; the next start refuses to run "
+                  "until it is moved into place or removed\" copy=\"%s\"",
+                  copy);
+    else
+        store_log("error", "msg=\"cannot save a copy of the open database\" err=\"%s\"", copy);
+}
+
 /*
- * Every CHECK_INTERVAL_MS, between batches or when idle: while failing,
- * does a write work again?
+ * Every CHECK_INTERVAL_MS, between batches or when idle: are the files
+ * still ours, and, while failing, does a write work again?
  */
 static void
 maintain(store_worker *w)
 {
+    char why[160];
     store_health h;
     int64_t since;
 
@@ -108,6 +129,12 @@ maintain(store_worker *w)
         return;
     w->next_check_ns = mono_ns() + CHECK_INTERVAL_MS * 1000000ull;
     h = worker_health(w, NULL, 0, &since);
+    if (h == STORE_LOST)
+        return;
+    if (store_check_files(w->store, why, sizeof(why)) != E_OK) {
+        set_lost(w, why);
+        return;
+    }
     if (h != STORE_FAILING)
         return;
     if (store_probe(w->store, now_ms()) == E_OK) {
@@ -128,16 +155,21 @@ fail_all(store_job *batch, dpa_err e)
 
 /*
  * Runs one batch in a transaction. A job that fails on its own rolls back
- * alone; when the database fails (under a job, or at begin or commit),
- * nothing of the batch is written and every job gets the error.
+ * alone; when the database fails (under a job, or at begin or commit), or
+ * its files are no longer ours, nothing of the batch is written and every
+ * job gets the error.
  */
 static void
 run_batch(store_worker *w, store_job *batch)
 {
-    char err[192];
+    char why[160], err[192];
     store_job *j;
     dpa_err e;
 
+    if (worker_health(w, NULL, 0, NULL) == STORE_LOST) {
+        fail_all(batch, E_STORE_UNAVAILABLE);
+        return;
+    }
     e = store_begin(w->store);
     for (j = batch; e == E_OK && j; j = j->next) {
         if ((e = store_savepoint(w->store)))
@@ -150,6 +182,13 @@ run_batch(store_worker *w, store_job *batch)
             e = E_STORE_UNAVAILABLE;
         else
             store_savepoint_rollback(w->store);
+    }
+    /* Never acknowledge a write that went to a deleted or replaced file. */
+    if (e == E_OK && store_check_files(w->store, why, sizeof(why)) != E_OK) {
+        store_rollback(w->store);
+        fail_all(batch, E_STORE_UNAVAILABLE);
+        set_lost(w, why);
+        return;
     }
     if (e == E_OK && (e = store_commit(w->store)) == E_OK)
         return;

@@ -13,6 +13,11 @@
  *   past the busy timeout). Jobs still run, each batch a new attempt; every
  *   second a one-row probe write checks whether writes work again, and the
  *   first that commits makes the store OK again.
+ * - STORE_LOST: a file of the database was deleted or replaced under us
+ *   (checked before every commit and every second). From then on no job
+ *   runs; a copy of the database as it was open is saved beside it
+ *   (store_salvage) and only a restart, after an operator has looked, can
+ *   serve again (docs/operations.md).
  * A job that fails because of the database gets E_STORE_UNAVAILABLE.
  */
 #ifndef DPA_STORE_WORKER_H
@@ -54,9 +59,9 @@ int worker_complete(store_worker *w);
 /* Jobs submitted and not yet completed. Loop thread only. */
 size_t worker_pending(const store_worker *w);
 
-typedef enum store_health { STORE_OK, STORE_FAILING } store_health;
+typedef enum store_health { STORE_OK, STORE_FAILING, STORE_LOST } store_health;
 
-/* "ok" or "failing". */
+/* "ok", "failing" or "lost". */
 const char *store_health_name(store_health h);
 
 /*
