@@ -4,9 +4,11 @@ tests validate every real response against the written document."""
 import json
 import os
 def ref(n): return {"$ref": f"#/components/schemas/{n}"}
-def err(desc, codes):
-    return {"description": desc, "content": {"application/json": {"schema": ref("Error"),
+def err(desc, codes, headers=None):
+    r = {"description": desc, "content": {"application/json": {"schema": ref("Error"),
             "examples": {c: {"value": {"error": {"code": c, "message": "..."}}} for c in codes}}}}
+    if headers: r["headers"] = headers
+    return r
 def ok(desc, schema, headers=None):
     r = {"description": desc, "content": {"application/json": {"schema": schema}}}
     if headers: r["headers"] = headers
@@ -21,7 +23,8 @@ E415 = err("The body is not `application/json`.", ["UNSUPPORTED_MEDIA_TYPE"])
 E500 = err("Internal error; nothing was half-written.", ["INTERNAL"])
 E431 = err("A request header the server reads is longer than it takes (`field` names it: If-Match, Content-Type, Origin, Idempotency-Key).", ["HEADERS_TOO_LARGE"])
 E400_PRE = err("The request is malformed before any field is read: a path holding %00 or an unencoded `;` or `&`, or a header holding a NUL byte.", ["BAD_REQUEST"])
-E503 = err("The server is shutting down.", ["UNAVAILABLE"])
+retry_after = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}}
+E503 = err("The server is shutting down (`UNAVAILABLE`), or the database cannot be used at the moment (`STORE_UNAVAILABLE`: disk full, I/O error, locked, its files deleted; nothing was written). `Retry-After` says when to try again; `/healthz` says why.", ["UNAVAILABLE", "STORE_UNAVAILABLE"], retry_after)
 common = {"401": E401, "500": E500, "503": E503}
 mod_errors = {"403": err("Only the room's hosts (and co-hosts in the call) may moderate; ending a call is for hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
 user_param = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
@@ -78,7 +81,8 @@ room = {"type": "object", "additionalProperties": False,
         "call": {"oneOf": [{"type": "null"}, ref("Call")], "description": "The live call, or null when none is live. `waiting` is shown to hosts and co-hosts only."}}}
 codes = ["VALIDATION_FAILED", "MALFORMED_JSON", "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED",
          "ROOM_NOT_FOUND", "NOT_FOUND", "METHOD_NOT_ALLOWED", "NOT_WAITING", "NO_LIVE_CALL", "IDEMPOTENCY_KEY_REUSED", "LENGTH_REQUIRED",
-         "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL", "HEADERS_TOO_LARGE", "NOT_IMPLEMENTED"]
+         "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL", "HEADERS_TOO_LARGE", "NOT_IMPLEMENTED",
+         "STORE_UNAVAILABLE"]
 error = {"type": "object", "additionalProperties": False, "required": ["error"], "properties": {"error": {"type": "object", "additionalProperties": False,
     "required": ["code", "message"], "properties": {"code": {"enum": codes}, "message": {"type": "string"},
     "field": {"type": "string", "description": "The request field at fault, as a dotted path (`policy.maxParticipants`)."},
@@ -95,7 +99,7 @@ room_list = {"type": "object", "additionalProperties": False, "required": ["room
 doc = {
  "openapi": "3.1.0",
  "info": {"title": "droponair room service", "version": "0.1.0",
-          "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 400 (a path holding %00 or an unencoded `;` or `&`; a header holding a NUL byte), 411 (chunked body), 413 (body over the limit), 431 (a header the server reads is longer than it takes), 501 (a method the server does not know) or 503 (shutting down). HEAD is answered wherever GET is, without a body."},
+          "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 400 (a path holding %00 or an unencoded `;` or `&`; a header holding a NUL byte), 411 (chunked body), 413 (body over the limit), 431 (a header the server reads is longer than it takes), 501 (a method the server does not know) or 503 (shutting down). Every 503 carries `Retry-After`. HEAD is answered wherever GET is, without a body."},
  "servers": [{"url": "http://127.0.0.1:8080"}],
  "components": {
    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with an app key: `iss` = appId or `kid` header = key id; `sub` = userId; `exp` required; `nbf`/`iat` honoured (60 s skew); optional `name`."}},
@@ -105,7 +109,11 @@ doc = {
                "WaitingList": {"type": "object", "additionalProperties": False, "required": ["roomId", "callId", "waiting"],
                   "properties": {"roomId": {"type": "string"}, "callId": {"type": ["string", "null"]}, "waiting": call["properties"]["waiting"]}},
                "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Call": call, "Participant": participant,
-               "Health": {"type": "object", "additionalProperties": False, "required": ["status"], "properties": {"status": {"enum": ["ok", "draining"]}}}}},
+               "Health": {"type": "object", "additionalProperties": False, "required": ["status"], "properties": {
+                   "status": {"enum": ["ok", "draining", "unavailable"], "description": "`unavailable`: the store cannot write (then `store`, `reason` and `since` say more)."},
+                   "store": {"enum": ["failing", "lost"], "description": "`failing`: the database refuses writes (disk full, I/O error, locked); the server retries every second and is `ok` again once a write commits. `lost`: a file of the database was deleted or replaced while open; nothing is written until a restart (docs/operations.md)."},
+                   "reason": {"type": "string", "description": "Why, in a sentence."},
+                   "since": {"type": "integer", "description": "Epoch ms when the store stopped being ok."}}}}},
  "paths": {
   "/api/info": {"get": {"summary": "What this server is; with a token, what the caller's app may do", "operationId": "getInfo",
      "security": [{}, {"bearer": []}],
@@ -185,9 +193,9 @@ doc = {
       "responses": {"204": {"description": "Ended (GROUP_CALL_ENDED, reason HOST_ENDED); autoCloseWhenEmpty then applies"}, **mod_errors,
         "409": err("The room has no live call.", ["NO_LIVE_CALL"])}}},
   "/healthz": {"get": {"summary": "Liveness", "operationId": "health", "security": [],
-     "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down", ref("Health"))}}},
+     "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down, or the store cannot write (`status` `unavailable`)", ref("Health"), retry_after)}}},
   "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics", "security": [],
-     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
+     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_store_up (1 while the store accepts writes), droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
         "content": {"text/plain": {"schema": {"type": "string"}}}}}}}
  }}
 # Every HTTP operation reads the request line and headers the same way.

@@ -36,6 +36,9 @@ static const struct {
     [-E_INTERNAL] = {"INTERNAL", 500, "internal error"},
     [-E_HEADERS_TOO_LARGE] = {"HEADERS_TOO_LARGE", 431, "a request header is too large"},
     [-E_NOT_IMPLEMENTED] = {"NOT_IMPLEMENTED", 501, "this server does not know that method"},
+    [-E_STORE_UNAVAILABLE] = {"STORE_UNAVAILABLE", 503,
+                              "the database cannot be used at the moment; nothing was written, "
+                              "retry later"},
 };
 
 static int

@@ -32,7 +32,8 @@ typedef enum dpa_err {
     E_INTERNAL = -22,
     E_HEADERS_TOO_LARGE = -23,
     E_NOT_IMPLEMENTED = -24,
-    E__COUNT = 25
+    E_STORE_UNAVAILABLE = -25,    /* the database cannot be used now; retry later (503) */
+    E__COUNT = 26
 } dpa_err;
 
 /* The wire code, e.g. "ROOM_NOT_FOUND". Never NULL. */

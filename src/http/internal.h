@@ -36,6 +36,9 @@ typedef struct route {
 #define IF_MATCH_MAX 1024         /* a list of about 40 ETags */
 #define AUTHORIZATION_MAX (TOKEN_MAX + 64)
 
+/* Retry-After on every 503 (draining, the store failing), in seconds. */
+#define HTTP_RETRY_AFTER_S "5"
+
 struct http_req {
     reload_waiter waiter;       /* while the app registry is re-read */
     server *srv;

@@ -175,6 +175,10 @@ metrics_render(server *srv, size_t *len)
     put(&b, "# HELP droponair_store_jobs_pending Store jobs queued or running.\n"
             "# TYPE droponair_store_jobs_pending gauge\ndroponair_store_jobs_pending %zu\n",
         worker_pending(srv->worker));
+    put(&b, "# HELP droponair_store_up 1 while the store accepts writes, 0 while it fails "
+            "(see /healthz).\n"
+            "# TYPE droponair_store_up gauge\ndroponair_store_up %d\n",
+        worker_health(srv->worker, NULL, 0, NULL) == STORE_OK);
     {
         uint64_t calls, participants, waiting;
         const ws_stats *w = &srv->ws;

@@ -33,7 +33,7 @@ call_error(http_req *r, dpa_err e, const call_err *ce)
 }
 
 static void
-loaded(void *arg, live_call *lc)
+loaded(void *arg, live_call *lc, dpa_err e)
 {
     mod_op *op = arg;
     http_req *r = op->req;
@@ -46,7 +46,7 @@ loaded(void *arg, live_call *lc)
         return;
     }
     if (!lc) {
-        http_error(r, E_ROOM_NOT_FOUND, NULL, NULL);
+        http_error(r, e, NULL, NULL);
         return;
     }
     if (call_rank(lc, r->id.user_id) < ROLE_CO_HOST) {

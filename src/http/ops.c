@@ -12,14 +12,36 @@
 extern const char openapi_json[];
 extern const unsigned long openapi_json_len;
 
+/*
+ * GET /healthz: 200 {"status":"ok"} while the server can serve; 503 while
+ * draining, or while the store cannot write ({"status":"unavailable",
+ * "store":"failing"|"lost","reason","since"}). Read from the worker's last
+ * state: the loop never waits on the database for it.
+ */
 void
 ops_health(http_req *r)
 {
     struct json_object *o = json_object_new_object();
+    store_health h = r->srv->worker ? worker_health(r->srv->worker, NULL, 0, NULL) : STORE_OK;
+    char why[192];
+    int64_t since = 0;
 
-    json_object_object_add(o, "status",
-                           json_object_new_string(r->srv->draining ? "draining" : "ok"));
-    http_reply_json(r, r->srv->draining ? 503 : 200, o);
+    if (r->srv->draining) {
+        json_object_object_add(o, "status", json_object_new_string("draining"));
+        http_reply_json(r, 503, o);
+        return;
+    }
+    if (h == STORE_OK) {
+        json_object_object_add(o, "status", json_object_new_string("ok"));
+        http_reply_json(r, 200, o);
+        return;
+    }
+    h = worker_health(r->srv->worker, why, sizeof(why), &since);
+    json_object_object_add(o, "status", json_object_new_string("unavailable"));
+    json_object_object_add(o, "store", json_object_new_string(store_health_name(h)));
+    json_object_object_add(o, "reason", json_object_new_string(why));
+    json_object_object_add(o, "since", json_object_new_int64(since));
+    http_reply_json(r, 503, o);
 }
 
 void

@@ -133,6 +133,9 @@ write_headers(http_req *r)
         return -1;
     if (r->status == 401 && add_header(r, "www-authenticate:", "Bearer", &p, end))
         return -1;
+    /* Shutting down or the store failing: tell clients when to try again. */
+    if (r->status == 503 && add_header(r, "retry-after:", HTTP_RETRY_AFTER_S, &p, end))
+        return -1;
     if (r->close_after && add_header(r, "connection:", "close", &p, end))
         return -1;
     if (origin) {

@@ -209,6 +209,12 @@ on_http(struct lws *wsi, struct http_pss *pss, const char *path)
         lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, srv->cfg->header_timeout_s);
         return 0;
     }
+    /*
+     * The request is read. lws still runs its header timeout (it holds the
+     * header table): cleared here, as after a body, so that a reply that
+     * waits on the store is sent however long the store takes.
+     */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     http_dispatch(r);
     return 0;
 }

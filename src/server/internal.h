@@ -111,11 +111,13 @@ live_call *live_find(server *srv, const char *room_id);
 live_call *live_find_call(server *srv, const char *call_id);
 /*
  * Finds or makes the live state of a room of app_id and calls
- * fn(arg, lc) on the loop: at once when the room is in memory, after a
- * store read otherwise. lc is NULL when there is no such room in that app.
+ * fn(arg, lc, e) on the loop: at once when the room is in memory, after a
+ * store read otherwise. lc is NULL when there is no such room in that app
+ * (e is E_ROOM_NOT_FOUND) or when the store could not say (e is its error,
+ * E_STORE_UNAVAILABLE when the database fails); else e is E_OK.
  */
 void live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
-               void (*fn)(void *arg, live_call *lc), void *arg);
+               void (*fn)(void *arg, live_call *lc, dpa_err e), void *arg);
 /*
  * Runs fn(arg) once every call-record write up to seq (a lc->write_seq) has
  * committed: at once when it has. An acknowledgement that reports a change

@@ -29,7 +29,7 @@ typedef struct live_job {
     uint64_t seq;                                /* the write's number (srv->writes_*) */
     room *room;                                  /* the closed or loaded room */
     const plan *plan;
-    void (*fn)(void *arg, live_call *lc);        /* JOB_ROOM_LOAD */
+    void (*fn)(void *arg, live_call *lc, dpa_err e); /* JOB_ROOM_LOAD */
     void *arg;
 } live_job;
 
@@ -77,8 +77,8 @@ live_job_done(store_job *job)
     case JOB_CALL_CLOSE:
         srv->writes_done = j->seq;
         if (job->result != E_OK)
-            dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s close_room=%d",
-                 j->call_id, j->room_id, j->close_room);
+            dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s close_room=%d err=%s",
+                 j->call_id, j->room_id, j->close_room, error_code(job->result));
         lc = live_find(srv, j->room_id);
         if (j->close_room && lc) {
             if (job->result == E_OK && j->room && j->room->status == ROOM_CLOSED) {
@@ -103,7 +103,7 @@ live_job_done(store_job *job)
                 room_free(j->room);
             j->room = NULL;
         }
-        j->fn(j->arg, lc);
+        j->fn(j->arg, lc, lc ? E_OK : job->result);
         break;
     }
     room_free(j->room);
@@ -252,23 +252,29 @@ live_reap(server *srv, live_call *lc)
 
 void
 live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
-          void (*fn)(void *arg, live_call *lc), void *arg)
+          void (*fn)(void *arg, live_call *lc, dpa_err e), void *arg)
 {
     live_call *lc = live_find(srv, room_id);
     room *r;
     live_job *j;
 
     if (lc) {
-        fn(arg, strcmp(lc->room->app_id, app_id) == 0 ? lc : NULL);
+        if (strcmp(lc->room->app_id, app_id) == 0)
+            fn(arg, lc, E_OK);
+        else
+            fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
     }
     if (strlen(room_id) >= ROOM_ID_MAX || strncmp(room_id, "rm_", 3) != 0) {
-        fn(arg, NULL);
+        fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
     }
     r = roomcache_get(srv->rooms, room_id);
     if (r) {
-        fn(arg, strcmp(r->app_id, app_id) == 0 ? attach(srv, room_clone(r), p) : NULL);
+        if (strcmp(r->app_id, app_id) == 0)
+            fn(arg, attach(srv, room_clone(r), p), E_OK);
+        else
+            fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
     }
     j = job_new(srv, JOB_ROOM_LOAD, NULL);

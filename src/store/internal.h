@@ -33,6 +33,9 @@ struct store_ops {
                         int64_t now, idem_record *out);
     dpa_err (*idem_put)(store *s, const char *app_id, const char *user_id, const char *key,
                         const idem_record *rec, int64_t now);
+    dpa_err (*check_files)(store *s, char *why, size_t len);
+    dpa_err (*probe)(store *s, int64_t now);
+    dpa_err (*salvage)(store *s, int64_t now, char *copy, size_t len);
 };
 
 struct store {
@@ -41,5 +44,12 @@ struct store {
 };
 
 dpa_err sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen);
+
+/*
+ * Writes one logfmt line on stderr: ts, level ("info", "warn", "error"),
+ * then the caller's `msg="..." key=value` text. The store sits below the
+ * server's logger, and its worker thread logs too: one write per line.
+ */
+void store_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,12 +1,21 @@
 /*
  * SQLite backend: one connection, WAL journal, synchronous=FULL so a commit
  * is on disk before it returns. Statements are prepared once and reused.
+ *
+ * The backend remembers which files it opened (the database, its -wal and
+ * -shm) by device and inode, so that a database deleted or replaced under a
+ * running server is noticed (store_check_files) instead of being written
+ * on, unseen, until the process exits.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "core/json.h"
@@ -54,6 +63,8 @@ static const char *const migrations[] = {
     "  peak_participants INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX calls_room ON calls(room_id, started_at);"
     "CREATE INDEX calls_open ON calls(ended_at) WHERE ended_at IS NULL;",
+    /* 3: one row the store worker rewrites to learn whether writes work again. */
+    "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);",
 };
 
 enum {
@@ -61,7 +72,7 @@ enum {
     Q_DATA_VERSION, Q_COUNT_GET, Q_COUNT_ADD, Q_ROOM_INSERT, Q_HOST_INSERT, Q_HOSTS_DELETE,
     Q_ROOM_GET, Q_ROOM_UPDATE, Q_ROOM_DELETE, Q_ROOMS_TOTAL, Q_ROOM_LIST, Q_IDEM_GET,
     Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_RECOVER_CLOSE_ROOMS,
-    Q_RECOVER_END_CALLS, Q__COUNT
+    Q_RECOVER_END_CALLS, Q_PROBE, Q__COUNT
 };
 
 #define ROOM_COLS                                                                       \
@@ -113,16 +124,30 @@ static const char *const queries[Q__COUNT] = {
         " AND room_id IN (SELECT room_id FROM calls WHERE ended_at IS NULL)",
     [Q_RECOVER_END_CALLS] = "UPDATE calls SET ended_at = ?1, end_reason = 'SERVER_RESTART'"
                             " WHERE ended_at IS NULL",
+    [Q_PROBE] = "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?1)",
     [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at <= ?1",
     [Q_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (app_id, user_id, key, request_hash,"
                    " status, body, room_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
+
+/* The database's files, in this order; the identities below follow it. */
+enum { F_DB, F_WAL, F_SHM, F__COUNT };
+static const char *const file_suffix[F__COUNT] = {"", "-wal", "-shm"};
+
+typedef struct file_id {
+    dev_t dev;
+    ino_t ino;
+    bool known;
+} file_id;
 
 typedef struct sqlite_store {
     store base;
     sqlite3 *db;
     sqlite3_stmt *stmts[Q__COUNT];
     int64_t data_version;
+    char path[PATH_MAX];        /* the database file; "" for :memory: */
+    file_id files[F__COUNT];    /* what was opened at path, path-wal, path-shm */
+    bool sealed;                /* never write to the files again (store_salvage) */
 } sqlite_store;
 
 #define DB(s) (((sqlite_store *)(s))->db)
@@ -136,8 +161,8 @@ stmt(store *s, int q)
     if (!ss->stmts[q]) {
         if (sqlite3_prepare_v3(ss->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT,
                                &ss->stmts[q], NULL) != SQLITE_OK) {
-            fprintf(stderr, "level=error msg=\"sqlite prepare failed\" err=\"%s\"\n",
-                    sqlite3_errmsg(ss->db));
+            store_log("error", "msg=\"sqlite prepare failed\" err=\"%s\"",
+                      sqlite3_errmsg(ss->db));
             return NULL;
         }
     }
@@ -151,6 +176,55 @@ done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+/*
+ * The error for an SQLite result code. Failures of the database itself (a
+ * full disk, I/O errors, a file that cannot be opened or is locked by
+ * another process past the busy timeout, corruption) are
+ * E_STORE_UNAVAILABLE: nothing was written and a retry may work later.
+ * Anything else that is not a constraint is a bug here: E_INTERNAL.
+ */
+static dpa_err
+rc_err(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return E_OK;
+    case SQLITE_CONSTRAINT:
+        return E_VALIDATION_FAILED;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_NOLFS:
+    case SQLITE_PROTOCOL:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return E_STORE_UNAVAILABLE;
+    default:
+        return E_INTERNAL;
+    }
+}
+
+/* The error for the connection's last failure (after stmt() returned NULL). */
+static dpa_err
+last_err(store *s)
+{
+    dpa_err e = rc_err(sqlite3_errcode(DB(s)));
+    return e == E_OK ? E_INTERNAL : e;
+}
+
+/* The error for a step result that is neither a row nor done. */
+static dpa_err
+step_err(int rc)
+{
+    dpa_err e = rc_err(rc);
+    return e == E_OK ? E_INTERNAL : e;
+}
+
 /* Runs a statement that returns no rows. */
 static dpa_err
 step_done(sqlite3_stmt *st)
@@ -159,7 +233,7 @@ step_done(sqlite3_stmt *st)
     done(st);
     if (rc == SQLITE_DONE)
         return E_OK;
-    return rc == SQLITE_CONSTRAINT ? E_VALIDATION_FAILED : E_INTERNAL;
+    return step_err(rc);
 }
 
 static void
@@ -209,12 +283,23 @@ static dpa_err
 sq_exec(store *s, const char *sql)
 {
     char *msg = NULL;
+    int rc;
 
-    if (sqlite3_exec(DB(s), sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "level=error msg=\"sqlite exec failed\" sql=\"%.40s\" err=\"%s\"\n",
-                sql, msg ? msg : "?");
+    /* A sealed store starts no transaction: nothing reaches its files again. */
+    if (((sqlite_store *)s)->sealed && strncmp(sql, "BEGIN", 5) == 0)
+        return E_STORE_UNAVAILABLE;
+    /* SQLite may have rolled back already (a full disk, an I/O error). */
+    if (strcmp(sql, "ROLLBACK") == 0 && sqlite3_get_autocommit(DB(s)))
+        return E_OK;
+    rc = sqlite3_exec(DB(s), sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK) {
+        /* The store worker reports an unavailable store once, not per statement. */
+        if (step_err(rc) == E_INTERNAL)
+            store_log("error", "msg=\"sqlite exec failed\" sql=\"%.40s\" err=\"%s\"", sql,
+                      msg ? msg : "?");
         sqlite3_free(msg);
-        return E_INTERNAL;
+        return step_err(rc);
     }
     return E_OK;
 }
@@ -264,7 +349,7 @@ static const struct store_ops sqlite_ops;
 static void
 make_parent_dir(const char *path)
 {
-    char dir[1024];
+    char dir[PATH_MAX];
     char *slash;
 
     snprintf(dir, sizeof(dir), "%s", path);
@@ -275,19 +360,156 @@ make_parent_dir(const char *path)
     mkdir(dir, 0700);
 }
 
+/* ---- the database's files ---- */
+
+/*
+ * Compares the files at the database's paths with those it opened (and
+ * records the identity of a -wal or -shm seen for the first time). Returns
+ * E_OK, or E_STORE_UNAVAILABLE with a sentence in why (no path in it: it
+ * may be shown on /healthz).
+ */
+static dpa_err
+files_check(sqlite_store *ss, char *why, size_t len)
+{
+    char p[PATH_MAX + 8];
+    struct stat st;
+    int i;
+
+    if (!ss->path[0])
+        return E_OK;
+    for (i = 0; i < F__COUNT; i++) {
+        file_id *f = &ss->files[i];
+        const char *what = i == F_DB ? "the database file" : i == F_WAL ? "the -wal file"
+                                                                        : "the -shm file";
+
+        snprintf(p, sizeof(p), "%s%s", ss->path, file_suffix[i]);
+        if (stat(p, &st) != 0) {
+            if (errno == ENOENT && !f->known)
+                continue; /* not made yet */
+            snprintf(why, len, "%s %s", what,
+                     errno == ENOENT ? "was deleted while the server had it open"
+                                     : "cannot be checked");
+            return E_STORE_UNAVAILABLE;
+        }
+        if (!f->known) {
+            f->dev = st.st_dev;
+            f->ino = st.st_ino;
+            f->known = true;
+        } else if (f->dev != st.st_dev || f->ino != st.st_ino) {
+            snprintf(why, len, "%s was replaced while the server had it open", what);
+            return E_STORE_UNAVAILABLE;
+        }
+    }
+    return E_OK;
+}
+
+/* Finds a "<path>.recovered-*" copy beside the database; returns true and its name. */
+static bool
+find_recovered(const char *path, char *found, size_t len)
+{
+    char dir[PATH_MAX];
+    const char *base = strrchr(path, '/');
+    size_t blen;
+    struct dirent *de;
+    DIR *d;
+    bool hit = false;
+
+    if (base) {
+        snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+        if (!dir[0])
+            snprintf(dir, sizeof(dir), "/");
+        base++;
+    } else {
+        snprintf(dir, sizeof(dir), ".");
+        base = path;
+    }
+    blen = strlen(base);
+    if (!(d = opendir(dir)))
+        return false;
+    while (!hit && (de = readdir(d))) {
+        if (strncmp(de->d_name, base, blen) == 0 &&
+            strncmp(de->d_name + blen, ".recovered-", 11) == 0) {
+            /* A name too long to show is still a copy: refuse all the same. */
+            if (snprintf(found, len, "%s/%s", dir, de->d_name) >= (int)len)
+                snprintf(found, len, "a copy named %s.recovered-*", path);
+            hit = true;
+        }
+    }
+    closedir(d);
+    return hit;
+}
+
+/*
+ * Decides whether the database at path may be opened. A missing database
+ * is created (a first start), unless something shows that one existed: its
+ * -wal or -shm left behind, or a copy saved when its files were deleted
+ * under a running server. A saved copy also stops an existing database from
+ * opening: the copy may hold writes that the file at path lacks. Sets
+ * *fresh when the database will be created.
+ */
+static dpa_err
+may_open(const char *path, bool *fresh, char *errbuf, size_t errlen)
+{
+    char other[PATH_MAX + 8];
+    struct stat st;
+    int i;
+
+    *fresh = false;
+    if (find_recovered(path, other, sizeof(other))) {
+        snprintf(errbuf, errlen,
+                 "%s exists: a copy of the database saved when its files were deleted or "
+                 "replaced while the server ran; it may hold writes that %s lacks. Move it "
+                 "to %s (remove %s-wal and %s-shm first), or remove it to go on with %s as "
+                 "it is (docs/operations.md)",
+                 other, path, path, path, path, path);
+        return E_STORE_UNAVAILABLE;
+    }
+    if (stat(path, &st) == 0)
+        return E_OK;
+    if (errno != ENOENT) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", path, strerror(errno));
+        return E_STORE_UNAVAILABLE;
+    }
+    for (i = F_WAL; i < F__COUNT; i++) {
+        snprintf(other, sizeof(other), "%s%s", path, file_suffix[i]);
+        if (stat(other, &st) == 0) {
+            snprintf(errbuf, errlen,
+                     "%s is missing but %s exists: the database was deleted, not never "
+                     "made. Restore %s, or remove %s-wal and %s-shm to start with an empty "
+                     "database (docs/operations.md)",
+                     path, other, path, path, path);
+            return E_STORE_UNAVAILABLE;
+        }
+    }
+    *fresh = true;
+    return E_OK;
+}
+
 dpa_err
 sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen)
 {
     sqlite_store *ss;
+    bool memory = strcmp(path, ":memory:") == 0, fresh = false;
+    char why[128];
+    dpa_err e;
 
     if (!*path) {
         snprintf(errbuf, errlen, "sqlite: an empty path");
         return E_VALIDATION_FAILED;
     }
-    if (strcmp(path, ":memory:") != 0)
+    if (!memory && strlen(path) >= PATH_MAX - 8) {
+        snprintf(errbuf, errlen, "sqlite: the path is too long");
+        return E_VALIDATION_FAILED;
+    }
+    if (!memory) {
         make_parent_dir(path);
+        if ((e = may_open(path, &fresh, errbuf, errlen)))
+            return e;
+    }
     ss = xcalloc(1, sizeof(*ss));
     ss->base.ops = &sqlite_ops;
+    if (!memory)
+        snprintf(ss->path, sizeof(ss->path), "%s", path);
     if (sqlite3_open_v2(path, &ss->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -307,7 +529,100 @@ sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen)
         sq_close(&ss->base);
         return E_INTERNAL;
     }
+    /* The files exist now (WAL mode made -wal and -shm): remember them. */
+    if (files_check(ss, why, sizeof(why)) != E_OK) {
+        snprintf(errbuf, errlen, "%s: %s", path, why);
+        sq_close(&ss->base);
+        return E_STORE_UNAVAILABLE;
+    }
+    if (fresh)
+        store_log("warn", "msg=\"created a new, empty database\" path=\"%s\"", path);
     *out = &ss->base;
+    return E_OK;
+}
+
+static dpa_err
+sq_check_files(store *s, char *why, size_t len)
+{
+    return files_check((sqlite_store *)s, why, len);
+}
+
+static dpa_err
+sq_probe(store *s, int64_t now)
+{
+    sqlite3_stmt *st;
+    dpa_err e;
+
+    if ((e = sq_exec(s, "BEGIN IMMEDIATE")))
+        return e;
+    if (!(st = stmt(s, Q_PROBE))) {
+        e = last_err(s);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    if ((e = step_done(st)) || (e = sq_exec(s, "COMMIT")))
+        goto fail;
+    return E_OK;
+fail:
+    if (!sqlite3_get_autocommit(DB(s)))
+        sq_exec(s, "ROLLBACK");
+    return e;
+}
+
+/* fsync()s a file (or directory) by name. */
+static int
+sync_path(const char *p)
+{
+    int fd = open(p, O_RDONLY | O_CLOEXEC), rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static dpa_err
+sq_salvage(store *s, int64_t now, char *copy, size_t len)
+{
+    sqlite_store *ss = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    char dir[PATH_MAX], *slash;
+    int rc;
+
+    /*
+     * Closing must not checkpoint the WAL into a database file that is no
+     * longer ours (or that another process may have made in its place).
+     */
+    sqlite3_db_config(ss->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    ss->sealed = true;
+    copy[0] = '\0';
+    if (!ss->path[0])
+        return E_STORE_UNAVAILABLE;
+    snprintf(copy, len, "%s.recovered-%lld", ss->path, (long long)(now / 1000));
+    if (!sqlite3_get_autocommit(ss->db))
+        sq_exec(s, "ROLLBACK");
+    rc = sqlite3_prepare_v2(ss->db, "VACUUM INTO ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, copy, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+        snprintf(copy, len, "%s", sqlite3_errmsg(ss->db));
+        return E_STORE_UNAVAILABLE;
+    }
+    snprintf(dir, sizeof(dir), "%s", copy);
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), "%s", slash ? "/" : ".");
+    if (sync_path(copy) != 0 || sync_path(dir) != 0) {
+        int err = errno;
+        snprintf(copy, len, "the copy was written but cannot be synced: %s", strerror(err));
+        return E_STORE_UNAVAILABLE;
+    }
     return E_OK;
 }
 
@@ -318,7 +633,7 @@ sq_app_insert(store *s, const char *app_id, const char *name, const char *plan_n
 {
     sqlite3_stmt *st = stmt(s, Q_APP_INSERT);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, name);
     bind_text(st, 3, plan_name);
@@ -333,7 +648,7 @@ sq_app_set_plan(store *s, const char *app_id, const char *plan_name)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, plan_name);
     e = step_done(st);
@@ -347,7 +662,7 @@ sq_key_insert(store *s, const char *kid, const char *app_id, const char *secret,
 {
     sqlite3_stmt *st = stmt(s, Q_KEY_INSERT);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, kid);
     bind_text(st, 2, app_id);
     bind_text(st, 3, secret);
@@ -359,24 +674,26 @@ static dpa_err
 sq_key_delete(store *s, const char *app_id, const char *kid)
 {
     sqlite3_stmt *st = stmt(s, Q_KEY_COUNT);
-    int total = 0, mine = 0;
+    int total = 0, mine = 0, rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, kid);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         total = sqlite3_column_int(st, 0);
         mine = sqlite3_column_int(st, 1);
     }
     done(st);
+    if (rc != SQLITE_ROW)
+        return step_err(rc);
     if (!mine)
         return E_NOT_FOUND;
     if (total <= 1)
         return E_FORBIDDEN;
     st = stmt(s, Q_KEY_DELETE);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, kid);
     return step_done(st);
@@ -408,7 +725,7 @@ sq_apps_load(store *s, app_registry **out)
     return E_OK;
 fail:
     apps_free(reg);
-    return E_INTERNAL;
+    return last_err(s);
 }
 
 static dpa_err
@@ -419,7 +736,7 @@ sq_changed(store *s, bool *changed)
     int64_t v = -1;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int64(st, 0);
     done(st);
@@ -453,7 +770,7 @@ insert_hosts(store *s, const room *r)
 
     for (i = 0; i < r->nhosts; i++) {
         if (!(st = stmt(s, Q_HOST_INSERT)))
-            return E_INTERNAL;
+            return last_err(s);
         bind_text(st, 1, r->app_id);
         bind_text(st, 2, r->hosts[i]);
         sqlite3_bind_int64(st, 3, r->created_at);
@@ -469,7 +786,7 @@ add_count(store *s, const char *app_id, int delta)
 {
     sqlite3_stmt *st = stmt(s, Q_COUNT_ADD);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     sqlite3_bind_int(st, 2, delta);
     return step_done(st);
@@ -484,7 +801,7 @@ sq_room_insert(store *s, const room *r, int64_t max_rooms)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, r->app_id);
     if (sqlite3_step(st) == SQLITE_ROW)
         count = sqlite3_column_int64(st, 0);
@@ -492,7 +809,7 @@ sq_room_insert(store *s, const room *r, int64_t max_rooms)
     if (count >= max_rooms)
         return E_ROOM_LIMIT_REACHED;
     if (!(st = stmt(s, Q_ROOM_INSERT)))
-        return E_INTERNAL;
+        return last_err(s);
     hosts = hosts_json(r);
     bind_text(st, 1, r->id);
     bind_text(st, 2, r->app_id);
@@ -567,7 +884,7 @@ sq_room_get(store *s, const char *app_id, const char *room_id, room **out)
 
     *out = NULL;
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, room_id);
     bind_text(st, 2, app_id);
     rc = sqlite3_step(st);
@@ -576,7 +893,7 @@ sq_room_get(store *s, const char *app_id, const char *room_id, room **out)
     done(st);
     if (rc == SQLITE_ROW)
         return E_OK;
-    return rc == SQLITE_DONE ? E_ROOM_NOT_FOUND : E_INTERNAL;
+    return rc == SQLITE_DONE ? E_ROOM_NOT_FOUND : step_err(rc);
 }
 
 static dpa_err
@@ -587,7 +904,7 @@ sq_room_update(store *s, const room *r)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     hosts = hosts_json(r);
     bind_text(st, 1, r->id);
     bind_text(st, 2, r->app_id);
@@ -623,7 +940,7 @@ sq_room_delete(store *s, const char *app_id, const char *room_id)
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, room_id);
     bind_text(st, 2, app_id);
     e = step_done(st);
@@ -641,11 +958,11 @@ sq_rooms_count(store *s, int64_t *count)
     int rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     rc = sqlite3_step(st);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     done(st);
-    return rc == SQLITE_ROW ? E_OK : E_INTERNAL;
+    return rc == SQLITE_ROW ? E_OK : step_err(rc);
 }
 
 static dpa_err
@@ -656,7 +973,7 @@ sq_room_list(store *s, const char *app_id, const char *user_id, int status,
     int rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, user_id);
     sqlite3_bind_int64(st, 3, after_created < 0 ? INT64_MAX : after_created);
@@ -674,7 +991,7 @@ sq_room_list(store *s, const char *app_id, const char *user_id, int status,
     done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         room_page_free(page);
-        return E_INTERNAL;
+        return step_err(rc);
     }
     return E_OK;
 }
@@ -689,7 +1006,7 @@ sq_idem_get(store *s, const char *app_id, const char *user_id, const char *key, 
     int rc;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, user_id);
     bind_text(st, 3, key);
@@ -705,7 +1022,7 @@ sq_idem_get(store *s, const char *app_id, const char *user_id, const char *key, 
     done(st);
     if (rc == SQLITE_ROW)
         return E_OK;
-    return rc == SQLITE_DONE ? E_NOT_FOUND : E_INTERNAL;
+    return rc == SQLITE_DONE ? E_NOT_FOUND : step_err(rc);
 }
 
 static dpa_err
@@ -716,12 +1033,12 @@ sq_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
     dpa_err e;
 
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     sqlite3_bind_int64(st, 1, now - IDEM_TTL_MS);
     if ((e = step_done(st)))
         return e;
     if (!(st = stmt(s, Q_IDEM_PUT)))
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, app_id);
     bind_text(st, 2, user_id);
     bind_text(st, 3, key);
@@ -741,7 +1058,7 @@ sq_call_open(store *s, const char *call_id, const char *app_id, const char *room
 {
     sqlite3_stmt *st = stmt(s, Q_CALL_OPEN);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, call_id);
     bind_text(st, 2, app_id);
     bind_text(st, 3, room_id);
@@ -754,7 +1071,7 @@ sq_call_close(store *s, const char *call_id, int64_t ended_at, const char *reaso
 {
     sqlite3_stmt *st = stmt(s, Q_CALL_CLOSE);
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     bind_text(st, 1, call_id);
     sqlite3_bind_int64(st, 2, ended_at);
     bind_text(st, 3, reason);
@@ -770,13 +1087,13 @@ sq_calls_recover(store *s, int64_t now, int *ended, int *closed)
 
     *ended = *closed = 0;
     if (!st)
-        return E_INTERNAL;
+        return last_err(s);
     sqlite3_bind_int64(st, 1, now);
     if ((e = step_done(st)))
         return e;
     *closed = sqlite3_changes(DB(s));
     if (!(st = stmt(s, Q_RECOVER_END_CALLS)))
-        return E_INTERNAL;
+        return last_err(s);
     sqlite3_bind_int64(st, 1, now);
     if ((e = step_done(st)))
         return e;
@@ -805,4 +1122,7 @@ static const struct store_ops sqlite_ops = {
     .calls_recover = sq_calls_recover,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
+    .check_files = sq_check_files,
+    .probe = sq_probe,
+    .salvage = sq_salvage,
 };

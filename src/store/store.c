@@ -1,8 +1,33 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "store/internal.h"
+
+void
+store_log(const char *level, const char *fmt, ...)
+{
+    char line[2048];
+    struct timeval tv;
+    struct tm tm;
+    va_list ap;
+    int n;
+
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec, (int)(tv.tv_usec / 1000), level);
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    n = (int)strlen(line);
+    line[n++] = '\n';
+    fwrite(line, 1, (size_t)n, stderr);
+}
 
 void
 room_page_free(room_page *page)
@@ -199,4 +224,23 @@ dpa_err
 store_calls_recover(store *s, int64_t now, int *ended, int *closed)
 {
     return s->ops->calls_recover(s, now, ended, closed);
+}
+
+dpa_err
+store_check_files(store *s, char *why, size_t len)
+{
+    why[0] = '\0';
+    return s->ops->check_files(s, why, len);
+}
+
+dpa_err
+store_probe(store *s, int64_t now)
+{
+    return s->ops->probe(s, now);
+}
+
+dpa_err
+store_salvage(store *s, int64_t now, char *copy, size_t len)
+{
+    return s->ops->salvage(s, now, copy, len);
 }

@@ -7,6 +7,11 @@
  * synchronous; the server never calls one on its event loop.
  *
  * Writes are durable when store_commit returns E_OK.
+ *
+ * Errors: E_STORE_UNAVAILABLE when the database itself fails (disk full,
+ * I/O error, locked by another process past the busy timeout, its files
+ * deleted): nothing was written and a later retry may work. E_INTERNAL is
+ * a bug (bad SQL), never the database's state.
  */
 #ifndef DPA_STORE_STORE_H
 #define DPA_STORE_STORE_H
@@ -39,12 +44,15 @@ typedef struct idem_record {
 
 void idem_record_clear(idem_record *rec);
 
-#define STORE_ERR_MAX 256
+#define STORE_ERR_MAX 1024
 
 /*
  * Opens the database named by url ("sqlite:PATH"), creating it and running
  * schema migrations as needed. Returns E_OK with *out set, or an error with
- * a message in errbuf.
+ * a message in errbuf. A missing database is created (and a warning logged)
+ * only when nothing shows that it existed before: no -wal or -shm left
+ * behind and no "PATH.recovered-*" copy (store_salvage) beside it; such a
+ * copy also stops an existing database from opening (E_STORE_UNAVAILABLE).
  */
 dpa_err store_open(const char *url, store **out, char *errbuf, size_t errlen);
 void store_close(store *s);
@@ -103,6 +111,21 @@ dpa_err store_call_close(store *s, const char *call_id, int64_t ended_at, const 
  * their rooms that have autoCloseWhenEmpty. *ended and *closed count them.
  */
 dpa_err store_calls_recover(store *s, int64_t now, int *ended, int *closed);
+
+/*
+ * The database's health. store_check_files compares the files at the
+ * database's paths with the ones it opened: E_STORE_UNAVAILABLE with a
+ * sentence in why (no path) when one was deleted or replaced. store_probe
+ * commits a one-row write in its own transaction, to learn whether writes
+ * work again. store_salvage is for a store whose files are gone: it seals
+ * the handle (no transaction starts again and closing does not checkpoint
+ * into files that are no longer its own) and writes a copy of the open
+ * database to "PATH.recovered-<unix seconds>", fsync'd, whose name it puts
+ * in copy (or, on failure, why not). Outside any transaction.
+ */
+dpa_err store_check_files(store *s, char *why, size_t len);
+dpa_err store_probe(store *s, int64_t now);
+dpa_err store_salvage(store *s, int64_t now, char *copy, size_t len);
 
 /* Idempotency records, kept 24 hours. E_NOT_FOUND when none is live. */
 #define IDEM_TTL_MS (24LL * 3600 * 1000)

@@ -312,14 +312,15 @@ typedef struct room_op {
 } room_op;
 
 static void
-room_loaded(void *arg, live_call *lc)
+room_loaded(void *arg, live_call *lc, dpa_err e)
 {
     room_op *op = arg;
     ws_req r = {op->s, op->msg, op->id};
 
     if (session_release(op->s)) {
         if (!lc) {
-            reply_error(op->s, op->id, E_ROOM_NOT_FOUND, NULL, LIMIT_NONE, "no such room");
+            reply_error(op->s, op->id, e, NULL, LIMIT_NONE, "%s",
+                        e == E_ROOM_NOT_FOUND ? "no such room" : error_message(e));
         } else {
             op->s->deferring = true;
             op->s->cur_lc = lc;

@@ -1,4 +1,7 @@
-/* The SQLite store: apps and keys, rooms, lists, limits, idempotency, reopen. */
+/*
+ * The SQLite store: apps and keys, rooms, lists, limits, idempotency, reopen;
+ * a database whose files go away under it, and the worker that notices.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "core/json.h"
 #include "store/store.h"
+#include "store/worker.h"
 
 static char dir[256];
 static char url[300];
@@ -287,6 +292,174 @@ bad_urls(void **state)
     assert_true(strlen(err) > 0);
 }
 
+/* A store on its own file in the test directory: "sqlite:<dir>/<name>". */
+static store *
+open_named(const char *name, dpa_err want, char *err, size_t errlen)
+{
+    char u[400];
+    store *s = NULL;
+
+    snprintf(u, sizeof(u), "sqlite:%s/%s", dir, name);
+    assert_int_equal(store_open(u, &s, err, errlen), want);
+    return s;
+}
+
+static bool
+exists(const char *name)
+{
+    char p[400];
+    struct stat st;
+
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    return stat(p, &st) == 0;
+}
+
+static void
+remove_named(const char *name)
+{
+    char p[400];
+
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    unlink(p);
+}
+
+static void
+deleted_files_are_noticed_and_saved(void **state)
+{
+    char err[STORE_ERR_MAX], why[160], copy[1200], from[1300], to[400];
+    store *s = open_named("gone.db", E_OK, err, sizeof(err));
+    app_registry *reg;
+    (void)state;
+
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_app_insert(s, "g1", "kept", "pro", 1), E_OK);
+    assert_int_equal(store_commit(s), E_OK);
+    assert_int_equal(store_check_files(s, why, sizeof(why)), E_OK);
+
+    remove_named("gone.db");
+    assert_int_equal(store_check_files(s, why, sizeof(why)), E_STORE_UNAVAILABLE);
+    assert_non_null(strstr(why, "deleted"));
+    assert_null(strstr(why, dir)); /* shown on /healthz: no paths */
+
+    /* The open database is saved beside the path; the handle is sealed. */
+    assert_int_equal(store_salvage(s, 1764068400000, copy, sizeof(copy)), E_OK);
+    snprintf(to, sizeof(to), "%s/gone.db.recovered-1764068400", dir);
+    assert_string_equal(copy, to);
+    assert_true(exists("gone.db.recovered-1764068400"));
+    assert_int_equal(store_begin(s), E_STORE_UNAVAILABLE);
+    store_close(s);
+
+    /* A start finds the copy and refuses, without making a database. */
+    assert_null(open_named("gone.db", E_STORE_UNAVAILABLE, err, sizeof(err)));
+    assert_non_null(strstr(err, "gone.db.recovered-1764068400 exists"));
+    assert_false(exists("gone.db"));
+
+    /* Moved into place, it is the database as it was. */
+    snprintf(from, sizeof(from), "%s", copy);
+    snprintf(to, sizeof(to), "%s/gone.db", dir);
+    assert_int_equal(rename(from, to), 0);
+    s = open_named("gone.db", E_OK, err, sizeof(err));
+    assert_int_equal(store_apps_load(s, &reg), E_OK);
+    assert_int_equal(reg->napps, 1);
+    assert_string_equal(reg->apps[0].app_id, "g1");
+    apps_free(reg);
+    assert_int_equal(store_probe(s, 5), E_OK);
+    store_close(s);
+}
+
+static void
+missing_database_with_leftovers_is_refused(void **state)
+{
+    char err[STORE_ERR_MAX], p[400];
+    FILE *f;
+    store *s;
+    (void)state;
+
+    snprintf(p, sizeof(p), "%s/left.db-wal", dir);
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_null(open_named("left.db", E_STORE_UNAVAILABLE, err, sizeof(err)));
+    assert_non_null(strstr(err, "left.db is missing but"));
+    assert_non_null(strstr(err, "left.db-wal exists"));
+    assert_false(exists("left.db"));
+
+    /* Without the leftover it is a first start: the database is made. */
+    remove_named("left.db-wal");
+    s = open_named("left.db", E_OK, err, sizeof(err));
+    assert_true(exists("left.db"));
+    store_close(s);
+}
+
+/* ---- the worker ---- */
+
+typedef struct insert_job {
+    store_job job;
+    char app_id[16];
+    bool done;
+} insert_job;
+
+static void
+insert_run(store_job *job, store *s)
+{
+    insert_job *j = (insert_job *)job;
+    job->result = store_app_insert(s, j->app_id, "n", "pro", 1);
+}
+
+static void
+insert_done(store_job *job)
+{
+    ((insert_job *)job)->done = true;
+}
+
+static void
+no_wake(void *arg)
+{
+    (void)arg;
+}
+
+/* Submits an app insert and waits for it, this thread playing the loop. */
+static dpa_err
+insert_via(store_worker *w, const char *app_id)
+{
+    insert_job j;
+    int i;
+
+    memset(&j, 0, sizeof(j));
+    j.job.run = insert_run;
+    j.job.done = insert_done;
+    snprintf(j.app_id, sizeof(j.app_id), "%s", app_id);
+    worker_submit(w, &j.job);
+    for (i = 0; i < 10000 && !j.done; i++) {
+        worker_complete(w);
+        if (!j.done)
+            usleep(1000);
+    }
+    assert_true(j.done);
+    return j.job.result;
+}
+
+static void
+worker_acknowledges_nothing_after_deletion(void **state)
+{
+    char err[STORE_ERR_MAX], why[192];
+    store_worker *w = worker_start(open_named("w.db", E_OK, err, sizeof(err)), no_wake, NULL);
+    int64_t since = 0;
+    (void)state;
+
+    assert_int_equal(insert_via(w, "w1"), E_OK);
+    assert_int_equal(worker_health(w, NULL, 0, NULL), STORE_OK);
+    remove_named("w.db");
+    assert_int_equal(insert_via(w, "w2"), E_STORE_UNAVAILABLE);
+    assert_int_equal(worker_health(w, why, sizeof(why), &since), STORE_LOST);
+    assert_non_null(strstr(why, "deleted"));
+    assert_true(since > 0);
+    assert_string_equal(store_health_name(STORE_LOST), "lost");
+    /* Lost stays lost: nothing runs any more. */
+    assert_int_equal(insert_via(w, "w3"), E_STORE_UNAVAILABLE);
+    worker_stop(w);
+}
+
 static int
 setup(void **state)
 {
@@ -321,6 +494,9 @@ main(void)
         cmocka_unit_test(calls_recorded_and_recovered),
         cmocka_unit_test(reopen_keeps_data),
         cmocka_unit_test(bad_urls),
+        cmocka_unit_test(deleted_files_are_noticed_and_saved),
+        cmocka_unit_test(missing_database_with_leftovers_is_refused),
+        cmocka_unit_test(worker_acknowledges_nothing_after_deletion),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
