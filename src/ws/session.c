@@ -446,6 +446,14 @@ session_bind(ws_session *s, struct lws *wsi)
 {
     int i;
 
+    /*
+     * What was queued belongs to the previous connection (still open when
+     * a RESUME takes the session over): events come again from the replay
+     * ring, after the lastSeq the client names; nothing twice.
+     */
+    clear_queue(&s->qhead, &s->qtail, &s->qbytes);
+    clear_held(s);
+    s->close_code = 0;
     s->wsi = wsi;
     if (s->in_grace) {
         s->in_grace = false;
