@@ -274,6 +274,9 @@ async function startCall(room, callId, joined) {
   const c = state.client;
   const me = c.userId;
   let local = null;
+  // Offers and arrivals can come while the camera is being opened: keep them for the mesh.
+  const early = [];
+  const offEarly = c.onGroupCallEvent((ev) => { if (ev.callId === callId) early.push(ev); });
   try {
     local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
   } catch (err) {
@@ -299,7 +302,8 @@ async function startCall(room, callId, joined) {
     onEnded: (ev) => { say(`The call ended (${ev.reason}).`); leave(false); },
   });
   state.call = { mesh, callId, roomId: room.roomId };
-  mesh.start(joined.participants || []);
+  offEarly();
+  mesh.start(joined.participants || [], early);
 
   const renderPeople = async () => {
     let r;

@@ -1013,7 +1013,12 @@ call_room_changed(live_call *lc, room *r, int64_t now)
     int i;
 
     lc->room = r;
-    if (r->status == ROOM_ACTIVE)
+    /*
+     * Only a reopened room (CLOSED -> ACTIVE) clears closing. A change
+     * committed before a pending auto-close (a rename racing the last
+     * LEAVE) leaves the room ACTIVE but must not cancel the close.
+     */
+    if (r->status == ROOM_ACTIVE && old->status == ROOM_CLOSED)
         lc->closing = false;
     /* Roles follow the hosts list. */
     for (i = 0; i < lc->nmembers; i++) {

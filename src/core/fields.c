@@ -245,7 +245,7 @@ check_value(struct json_object *v, const field_spec *f, const char *path, field_
         if (f->type == FT_OBJECT && f->sub && !(f->flags & F_OPEN))
             return check_members(v, f->sub, path, err);
         /* Free-form values: every name and string in them, at any depth. */
-        return fields_check_text(v, TEXT_FREE, path, err);
+        return fields_check_text(v, (f->flags & F_TEXT) ? TEXT_FREE : TEXT_LINE, path, err);
     default:
         return E_OK;
     }

@@ -27,7 +27,8 @@ enum {
     F_NULLABLE = 1 << 1,
     F_OPEN = 1 << 2, /* FT_OBJECT: members are free-form (no sub table) */
     F_PRINTABLE = 1 << 3, /* FT_STRING: ASCII 0x20..0x7e only */
-    F_TEXT = 1 << 4       /* FT_STRING: free text, tab/LF/CR allowed (text_kind) */
+    F_TEXT = 1 << 4       /* strings (of FT_STRING, or inside FT_ANY / F_OPEN values) are
+                             free text: tab/LF/CR allowed (text_kind) */
 };
 
 typedef struct field_spec {

@@ -22,7 +22,7 @@ static const field_spec policy_fields[] = {
     {"scheduledEndAt", FT_INT, F_NULLABLE, 0, INT64_MAX, NULL, NULL},                 \
     {"policy", FT_OBJECT, F_NULLABLE, 0, 0, policy_fields, NULL},                     \
     {"hosts", FT_ARRAY, F_NULLABLE, 0, ROOM_HOSTS_MAX, &host_item, NULL},             \
-    {"metadata", FT_OBJECT, F_NULLABLE | F_OPEN, 0, ROOM_METADATA_MAX, NULL, NULL}
+    {"metadata", FT_OBJECT, F_NULLABLE | F_OPEN | F_TEXT, 0, ROOM_METADATA_MAX, NULL, NULL}
 
 static const field_spec create_fields[] = {COMMON_FIELDS, {NULL, 0, 0, 0, 0, NULL, NULL}};
 
@@ -169,21 +169,28 @@ apply_policy(room_policy *pol, struct json_object *obj)
         pol->max_participants = v ? (int)json_object_get_int64(v) : 0;
 }
 
-/* Checks rules that span fields or depend on the plan. */
+/*
+ * Checks rules that span fields or depend on the plan. before is the room
+ * as it was (NULL when creating): what depends on the plan is checked only
+ * where the request sets it, so a room made under a larger plan can still
+ * be renamed or closed after a downgrade (joins use the current plan).
+ */
 static dpa_err
-check_room(const room *r, const plan *p, field_error *err)
+check_room(const room *r, const room *before, const plan *p, field_error *err)
 {
     if (r->nhosts > ROOM_HOSTS_MAX)
         return field_fail(err, "hosts", "hosts must have at most %d users, the creator included",
                           ROOM_HOSTS_MAX);
-    if (r->policy.max_participants > p->max_participants)
+    if (r->policy.max_participants > p->max_participants &&
+        (!before || before->policy.max_participants != r->policy.max_participants))
         return field_fail(err, "policy.maxParticipants",
                           "policy.maxParticipants must be between 1 and %d",
                           p->max_participants);
     if (r->start_at >= 0 && r->end_at >= 0 && r->start_at > r->end_at)
         return field_fail(err, "scheduledEndAt",
                           "scheduledEndAt must not be before scheduledStartAt");
-    if (r->policy.waiting_room && !(p->features & FEAT_WAITING_ROOM)) {
+    if (r->policy.waiting_room && !(p->features & FEAT_WAITING_ROOM) &&
+        (!before || !before->policy.waiting_room)) {
         field_fail(err, "policy.waitingRoom", "the app's plan has no waiting_room feature");
         return E_FEATURE_NOT_ENABLED;
     }
@@ -244,7 +251,7 @@ room_create(struct json_object *body, const char *app_id, const char *creator,
         free(r->metadata);
         r->metadata = xstrdup(json_plain(v, NULL));
     }
-    e = check_room(r, p, err);
+    e = check_room(r, NULL, p, err);
     if (e) {
         room_free(r);
         return e;
@@ -333,7 +340,7 @@ room_patch(room *r, struct json_object *body, const plan *p, int64_t now, bool *
         next->metadata = xstrdup(json_plain(meta, NULL));
         json_object_put(meta);
     }
-    e = check_room(next, p, err);
+    e = check_room(next, r, p, err);
     if (e) {
         room_free(next);
         return e;

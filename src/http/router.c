@@ -194,6 +194,16 @@ http_dispatch(http_req *r)
     run_authed(r);
 }
 
+/* Whether a Content-Type value is type exactly (any case), with or without parameters. */
+static bool
+media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+
+    return strncasecmp(ct, type, n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
 struct json_object *
 http_body_json(http_req *r)
 {
@@ -204,8 +214,8 @@ http_body_json(http_req *r)
 
     if (r->body_len == 0)
         return json_object_new_object();
-    if (ct[0] && strncasecmp(ct, "application/json", 16) != 0 &&
-        strncasecmp(ct, "application/merge-patch+json", 28) != 0) {
+    if (ct[0] && !media_type_is(ct, "application/json") &&
+        !media_type_is(ct, "application/merge-patch+json")) {
         http_error(r, E_UNSUPPORTED_MEDIA_TYPE, NULL,
                    "the body must be application/json, not %s", ct);
         return NULL;

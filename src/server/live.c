@@ -80,16 +80,17 @@ live_job_done(store_job *job)
             dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s close_room=%d err=%s",
                  j->call_id, j->room_id, j->close_room, error_code(job->result));
         lc = live_find(srv, j->room_id);
-        if (j->close_room && lc) {
-            if (job->result == E_OK && j->room && j->room->status == ROOM_CLOSED) {
-                roomcache_put(srv->rooms, room_clone(j->room));
+        if (j->close_room && job->result == E_OK && j->room && j->room->status == ROOM_CLOSED) {
+            /* The cache follows the committed close, live state or not. */
+            roomcache_put(srv->rooms, room_clone(j->room));
+            dlog(LOG_INFO, "msg=\"room auto-closed\" room=%s", j->room_id);
+            if (lc)
                 call_room_changed(lc, room_clone(j->room), now_ms());
-                dlog(LOG_INFO, "msg=\"room auto-closed\" room=%s", j->room_id);
-            } else {
-                lc->closing = false; /* not closed after all: the room stays usable */
-            }
-            live_reap(srv, lc);
+        } else if (j->close_room && lc) {
+            lc->closing = false; /* not closed after all: the room stays usable */
         }
+        if (j->close_room && lc)
+            live_reap(srv, lc);
         run_after_writes(srv);
         break;
     case JOB_ROOM_LOAD:

@@ -120,7 +120,7 @@ static const field_spec f_call[] = {F_ID, F_CALL, F_END};
 static const field_spec f_signal[] = {
     F_ID, F_CALL, {"signal", FT_STRING, F_REQUIRED, 0, 0, NULL, signal_types},
     {"to", FT_STRING, F_REQUIRED | F_PRINTABLE, 1, USER_ID_MAX, NULL, NULL},
-    {"payload", FT_ANY, F_REQUIRED | F_NULLABLE, 0, 64 * 1024, NULL, NULL}, F_END};
+    {"payload", FT_ANY, F_REQUIRED | F_NULLABLE | F_TEXT, 0, 64 * 1024, NULL, NULL}, F_END};
 static const field_spec f_media[] = {F_ID, F_CALL, {"audio", FT_BOOL, 0, 0, 0, NULL, NULL},
                                      {"video", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
 static const field_spec f_admit[] = {F_ID, F_ROOM, F_USER(0), {"all", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
@@ -622,7 +622,7 @@ request_id(struct json_object *msg)
     if (!json_object_is_type(msg, json_type_object) ||
         !json_object_object_get_ex(msg, "id", &id))
         return NULL;
-    return fields_check_text(id, TEXT_FREE, "id", &fe) == E_OK ? id : NULL;
+    return fields_check_text(id, TEXT_LINE, "id", &fe) == E_OK ? id : NULL;
 }
 
 /* Whether a field path names the id or something inside it. */

@@ -110,3 +110,13 @@ function rawRequest(port, text) {
     sock.write(text);
   });
 }
+
+test('Content-Type must be JSON exactly: a longer media type is 415', async () => {
+  for (const ct of ['application/jsonx', 'application/json-seq', 'application/jsonp; charset=utf-8']) {
+    const r = await api(srv, 'POST', '/api/rooms', { token: alice, raw: '{"name":"x"}', headers: { 'content-type': ct } });
+    assert.equal(r.status, 415, ct);
+    assert.equal(r.body.error.code, 'UNSUPPORTED_MEDIA_TYPE');
+  }
+  const ok = await api(srv, 'POST', '/api/rooms', { token: alice, raw: '{"name":"x"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+  assert.equal(ok.status, 201);
+});

@@ -3,7 +3,7 @@
 // right after them loses nothing; and an auto-closing room takes no new call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, createApp, startServer, tempDir, tokenFor, WsClient } from './helpers.mjs';
+import { api, createApp, eventually, startServer, tempDir, tokenFor, WsClient } from './helpers.mjs';
 
 const ROOMS = 8;
 
@@ -107,5 +107,35 @@ test('a JOIN right after the last LEAVE of an auto-close room is ROOM_CLOSED, ne
     await late.close();
     await c.close();
   }
+  await srv.stop();
+});
+
+test('a rename racing the last LEAVE of an auto-close room does not cancel the close', async () => {
+  const srv = await startServer();
+  const app = createApp(srv.db, 'pro');
+  const token = tokenFor(app, 'renamer');
+  const bob = await WsClient.connect(srv, tokenFor(app, 'latecomer'));
+  const roomIds = await autoCloseRooms(srv, token, ROOMS);
+  for (const [i, roomId] of roomIds.entries()) {
+    const c = await WsClient.connect(srv, token);
+    const j = await c.request({ type: 'JOIN_ROOM', roomId });
+    // The rename is sent first and commits first (v2, still ACTIVE); the
+    // LEAVE right behind it closes the room (v3).
+    const patching = api(srv, 'PATCH', `/api/rooms/${roomId}`, { token, body: { name: 'renamed' } });
+    await new Promise((r) => setTimeout(r, i % 3));
+    const [patched, left] = await Promise.all([
+      patching, c.request({ type: 'GROUP_CALL_LEAVE', callId: j.callId, groupId: '' })]);
+    assert.equal(patched.status, 200);
+    assert.equal(left.ok, true);
+    // What the running server says agrees with what it wrote: closed.
+    const room = await eventually(async () => {
+      const g = await api(srv, 'GET', `/api/rooms/${roomId}`, { token });
+      return g.body.status === 'CLOSED' ? g : null;
+    }, 3000);
+    assert.ok(room, 'the room stays ACTIVE in the running server');
+    assert.equal((await bob.request({ type: 'JOIN_ROOM', roomId })).status, 'ROOM_CLOSED');
+    await c.close();
+  }
+  await bob.close();
   await srv.stop();
 });

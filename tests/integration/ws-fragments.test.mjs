@@ -69,3 +69,28 @@ test('a fragmented AUTH and a fragmented JOIN work; an over-long fragmented mess
   assert.equal(closed.code, 1009);
   assert.equal((await api(srv, 'GET', '/healthz')).status, 200);
 });
+
+test('RESUME takes over a session whose old connection the server is closing', async () => {
+  const token = tokenFor(app, 'closing');
+  const roomId = (await api(srv, 'POST', '/api/rooms', { token, body: {} })).body.roomId;
+  const old = await WsClient.connect(srv, token);
+  const j = await old.request({ type: 'JOIN_ROOM', roomId });
+  const bob = await WsClient.connect(srv, tokenFor(app, 'bob-c'));
+  await bob.request({ type: 'JOIN_ROOM', roomId });
+  await old.waitEvent('GROUP_CALL_PARTICIPANT_JOINED');
+  const lastSeq = old.lastSeq();
+  // Too large: the server starts closing (1009); the old client never reads
+  // its close frame, so the connection lingers while the session moves.
+  old.sendRaw(JSON.stringify({ id: 99, type: 'PING', pad: 'x'.repeat(70 * 1024) }));
+  old.ws._socket.pause();
+  const next = await WsClient.open(srv);
+  const r = await next.request({ type: 'RESUME', resumeToken: old.resumeToken, lastSeq });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal((await next.request({ type: 'PING' })).pong, true);
+  await bob.request({ type: 'GROUP_CALL_SIGNAL', signal: 'GROUP_CALL_ICE_CANDIDATE', callId: j.callId, groupId: '', to: 'closing', payload: 'after-resume' });
+  const ev = await next.waitEvent('GROUP_CALL_ICE_CANDIDATE');
+  assert.equal(ev.payload, 'after-resume');
+  old.ws._socket.resume();
+  old.terminate();
+  for (const c of [next, bob]) await c.close();
+});

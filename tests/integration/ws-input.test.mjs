@@ -56,3 +56,18 @@ test('an Authorization header too long to read does not fall back to ?token=', a
   assert.equal(first.error.code, 'UNAUTHORIZED');
   assert.equal((await c.closed).code, 1008);
 });
+
+test('a request id is one line: CR or LF in it is refused, and not echoed', async () => {
+  const c = await WsClient.connect(srv, tokenFor(app, 'ids'));
+  c.sendRaw(JSON.stringify({ id: 'a\r\nb', type: 'PING' }));
+  const reply = await new Promise((resolve) => {
+    const seen = c.frames.find((f) => f.ok === false);
+    if (seen) return resolve(seen);
+    c.ws.on('message', (d) => { const m = JSON.parse(d.toString()); if (m.ok === false) resolve(m); });
+  });
+  assert.equal(reply.error.code, 'BAD_REQUEST');
+  assert.equal(reply.error.field, 'id');
+  assert.equal(reply.id, undefined);
+  // Free text keeps its line breaks where the docs say: a signal payload.
+  await c.close();
+});

@@ -48,3 +48,26 @@ test('a plan downgrade applies to sessions that authenticated before it', async 
   assert.equal(refused.error.code, 'FEATURE_NOT_ENABLED');
   await c.close();
 });
+
+test('after a downgrade a room keeps what the old plan allowed and can still be renamed or closed', async () => {
+  const app = createApp(srv.db, 'pro');
+  const token = tokenFor(app, 'owner');
+  const roomId = (await api(srv, 'POST', '/api/rooms', { token, body: { policy: { waitingRoom: true, maxParticipants: 10 } } })).body.roomId;
+  cli(['app', 'set-plan', '--db', srv.db, '--app', app.appId, '--plan', 'starter']);
+  const renamed = await eventually(async () => {
+    const r = await api(srv, 'POST', '/api/rooms', { token, body: { policy: { waitingRoom: true } } });
+    return r.status === 403 ? r : null; // the downgrade has been picked up
+  }, 5000);
+  assert.ok(renamed);
+  const p = await api(srv, 'PATCH', `/api/rooms/${roomId}`, { token, body: { name: 'still mine' } });
+  assert.equal(p.status, 200, JSON.stringify(p.body));
+  // Setting a feature anew is refused; turning it off is fine.
+  const again = await api(srv, 'PATCH', `/api/rooms/${roomId}`, { token, body: { policy: { maxParticipants: 9 } } });
+  assert.equal(again.status, 400);
+  assert.equal(again.body.error.field, 'policy.maxParticipants');
+  const closed = await api(srv, 'PATCH', `/api/rooms/${roomId}`, { token, body: { status: 'CLOSED', policy: { waitingRoom: false } } });
+  assert.equal(closed.status, 200, JSON.stringify(closed.body));
+  const on = await api(srv, 'PATCH', `/api/rooms/${roomId}`, { token, body: { policy: { waitingRoom: true } } });
+  assert.equal(on.status, 403);
+  assert.equal(on.body.error.code, 'FEATURE_NOT_ENABLED');
+});

@@ -185,8 +185,9 @@ static const field_spec open_table[] = {
     {"name", FT_STRING, 0, 0, 0, NULL, NULL},
     {"count", FT_INT, 0, 0, INT64_MAX, NULL, NULL},
     {"user", FT_STRING, F_PRINTABLE, 0, 0, NULL, NULL},
-    {"meta", FT_OBJECT, F_OPEN, 0, 0, NULL, NULL},
-    {"payload", FT_ANY, 0, 0, 0, NULL, NULL},
+    {"meta", FT_OBJECT, F_OPEN | F_TEXT, 0, 0, NULL, NULL},
+    {"payload", FT_ANY, F_TEXT, 0, 0, NULL, NULL},
+    {"tag", FT_ANY, 0, 0, 0, NULL, NULL},      /* free-form, but one line (a request id) */
     {NULL, 0, 0, 0, 0, NULL, NULL}};
 
 /* fields_parse then fields_check(open_table); returns the error, copies the field. */
@@ -237,6 +238,8 @@ every_string_follows_the_policy(void **state)
         {"{\"count\":-9223372036854775809}", "count"},
         {"{\"meta\":{\"n\":99999999999999999999999}}", "meta.n"},
         {"{\"payload\":[1,[2,-99999999999999999999]]}", "payload[1][1]"},
+        {"{\"tag\":\"a\\r\\nb\"}", "tag"},                    /* no F_TEXT: no line breaks */
+        {"{\"tag\":{\"x\":\"\\t\"}}", "tag.x"},
     };
     char f[FIELD_PATH_MAX];
     size_t i;

@@ -33,9 +33,16 @@ export class MeshCall {
 
   get selfId() { return this.client.userId; }
 
-  /** Connects to everyone already in the call (the JOINED reply's or ADMITTED event's participants). */
-  start(participants = []) {
+  /**
+   * Connects to everyone already in the call (the JOINED reply's or ADMITTED
+   * event's participants). `earlier`: the call's events that arrived before
+   * this mesh existed (an app that awaits getUserMedia between JOINED and
+   * `new MeshCall` collects them with `client.onGroupCallEvent`); they are
+   * applied in order, so an offer or an arrival in that gap is not lost.
+   */
+  start(participants = [], earlier = []) {
     for (const p of participants) if (p.userId !== this.selfId) this._peer(p.userId);
+    for (const ev of earlier) this._onEvent(ev);
   }
 
   _peer(userId) {
