@@ -21,10 +21,13 @@ static void
 call_error(http_req *r, dpa_err e, const call_err *ce)
 {
     struct json_object *o = json_object_new_object(), *err = json_object_new_object();
+    char msg[sizeof(ce->message) * 2];
 
+    /* The message may quote the {userId} of the path: keep the reply valid UTF-8. */
+    text_sanitize(ce->message[0] ? ce->message : error_message(e),
+                  strlen(ce->message[0] ? ce->message : error_message(e)), msg, sizeof(msg));
     json_object_object_add(err, "code", json_object_new_string(error_code(e)));
-    json_object_object_add(err, "message",
-                           json_object_new_string(ce->message[0] ? ce->message : error_message(e)));
+    json_object_object_add(err, "message", json_object_new_string(msg));
     if (e == E_ROOM_FULL && ce->limit != LIMIT_NONE)
         json_object_object_add(err, "limitSource",
                                json_object_new_string(limit_source_name(ce->limit)));
