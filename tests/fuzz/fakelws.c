@@ -108,6 +108,16 @@ WRAP(int, lws_write, (struct lws *wsi, unsigned char *buf, size_t len,
     return f->on_write ? f->on_write(f, buf, len, (int)protocol) : (int)len;
 }
 
+WRAP(int, lws_return_http_status, (struct lws *wsi, unsigned int code, const char *html_body))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f)
+        return __real_lws_return_http_status(wsi, code, html_body);
+    f->kill = true; /* the upgrade is refused; the caller returns -1 */
+    return 0;
+}
+
 WRAP(int, lws_is_first_fragment, (struct lws *wsi))
 {
     fake_wsi *f = fake_of(wsi);

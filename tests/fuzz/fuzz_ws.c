@@ -13,6 +13,9 @@
  *                                      a message's first frame, as lws does).
  *                                      Frames reach the callback in 1 KiB
  *                                      pieces, like lws's rx buffer.
+ *   'B' conn flags reps len_lo len_hi data
+ *                                      a frame of data repeated reps times
+ *                                      (big messages from small inputs)
  *   'M' conn len_lo len_hi data        a whole text message (one FIN frame)
  *   'H' conn token                     a new connection on conn whose upgrade
  *                                      carried token (bit 7: as ?token=)
@@ -22,6 +25,10 @@
  *   'T'                                time passes: lws's pending timeouts
  *                                      (auth deadline, close) cut connections
  *   'G'                                every reconnect grace runs out
+ *   'R' len_lo len_hi text             an HTTP request (format of fuzz_http.c):
+ *                                      REST moderation, PATCH, DELETE of rooms
+ *                                      with live calls
+ *   'D'                                the server starts draining (SIGTERM)
  * Frame data goes through fz_expand: $T0 tokens, $C0 call ids, $R0 rooms,
  * and $K<n> / $Q<n>, the resumeToken and the last event seq connection n
  * was sent. Unknown opcodes and short records end the input.
@@ -31,7 +38,7 @@
  * JSON object, a reply (`ok`) or an event with a `type`; an error has a
  * code; events on a connection have increasing seq (a RESUME starts over
  * at its replay); queued bytes stay under the cap; live calls keep their
- * cap, members have sessions of their own app, nobody is in twice or both
+ * cap (or do not grow past one a PATCH lowered), members have sessions of their own app, nobody is in twice or both
  * in and waiting, a CLOSED room has nobody in or waiting.
  */
 #include <stdio.h>
@@ -62,6 +69,7 @@ typedef struct conn {
 
 static conn conns[CONNS];
 static server *srv;
+static hmap *members_seen; /* roomId -> members after the last record, plus 1 */
 
 static struct lws *
 wsi_of(conn *c)
@@ -176,13 +184,14 @@ conn_open(conn *c, int token, bool query)
     c->f.query = NULL;
 }
 
+/* Connection i, opened when needed; NULL when the server refuses it. */
 static conn *
 conn_get(unsigned i)
 {
     conn *c = &conns[i % CONNS];
     if (!c->open)
         conn_open(c, -1, false);
-    return c;
+    return c->open ? c : NULL;
 }
 
 static void
@@ -286,6 +295,7 @@ check_call(const char *key, void *value, void *arg)
     join_facts f;
     limit_source src;
     int i, j, cap;
+    intptr_t prev;
 
     (void)key;
     (void)arg;
@@ -293,8 +303,17 @@ check_call(const char *key, void *value, void *arg)
     f.max_participants = lc->room->policy.max_participants;
     f.plan_cap = lc->plan->max_participants;
     cap = join_cap(&f, &src);
-    if (lc->nmembers > cap)
+    /*
+     * A PATCH that lowers the cap keeps who is in (DESIGN §4): over the cap
+     * is fine, growing while over it is not.
+     */
+    prev = (intptr_t)hmap_get(members_seen, lc->room->id);
+    if (lc->nmembers > cap && prev > 0 && lc->nmembers > prev - 1)
+        fz_fail("room %s: %d members over the cap %d (was %d)", lc->room->id, lc->nmembers, cap,
+                (int)prev - 1);
+    if (lc->nmembers > cap && prev == 0)
         fz_fail("room %s: %d members over the cap %d", lc->room->id, lc->nmembers, cap);
+    hmap_put(members_seen, lc->room->id, (void *)(intptr_t)(lc->nmembers + 1));
     if (lc->nmembers > 0 && !call_is_live(lc))
         fz_fail("room %s: members but no live call", lc->room->id);
     if (call_is_live(lc) && live_find_call(srv, lc->call_id) != lc)
@@ -325,6 +344,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int i;
 
     srv = fz_begin();
+    members_seen = hmap_new();
     memset(conns, 0, sizeof(conns));
     for (i = 0; i < CONNS; i++)
         conns[i].idx = i;
@@ -338,7 +358,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             p += 4;
             if (len > size - p)
                 len = size - p;
-            frame(c, flags & 1, flags & 2, data + p, len);
+            if (c)
+                frame(c, flags & 1, flags & 2, data + p, len);
+            p += len;
+        } else if (op == 'B' && p + 5 <= size) {
+            conn *c = conn_get(data[p]);
+            uint8_t flags = data[p + 1];
+            size_t reps = data[p + 2], k;
+            uint8_t *big;
+            len = (size_t)data[p + 3] | (size_t)data[p + 4] << 8;
+            p += 5;
+            if (len > size - p)
+                len = size - p;
+            big = xmalloc(len * reps + 1);
+            for (k = 0; k < reps; k++)
+                memcpy(big + k * len, data + p, len);
+            if (c)
+                frame(c, flags & 1, flags & 2, big, len * reps);
+            free(big);
             p += len;
         } else if (op == 'M' && p + 3 <= size) {
             conn *c = conn_get(data[p]);
@@ -346,8 +383,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             p += 3;
             if (len > size - p)
                 len = size - p;
-            c->in_msg = false;
-            frame(c, true, false, data + p, len);
+            if (c) {
+                c->in_msg = false;
+                frame(c, true, false, data + p, len);
+            }
             p += len;
         } else if (op == 'H' && p + 2 <= size) {
             conn_open(&conns[data[p] % CONNS], data[p + 1] & 0x7f, data[p + 1] & 0x80);
@@ -365,6 +404,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             time_passes();
         } else if (op == 'G') {
             expire_graces();
+        } else if (op == 'R' && p + 2 <= size) {
+            len = (size_t)data[p] | (size_t)data[p + 1] << 8;
+            p += 2;
+            if (len > size - p)
+                len = size - p;
+            fz_http_request(srv, (const char *)data + p, len);
+            p += len;
+        } else if (op == 'D') {
+            if (!srv->draining) {
+                srv->draining = true;
+                ws_shutdown(srv);
+            }
         } else {
             break;
         }
@@ -378,5 +429,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < CONNS; i++)
         conn_close(&conns[i]);
     fz_end();
+    hmap_free(members_seen);
     return 0;
 }

@@ -65,4 +65,12 @@ void fz_set_last_room(const char *room_id);
 /* Sets $<letter><digit> for the rest of the input (a target's own names). */
 void fz_set_value(char letter, int digit, const char *value);
 
+/*
+ * Runs one HTTP request given as text (httpreq.c; the format is in
+ * fuzz_http.c) after fz_expand, lets the store settle and checks the reply:
+ * it was answered, with a real status, as a JSON object (errors with a
+ * code), no 2xx names another app's room, rooms in it keep their rules.
+ */
+void fz_http_request(server *srv, const char *text, size_t len);
+
 #endif

@@ -214,6 +214,12 @@ def F(conn, fin, text, binary=False):
                               len(text)) + text
 
 
+def B(conn, fin, reps, text):
+    if isinstance(text, str):
+        text = text.encode()
+    return b"B" + struct.pack("<BBBH", conn, 1 if fin else 0, reps, len(text)) + text
+
+
 def H(conn, tok):
     return b"H" + bytes([conn, tok])
 
@@ -232,6 +238,15 @@ def O(conn):
 
 def S(conn):
     return b"S" + bytes([conn])
+
+
+def R(text):
+    if isinstance(text, str):
+        text = text.encode()
+    return b"R" + struct.pack("<H", len(text)) + text
+
+
+D = b"D"
 
 
 def cmd(i, t, **kw):
@@ -289,6 +304,9 @@ def ws_seeds():
         "fragments-interleaved": F(0, False, '{"id":1,"type":"AUTH",') + F(1, False, '{"id":1,')
         + F(0, True, '"token":"$T0"}') + F(1, True, '"type":"PING"}') + X(1)
         + F(1, True, '{"id":2,"type":"PING"}'),
+        "big-frames": H(0, 0) + F(0, False, '{"id":1,"type":"PING","x":"') + B(0, False, 200, "a" * 300)
+        + F(0, True, '"}') + F(0, False, '{"id":2,"type":"PING","x":"') + B(0, False, 255, "b" * 320)
+        + F(0, True, '"}') + M(1, cmd(3, "PING")),
         "too-long": F(0, False, '{"id":1,"type":"PING","x":"' + "a" * 40000)
         + F(0, False, "a" * 30000) + F(0, True, '"}') + M(0, cmd(2, "PING")),
         "resume": M(0, cmd(1, "RESUME", resumeToken="rt_nope", lastSeq=0))
@@ -338,6 +356,31 @@ def ws_seeds():
         + S(0) + M(0, cmd(2, "PING")) + T,
         "auth-deadline": O(0) + M(1, cmd(1, "PING")) + T + M(0, cmd(2, "PING")),
         "query-token": H(0, 0x80 | 1) + M(0, join(1, "rm_bob")),
+        "rest-moderation": H(0, 0) + H(1, 1) + H(2, 3) + M(1, join(1, "rm_wait")) + M(2, join(1, "rm_wait"))
+        + R(req("GET", "/api/rooms/rm_wait/waiting", [auth(2)]))
+        + R(req("POST", "/api/rooms/rm_wait/waiting/bob/admit", [auth(0)]))
+        + R(req("POST", "/api/rooms/rm_wait/waiting/dave/deny", [auth(2)]))
+        + M(2, join(2, "rm_wait"))
+        + R(req("POST", "/api/rooms/rm_wait/waiting/admit-all", [auth(0)]))
+        + R(req("POST", "/api/rooms/rm_wait/participants/bob/remove", [auth(0), JSON], '{"ban":true}'))
+        + M(1, join(3, "rm_wait"))
+        + R(req("POST", "/api/rooms/rm_wait/call/end", [auth(0)])),
+        "rest-patch-live": H(0, 0) + H(1, 1) + H(2, 2) + M(0, join(1, "rm_open")) + M(1, join(1, "rm_open"))
+        + R(req("PATCH", "/api/rooms/rm_open", [auth(0), JSON],
+                '{"hosts":["alice","bob"],"policy":{"maxParticipants":1,"waitingRoom":true}}'))
+        + M(2, join(1, "rm_open"))
+        + R(req("PATCH", "/api/rooms/rm_open", [auth(0), JSON], '{"policy":{"waitingRoom":false}}'))
+        + R(req("PATCH", "/api/rooms/rm_open", [auth(0), JSON], '{"status":"CLOSED"}'))
+        + M(1, join(2, "rm_open")),
+        "rest-delete-live": H(0, 0) + H(1, 1) + M(0, join(1, "rm_wait")) + M(1, join(1, "rm_wait"))
+        + R(req("DELETE", "/api/rooms/rm_wait", [auth(0)])) + M(0, join(2, "rm_wait"))
+        + R(req("GET", "/api/rooms/rm_wait", [auth(1)])),
+        "rest-get-live": H(0, 0) + H(1, 1) + M(0, join(1, "rm_auto")) + M(1, join(1, "rm_auto"))
+        + R(req("GET", "/api/rooms/rm_auto", [auth(0)])) + R(req("GET", "/api/rooms/rm_auto", [auth(1)]))
+        + R(req("GET", "/metrics")) + M(0, cmd(2, "GROUP_CALL_LEAVE", callId="$C5"))
+        + R(req("GET", "/api/rooms/rm_auto", [auth(1)])),
+        "drain": H(0, 0) + H(1, 1) + M(0, join(1, "rm_open")) + X(1) + D + M(0, cmd(2, "PING"))
+        + H(2, 2) + R(req("GET", "/healthz")) + S(0) + T,
         "watch-then-join": H(0, 0) + H(1, 1) + M(0, cmd(1, "WATCH_ROOM", roomId="rm_wait"))
         + M(1, join(1, "rm_wait")) + X(1) + G + M(0, cmd(2, "ADMIT", roomId="rm_wait", all=True)),
     }
