@@ -136,14 +136,27 @@ WRAP(int, lws_frame_is_binary, (struct lws *wsi))
     return f ? f->binary : __real_lws_frame_is_binary(wsi);
 }
 
+/* The value of header h on a fake connection, or NULL. */
+static const char *
+header(const fake_wsi *f, enum lws_token_indexes h)
+{
+    switch (h) {
+    case WSI_TOKEN_HTTP_AUTHORIZATION: return f->authorization;
+    case WSI_TOKEN_GET_URI: return f->uri;
+    case WSI_TOKEN_HTTP_URI_ARGS: return f->query;
+    default: return NULL;
+    }
+}
+
 WRAP(int, lws_hdr_total_length, (struct lws *wsi, enum lws_token_indexes h))
 {
     fake_wsi *f = fake_of(wsi);
+    const char *v;
 
     if (!f)
         return __real_lws_hdr_total_length(wsi, h);
-    return h == WSI_TOKEN_HTTP_AUTHORIZATION && f->authorization ? (int)strlen(f->authorization)
-                                                                  : 0;
+    v = header(f, h);
+    return v ? (int)strlen(v) : 0;
 }
 
 /* lws copies a header only when it fits with its NUL, else returns -1. */
@@ -155,40 +168,62 @@ WRAP(int, lws_hdr_copy, (struct lws *wsi, char *dest, int len, enum lws_token_in
 
     if (!f)
         return __real_lws_hdr_copy(wsi, dest, len, h);
-    v = h == WSI_TOKEN_HTTP_AUTHORIZATION && f->authorization ? f->authorization : "";
-    n = strlen(v);
+    v = header(f, h);
+    n = v ? strlen(v) : 0;
     if (len <= 0 || n >= (size_t)len)
         return -1;
-    memcpy(dest, v, n + 1);
+    memcpy(dest, v ? v : "", n + 1);
     return (int)n;
 }
 
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /*
- * lws 4.1's lws_get_urlarg_by_name: walks the query's '&'-separated
- * arguments, copying each into buf; it gives up (NULL) at the first one that
- * does not fit, and returns buf + strlen(name) for the first that starts
- * with name.
+ * Fragment frag_idx of the query: lws keeps each '&'-separated argument
+ * percent-decoded (so "%00" is a NUL inside it), copies one only when it
+ * fits with its NUL, and returns -1 past the last.
  */
-WRAP(const char *, lws_get_urlarg_by_name, (struct lws *wsi, const char *name, char *buf,
-                                            int len))
+WRAP(int, lws_hdr_copy_fragment, (struct lws *wsi, char *dest, int len,
+                                  enum lws_token_indexes h, int frag_idx))
 {
     fake_wsi *f = fake_of(wsi);
     const char *p;
-    size_t sl = strlen(name);
+    size_t n, i, o = 0;
+    int k;
 
     if (!f)
-        return __real_lws_get_urlarg_by_name(wsi, name, buf, len);
-    for (p = f->query; p && *p;) {
-        size_t n = strcspn(p, "&");
-        if (len <= 0 || n >= (size_t)len)
-            return NULL;
-        memcpy(buf, p, n);
-        buf[n] = '\0';
-        if (strncmp(buf, name, sl) == 0)
-            return buf + sl;
-        p += n;
-        if (*p == '&')
+        return __real_lws_hdr_copy_fragment(wsi, dest, len, h, frag_idx);
+    p = h == WSI_TOKEN_HTTP_URI_ARGS ? f->query : NULL;
+    for (k = 0; p && k < frag_idx; k++) {
+        p = strchr(p, '&');
+        if (p)
             p++;
     }
-    return NULL;
+    if (!p)
+        return -1;
+    n = strcspn(p, "&");
+    for (i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '%' && i + 2 < n + 1 && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+            c = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+            i += 2;
+        }
+        if (len <= 0 || o + 1 >= (size_t)len)
+            return -1;
+        dest[o++] = c;
+    }
+    if (len <= 0 || o >= (size_t)len)
+        return -1;
+    dest[o] = '\0';
+    return (int)o;
 }

@@ -18,7 +18,8 @@ typedef struct fake_wsi fake_wsi;
 struct fake_wsi {
     char tag;                   /* its address is the struct lws * */
     void *user;                 /* lws_wsi_user(): the per-session data */
-    const char *query;          /* "a=1&b=2" for lws_get_urlarg_by_name, or NULL */
+    const char *uri;            /* the request's path (WSI_TOKEN_GET_URI), or NULL */
+    const char *query;          /* "a=1&b=2" (WSI_TOKEN_HTTP_URI_ARGS), or NULL */
     const char *authorization;  /* the Authorization header, or NULL */
     bool first, final, binary;  /* the frame being received */
     bool writable;              /* lws_callback_on_writable() was called */

@@ -11,7 +11,7 @@
  *   LF                         content-type, idempotency-key
  *   body
  * with fz_expand placeholders ($T0 tokens, $R0 fixture rooms, $L the room
- * the last 201 created). QUERY is what lws_get_urlarg_by_name answers.
+ * the last 201 created). QUERY is what query_copy reads (percent-decoded).
  *
  * Checked for every request: it is answered once the store settles; the
  * status is a real one; a JSON reply parses and errors carry a code; no

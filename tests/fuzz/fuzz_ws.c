@@ -160,6 +160,7 @@ conn_open(conn *c, int token, bool query)
     c->f.user = c->pss;
     c->f.on_write = on_write;
     c->f.arg = c;
+    c->f.uri = "/api/ws";
     if (token >= 0) {
         snprintf(c->auth, sizeof(c->auth), "%s%s", query ? "token=" : "Bearer ",
                  fz_token((unsigned)token));
@@ -173,6 +174,9 @@ conn_open(conn *c, int token, bool query)
     fz_set_value('Q', idx, "0");
     if (ws_callback(wsi_of(c), LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION, c->pss, NULL, 0) ||
         ws_callback(wsi_of(c), LWS_CALLBACK_ESTABLISHED, c->pss, NULL, 0)) {
+        /* Only a draining server refuses an upgrade to /api/ws. */
+        if (!srv->draining)
+            fz_fail("conn %d: the upgrade was refused", idx);
         /* Refused: lws frees the connection without CLOSED. */
         fake_unregister(&c->f);
         free(c->pss);
@@ -180,8 +184,6 @@ conn_open(conn *c, int token, bool query)
         c->open = false;
         return;
     }
-    c->f.authorization = NULL;
-    c->f.query = NULL;
 }
 
 /* Connection i, opened when needed; NULL when the server refuses it. */
