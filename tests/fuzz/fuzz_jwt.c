@@ -180,8 +180,7 @@ check_accepted(const char *token, const identity *id)
         fz_fail("accepted with iat %lld in the future", (long long)json_object_get_int64(v));
     if (!json_object_object_get_ex(c, "sub", &v) || !json_object_is_type(v, json_type_string))
         fz_fail("accepted without a string sub");
-    /* A sub with \u0000 is cut short: known, fixed on branch h-input. */
-    if (strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v) &&
+    if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v) ||
         strcmp(json_object_get_string(v), id->user_id) != 0)
         fz_fail("accepted sub \"%s\" as user \"%s\"", json_object_get_string(v), id->user_id);
     json_object_put(c);
