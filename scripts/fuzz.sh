@@ -7,8 +7,8 @@
 # new inputs go to BUILD_DIR/fuzz-corpus/<target>, crashes, leaks, UBSan
 # reports and broken invariants to BUILD_DIR/fuzz-crashes/<target>/, the
 # log to BUILD_DIR/fuzz-<target>.log. Exits 1 when any target failed.
-# UBSan reports listed in tests/fuzz/ubsan.supp (known, fixed elsewhere)
-# are printed but do not stop a run.
+# UBSan reports listed in tests/fuzz/ubsan.supp and the open findings the
+# targets list (FUZZ_KNOWN=1, the default here) do not stop a run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,8 @@ secs=${FUZZ_SECONDS:-60}
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp}
+# Open findings the targets step over (docs/fuzzing.md); FUZZ_KNOWN=0 stops on them too.
+export FUZZ_KNOWN=${FUZZ_KNOWN:-1}
 
 max_len() {
     case $1 in

@@ -199,6 +199,25 @@ check_room(http_req *r, struct json_object *o)
     }
 }
 
+/*
+ * Open findings (docs/fuzzing.md) stepped over while FUZZ_KNOWN=1, which
+ * scripts/fuzz.sh sets, so one known defect does not end every run before
+ * it finds anything else. Delete an entry once its fix is merged.
+ */
+static bool
+known_finding(const http_req *r)
+{
+    const char *k = getenv("FUZZ_KNOWN");
+
+    if (!k || strcmp(k, "1") != 0)
+        return false;
+    /*
+     * findings/http-moderation-utf8-echo: REST moderation errors quote the
+     * {userId} path bytes as they came, so they are not always UTF-8.
+     */
+    return r->status >= 400 && r->route && strstr(r->route->pattern, "{userId}");
+}
+
 static void
 check_reply(http_req *r)
 {
@@ -225,8 +244,9 @@ check_reply(http_req *r)
             fz_fail("%s %s: %d with no body", r->method_name, r->path, r->status);
         return;
     }
-    if (json_parse(r->resp + LWS_PRE, r->resp_len, &o) != E_OK ||
-        !json_object_is_type(o, json_type_object))
+    if (json_parse(r->resp + LWS_PRE, r->resp_len, &o) != E_OK && known_finding(r))
+        return;
+    if (!o || !json_object_is_type(o, json_type_object))
         fz_fail("%s %s: %d reply is not a JSON object: %.*s", r->method_name, r->path,
                 r->status, (int)r->resp_len, r->resp + LWS_PRE);
     if (r->status >= 400 && r->route && strcmp(r->route->pattern, "/healthz") == 0 &&

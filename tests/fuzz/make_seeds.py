@@ -98,7 +98,7 @@ def http_seeds():
             req("POST", "/api/rooms", [auth(0), JSON], '{"scheduledStartAt":-1}'),
             req("POST", "/api/rooms", [auth(0), JSON], '{"scheduledStartAt":1.5}'),
         ]),
-        # 50 hosts besides the creator (a 400 since h-input): findings/http-hosts-51.
+        # 50 hosts besides the creator (a 400 since h-input): regress-hosts-51.
         "create-hosts-49": req("POST", "/api/rooms", [auth(0), JSON],
                                json.dumps({"hosts": ["h%d" % i for i in range(49)]})),
         "body-bad": sep.join([
