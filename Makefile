@@ -3,12 +3,15 @@
 JOBS      ?= 2
 BUILD     ?= build
 ASAN      ?= build-asan
+FUZZ      ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= http ws jwt store
 LISTEN    ?= 127.0.0.1:8080
 DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
 NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
-.PHONY: all deps build build-asan run check bench bench-idle soak clean
+.PHONY: all deps build build-asan run check bench bench-idle soak fuzz clean
 
 all: build
 
@@ -55,5 +58,15 @@ bench-idle: build
 	@scripts/deps.sh --bench
 	BUILD=$(CURDIR)/$(BUILD) python3 bench/idle_latency.py
 
+# libFuzzer targets (clang, ASan + UBSan), each fuzzed for FUZZ_SECONDS;
+# crashes land in $(FUZZ)/fuzz-crashes/<target>/ and fail the run.
+# make check replays the committed corpora (ctest label fuzz).
+fuzz:
+	@scripts/deps.sh --fuzz
+	@cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DDPA_FUZZ=ON $(CMAKE_OPT) >/dev/null
+	@cmake --build $(FUZZ) -j$(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

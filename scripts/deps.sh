@@ -14,6 +14,8 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv 
 [ "${1:-}" = "--tests" ] && pkgs+=(chromium)
 # Benchmarks compare against nginx with wrk.
 [ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light)
+# Fuzzing builds with clang and links its libFuzzer and sanitizer runtimes.
+[ "${1:-}" = "--fuzz" ] && pkgs+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

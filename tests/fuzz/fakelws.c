@@ -1,0 +1,229 @@
+/* The lws wrappers of fakelws.h: fake connections here, real ones to lws. */
+#include <string.h>
+
+#include "fakelws.h"
+#include "fuzz.h"
+
+#define FAKES_MAX 32
+
+static fake_wsi *fakes[FAKES_MAX];
+static struct lws_context *fake_ctx;
+
+void
+fake_register(fake_wsi *f)
+{
+    int i;
+
+    for (i = 0; i < FAKES_MAX; i++) {
+        if (!fakes[i]) {
+            fakes[i] = f;
+            return;
+        }
+    }
+    fz_fail("fakelws: more than %d fake connections", FAKES_MAX);
+}
+
+void
+fake_unregister(fake_wsi *f)
+{
+    int i;
+
+    for (i = 0; i < FAKES_MAX; i++)
+        if (fakes[i] == f)
+            fakes[i] = NULL;
+}
+
+struct lws *
+fake_lws(fake_wsi *f)
+{
+    return (struct lws *)(void *)&f->tag;
+}
+
+fake_wsi *
+fake_of(const struct lws *wsi)
+{
+    int i;
+
+    for (i = 0; wsi && i < FAKES_MAX; i++)
+        if (fakes[i] && (const void *)&fakes[i]->tag == (const void *)wsi)
+            return fakes[i];
+    return NULL;
+}
+
+void
+fake_set_context(struct lws_context *ctx)
+{
+    fake_ctx = ctx;
+}
+
+/* ---- the wrappers (-Wl,--wrap=NAME sends our calls of NAME to __wrap_NAME) ---- */
+
+#define WRAP(ret, name, params) \
+    ret __real_##name params;   \
+    ret __wrap_##name params;   \
+    ret __wrap_##name params
+
+WRAP(struct lws_context *, lws_get_context, (const struct lws *wsi))
+{
+    return fake_of(wsi) ? fake_ctx : __real_lws_get_context(wsi);
+}
+
+WRAP(void *, lws_wsi_user, (struct lws *wsi))
+{
+    fake_wsi *f = fake_of(wsi);
+    return f ? f->user : __real_lws_wsi_user(wsi);
+}
+
+WRAP(int, lws_callback_on_writable, (struct lws *wsi))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f)
+        return __real_lws_callback_on_writable(wsi);
+    f->writable = true;
+    return 1;
+}
+
+WRAP(void, lws_set_timeout, (struct lws *wsi, enum pending_timeout reason, int secs))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f) {
+        __real_lws_set_timeout(wsi, reason, secs);
+        return;
+    }
+    if (secs == LWS_TO_KILL_ASYNC || secs == LWS_TO_KILL_SYNC)
+        f->kill = true;
+    else
+        f->timeout = secs ? (int)reason : 0;
+}
+
+WRAP(int, lws_write, (struct lws *wsi, unsigned char *buf, size_t len,
+                      enum lws_write_protocol protocol))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f)
+        return __real_lws_write(wsi, buf, len, protocol);
+    return f->on_write ? f->on_write(f, buf, len, (int)protocol) : (int)len;
+}
+
+WRAP(int, lws_return_http_status, (struct lws *wsi, unsigned int code, const char *html_body))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f)
+        return __real_lws_return_http_status(wsi, code, html_body);
+    f->kill = true; /* the upgrade is refused; the caller returns -1 */
+    return 0;
+}
+
+WRAP(int, lws_is_first_fragment, (struct lws *wsi))
+{
+    fake_wsi *f = fake_of(wsi);
+    return f ? f->first : __real_lws_is_first_fragment(wsi);
+}
+
+WRAP(int, lws_is_final_fragment, (struct lws *wsi))
+{
+    fake_wsi *f = fake_of(wsi);
+    return f ? f->final : __real_lws_is_final_fragment(wsi);
+}
+
+WRAP(int, lws_frame_is_binary, (struct lws *wsi))
+{
+    fake_wsi *f = fake_of(wsi);
+    return f ? f->binary : __real_lws_frame_is_binary(wsi);
+}
+
+/* The value of header h on a fake connection, or NULL. */
+static const char *
+header(const fake_wsi *f, enum lws_token_indexes h)
+{
+    switch (h) {
+    case WSI_TOKEN_HTTP_AUTHORIZATION: return f->authorization;
+    case WSI_TOKEN_GET_URI: return f->uri;
+    case WSI_TOKEN_HTTP_URI_ARGS: return f->query;
+    default: return NULL;
+    }
+}
+
+WRAP(int, lws_hdr_total_length, (struct lws *wsi, enum lws_token_indexes h))
+{
+    fake_wsi *f = fake_of(wsi);
+    const char *v;
+
+    if (!f)
+        return __real_lws_hdr_total_length(wsi, h);
+    v = header(f, h);
+    return v ? (int)strlen(v) : 0;
+}
+
+/* lws copies a header only when it fits with its NUL, else returns -1. */
+WRAP(int, lws_hdr_copy, (struct lws *wsi, char *dest, int len, enum lws_token_indexes h))
+{
+    fake_wsi *f = fake_of(wsi);
+    const char *v;
+    size_t n;
+
+    if (!f)
+        return __real_lws_hdr_copy(wsi, dest, len, h);
+    v = header(f, h);
+    n = v ? strlen(v) : 0;
+    if (len <= 0 || n >= (size_t)len)
+        return -1;
+    memcpy(dest, v ? v : "", n + 1);
+    return (int)n;
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Fragment frag_idx of the query: lws keeps each '&'-separated argument
+ * percent-decoded (so "%00" is a NUL inside it), copies one only when it
+ * fits with its NUL, and returns -1 past the last.
+ */
+WRAP(int, lws_hdr_copy_fragment, (struct lws *wsi, char *dest, int len,
+                                  enum lws_token_indexes h, int frag_idx))
+{
+    fake_wsi *f = fake_of(wsi);
+    const char *p;
+    size_t n, i, o = 0;
+    int k;
+
+    if (!f)
+        return __real_lws_hdr_copy_fragment(wsi, dest, len, h, frag_idx);
+    p = h == WSI_TOKEN_HTTP_URI_ARGS ? f->query : NULL;
+    for (k = 0; p && k < frag_idx; k++) {
+        p = strchr(p, '&');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return -1;
+    n = strcspn(p, "&");
+    for (i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '%' && i + 2 < n + 1 && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+            c = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+            i += 2;
+        }
+        if (len <= 0 || o + 1 >= (size_t)len)
+            return -1;
+        dest[o++] = c;
+    }
+    if (len <= 0 || o >= (size_t)len)
+        return -1;
+    dest[o] = '\0';
+    return (int)o;
+}

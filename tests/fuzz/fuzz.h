@@ -1,0 +1,14 @@
+/* What every fuzz target shares: its entry point and how it reports a broken invariant. */
+#ifndef DPA_FUZZ_FUZZ_H
+#define DPA_FUZZ_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The target's entry point (libFuzzer's, or the replay driver's). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Aborts with a message: a broken invariant is a finding like a crash. */
+void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif
