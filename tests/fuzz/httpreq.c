@@ -209,13 +209,11 @@ known_finding(const http_req *r)
 {
     const char *k = getenv("FUZZ_KNOWN");
 
+    (void)r;
     if (!k || strcmp(k, "1") != 0)
         return false;
-    /*
-     * findings/http-moderation-utf8-echo: REST moderation errors quote the
-     * {userId} path bytes as they came, so they are not always UTF-8.
-     */
-    return r->status >= 400 && r->route && strstr(r->route->pattern, "{userId}");
+    /* No open finding of this target is stepped over now. */
+    return false;
 }
 
 static void
