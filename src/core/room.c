@@ -346,6 +346,12 @@ room_patch(room *r, struct json_object *body, const plan *p, int64_t now, bool *
         return e;
     }
     if (!rooms_equal(r, next)) {
+        if (r->version >= INT64_MAX) {
+            /* Only a damaged row gets here: the API starts at 1 and adds 1. */
+            room_free(next);
+            field_fail(err, "version", "the room's version cannot grow further");
+            return E_INTERNAL;
+        }
         next->version = r->version + 1;
         next->updated_at = now > r->updated_at ? now : r->updated_at;
         *changed = true;
@@ -416,4 +422,18 @@ room_json_text(room *r, size_t *len)
     }
     *len = r->json_len;
     return r->json;
+}
+
+dpa_err
+room_close(room *r, int64_t now)
+{
+    if (r->status == ROOM_CLOSED)
+        return E_OK;
+    if (r->version >= INT64_MAX)
+        return E_INTERNAL; /* a damaged row: its version cannot grow */
+    r->status = ROOM_CLOSED;
+    r->version++;
+    if (now > r->updated_at)
+        r->updated_at = now;
+    return E_OK;
 }

@@ -71,6 +71,13 @@ dpa_err room_create(struct json_object *body, const char *app_id, const char *cr
                     const plan *p, int64_t now, room **out, field_error *err);
 
 /*
+ * Closes r (auto-close): CLOSED, version + 1, updatedAt at least now.
+ * E_OK (also when already closed) or E_INTERNAL when the version cannot
+ * grow (a damaged row); then r is untouched.
+ */
+dpa_err room_close(room *r, int64_t now);
+
+/*
  * Applies a merge-patch body to r. On success r is updated, *changed says
  * whether anything differs (version and updatedAt move only then). On
  * failure r is untouched and err says why.

@@ -49,11 +49,9 @@ live_job_run(store_job *job, store *s)
             break;
         job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
         if (job->result == E_OK && j->room->status == ROOM_ACTIVE) {
-            j->room->status = ROOM_CLOSED;
-            j->room->version++;
-            if (j->at > j->room->updated_at)
-                j->room->updated_at = j->at;
-            job->result = store_room_update(s, j->room);
+            job->result = room_close(j->room, j->at);
+            if (job->result == E_OK)
+                job->result = store_room_update(s, j->room);
         }
         break;
     case JOB_ROOM_LOAD:
