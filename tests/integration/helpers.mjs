@@ -74,7 +74,8 @@ export async function startServer({ dir = tempDir(), args = [], plans = null, db
   let stdout = '';
   proc.stdout.on('data', (d) => { stdout += d; });
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15000);
+    // A server that never says it listens is stopped, not left behind.
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${stderr}`)); }, 15000);
     proc.stderr.on('data', (d) => {
       stderr += d;
       const m = /msg="listening" addr=[^:]+:(\d+)/.exec(stderr);
