@@ -91,6 +91,14 @@ typedef struct server {
 server *server_of(struct lws *wsi);
 
 /*
+ * Makes the loop's in-memory state (caches, live calls, sessions, users)
+ * and frees it with everything in it (apps included). server_run uses them;
+ * so do harnesses that drive the server without sockets.
+ */
+void server_state_init(server *srv, size_t rooms_cached, size_t tokens_cached);
+void server_state_free(server *srv);
+
+/*
  * Verifies a bearer token against the current apps. When the token names
  * an app or key the loop does not know yet, the registry is re-read first:
  * then the function returns 1 and calls waiter->resume later (the caller

@@ -369,8 +369,21 @@ close_loop(server *srv, uv_loop_t *loop)
     uv_loop_close(loop);
 }
 
-static void
-free_state(server *srv)
+void
+server_state_init(server *srv, size_t rooms_cached, size_t tokens_cached)
+{
+    srv->rooms = roomcache_new(rooms_cached);
+    srv->tokens = tokcache_new(tokens_cached);
+    srv->metrics = metrics_new();
+    srv->live_by_room = hmap_new();
+    srv->live_by_call = hmap_new();
+    srv->sessions = hmap_new();
+    srv->sessions_by_token = hmap_new();
+    srv->users = hmap_new();
+}
+
+void
+server_state_free(server *srv)
 {
     live_free_all(srv);
     hmap_free(srv->sessions);
@@ -434,14 +447,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     }
     apps_index(srv.apps, plans);
     srv.rooms_total = total;
-    srv.rooms = roomcache_new(100000);
-    srv.tokens = tokcache_new(50000);
-    srv.metrics = metrics_new();
-    srv.live_by_room = hmap_new();
-    srv.live_by_call = hmap_new();
-    srv.sessions = hmap_new();
-    srv.sessions_by_token = hmap_new();
-    srv.users = hmap_new();
+    server_state_init(&srv, 100000, 50000);
 
     memset(protocols, 0, sizeof(protocols));
     protocols[0].name = "http";
@@ -565,12 +571,12 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
         if (srv.inert_peers[i] > 0)
             close(srv.inert_peers[i]);
     ws_free_all(&srv);
-    free_state(&srv);
+    server_state_free(&srv);
     dlog(LOG_INFO, "msg=\"stopped\"");
     return 0;
 
 fail_ctx:
     store_close(s);
-    free_state(&srv);
+    server_state_free(&srv);
     return 1;
 }

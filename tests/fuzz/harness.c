@@ -248,15 +248,8 @@ fz_begin(void)
     srv->plans = &H.plans;
     srv->worker = H.worker;
     srv->apps = registry();
-    srv->tokens = tokcache_new(1000);
-    srv->rooms = roomcache_new(1000);
-    srv->metrics = metrics_new();
+    server_state_init(srv, 1000, 1000);
     srv->rooms_total = FZ_ROOMS;
-    srv->live_by_room = hmap_new();
-    srv->live_by_call = hmap_new();
-    srv->sessions = hmap_new();
-    srv->sessions_by_token = hmap_new();
-    srv->users = hmap_new();
     snprintf(H.last_room, sizeof(H.last_room), "rm_none");
     memset(H.values, 0, sizeof(H.values));
     return srv;
@@ -278,14 +271,7 @@ fz_end(void)
                 hmap_count(srv->users));
     if (srv->reload_waiters)
         fz_fail("harness: a reload waiter was never resumed");
-    live_free_all(srv);
-    hmap_free(srv->sessions);
-    hmap_free(srv->sessions_by_token);
-    hmap_free(srv->users);
-    roomcache_free(srv->rooms);
-    tokcache_free(srv->tokens);
-    metrics_free(srv->metrics);
-    apps_free(srv->apps);
+    server_state_free(srv);
     memset(srv, 0, sizeof(*srv));
     H.in_input = false;
 }
