@@ -4,15 +4,33 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, createHmac } from 'node:crypto';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { join } from 'node:path';
 import { root, tempDir } from './helpers.mjs';
 
-async function freeUdpPort() {
-  const s = dgram.createSocket('udp4');
-  await new Promise((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
+// A port free for both UDP and TCP (coturn listens on both), below the
+// kernel's ephemeral range so no outgoing connection can take it meanwhile.
+async function freePort() {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const udp = dgram.createSocket('udp4');
+    const udpOk = await new Promise((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    if (udpOk) await new Promise((resolve) => udp.close(resolve));
+    if (!udpOk) continue;
+    const tcp = net.createServer();
+    const tcpOk = await new Promise((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (tcpOk) {
+      await new Promise((resolve) => tcp.close(resolve));
+      return port;
+    }
+  }
+  throw new Error('no free port for coturn');
 }
 
 // A STUN Binding request (RFC 5389): resolves true when coturn answers.
@@ -33,7 +51,7 @@ function stunPing(port, ms = 300) {
 
 export async function startCoturn({ dir = tempDir() } = {}) {
   const secret = randomBytes(24).toString('base64url');
-  const port = await freeUdpPort();
+  const port = await freePort();
   let logs = '';
   const proc = spawn('turnserver', [
     '-c', join(root, 'deploy', 'coturn', 'turnserver.conf'),
@@ -42,7 +60,8 @@ export async function startCoturn({ dir = tempDir() } = {}) {
     // The shipped config refuses relaying to private and loopback peers;
     // the browsers of the tests are on loopback.
     '--allow-loopback-peers', '--allowed-peer-ip=127.0.0.1',
-    '--min-port=40000', '--max-port=49000',
+    // Relayed ports below the ephemeral range too (coturn skips ports in use).
+    '--min-port=10000', '--max-port=19999',
     '--log-file=stdout', `--pidfile=${join(dir, 'turnserver.pid')}`, `--userdb=${join(dir, 'turndb')}`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.on('data', (d) => { logs += d; });
