@@ -73,17 +73,20 @@ list_free(call_list *l)
 /* ---- basics ---- */
 
 static dpa_err
-fail(call_err *err, dpa_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+fail(dpa_error *err, dpa_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static dpa_err
-fail(call_err *err, dpa_err e, const char *fmt, ...)
+fail(dpa_error *err, dpa_err e, const char *fmt, ...)
 {
     va_list ap;
 
     if (err) {
+        limit_source limit = err->limit; /* set by the caller for ROOM_FULL */
+
         va_start(ap, fmt);
-        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        error_vset(err, e, NULL, fmt, ap);
         va_end(ap);
+        err->limit = e == E_ROOM_FULL ? limit : LIMIT_NONE;
     }
     return e;
 }
@@ -494,7 +497,7 @@ replace_session(live_call *lc, call_member *m, const call_actor *a)
 
 dpa_err
 call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **reply,
-          call_err *err)
+          dpa_error *err)
 {
     call_member *m = call_member_find(lc, a->user_id);
     call_person *w;
@@ -584,7 +587,7 @@ call_leave(live_call *lc, const char *user_id, const char *reason, int64_t now)
 }
 
 dpa_err
-call_cancel_wait(live_call *lc, const char *user_id, call_err *err)
+call_cancel_wait(live_call *lc, const char *user_id, dpa_error *err)
 {
     if (!list_remove(&lc->waiting, user_id))
         return fail(err, E_NOT_WAITING, "you are not waiting in this room");
@@ -669,7 +672,7 @@ call_session_back(live_call *lc, uint64_t session)
 /* ---- moderation ---- */
 
 static dpa_err
-need_rank(const live_call *lc, const char *actor, call_role rank, call_err *err)
+need_rank(const live_call *lc, const char *actor, call_role rank, dpa_error *err)
 {
     if (call_rank(lc, actor) < rank)
         return fail(err, E_FORBIDDEN, rank == ROLE_HOST ? "only hosts may do this"
@@ -711,7 +714,7 @@ admit_front(live_call *lc, int n, int64_t now, struct json_object *who)
 
 dpa_err
 call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
-           struct json_object **reply, call_err *err)
+           struct json_object **reply, dpa_error *err)
 {
     struct json_object *who = json_object_new_array();
     limit_source src;
@@ -752,7 +755,7 @@ call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
 }
 
 dpa_err
-call_deny(live_call *lc, const char *actor, const char *target, call_err *err)
+call_deny(live_call *lc, const char *actor, const char *target, dpa_error *err)
 {
     struct json_object *ev;
     call_person p;
@@ -775,7 +778,7 @@ call_deny(live_call *lc, const char *actor, const char *target, call_err *err)
 /* Finds the target member and checks that actor outranks or equals it. */
 static dpa_err
 target_member(live_call *lc, const char *actor, const char *target, call_member **out,
-              call_err *err)
+              dpa_error *err)
 {
     call_member *m = call_member_find(lc, target);
 
@@ -789,7 +792,7 @@ target_member(live_call *lc, const char *actor, const char *target, call_member 
 }
 
 dpa_err
-call_mute(live_call *lc, const char *actor, const char *target, const char *kind, call_err *err)
+call_mute(live_call *lc, const char *actor, const char *target, const char *kind, dpa_error *err)
 {
     struct json_object *ev;
     call_member *m;
@@ -807,7 +810,7 @@ call_mute(live_call *lc, const char *actor, const char *target, const char *kind
 
 dpa_err
 call_remove(live_call *lc, const char *actor, const char *target, bool ban, int64_t now,
-            call_err *err)
+            dpa_error *err)
 {
     struct json_object *ev;
     call_member *m;
@@ -839,7 +842,7 @@ announce_role(live_call *lc, const call_member *m)
 
 dpa_err
 call_set_role(live_call *lc, const char *actor, const char *target, call_role role,
-              call_err *err)
+              dpa_error *err)
 {
     call_member *m;
     dpa_err e;
@@ -885,7 +888,7 @@ end_for_all(live_call *lc, const char *reason)
 }
 
 dpa_err
-call_end(live_call *lc, const char *actor, const char *reason, int64_t now, call_err *err)
+call_end(live_call *lc, const char *actor, const char *reason, int64_t now, dpa_error *err)
 {
     dpa_err e;
 
@@ -902,7 +905,7 @@ call_end(live_call *lc, const char *actor, const char *reason, int64_t now, call
 
 dpa_err
 call_signal(live_call *lc, const char *from, const char *to, const char *signal,
-            struct json_object *payload, call_err *err)
+            struct json_object *payload, dpa_error *err)
 {
     struct json_object *ev;
     call_member *target;
@@ -921,7 +924,7 @@ call_signal(live_call *lc, const char *from, const char *to, const char *signal,
 }
 
 dpa_err
-call_media(live_call *lc, const char *user_id, int audio, int video, call_err *err)
+call_media(live_call *lc, const char *user_id, int audio, int video, dpa_error *err)
 {
     call_member *m = call_member_find(lc, user_id);
     struct json_object *ev;
@@ -941,7 +944,7 @@ call_media(live_call *lc, const char *user_id, int audio, int video, call_err *e
 }
 
 dpa_err
-call_screen(live_call *lc, const char *user_id, bool start, call_err *err)
+call_screen(live_call *lc, const char *user_id, bool start, dpa_error *err)
 {
     call_member *m = call_member_find(lc, user_id), *prev;
     struct json_object *ev;
@@ -982,7 +985,7 @@ call_screen(live_call *lc, const char *user_id, bool start, call_err *err)
 /* ---- watching ---- */
 
 dpa_err
-call_watch(live_call *lc, const call_actor *a, call_err *err)
+call_watch(live_call *lc, const call_actor *a, dpa_error *err)
 {
     dpa_err e = need_rank(lc, a->user_id, ROLE_CO_HOST, err);
     int i;

@@ -106,11 +106,6 @@ typedef struct call_actor {
     uint64_t session;
 } call_actor;
 
-typedef struct call_err {
-    char message[200];
-    limit_source limit;    /* for E_ROOM_FULL */
-} call_err;
-
 /* Takes ownership of r. */
 live_call *call_new(room *r, const plan *p, call_sink sink);
 void call_free(live_call *lc);
@@ -131,7 +126,7 @@ const char *call_role_name(call_role r);
 /* JOIN_ROOM. *reply gets status and the rest (JOINED, ROOM_CLOSED, HOST_REQUIRED,
  * WAITING_ROOM_PENDING); errors: E_ROOM_FULL (err->limit), E_FORBIDDEN (banned). */
 dpa_err call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **reply,
-                  call_err *err);
+                  dpa_error *err);
 
 /* GROUP_CALL_LEAVE / a session that ended: reason "LEFT" or "DISCONNECTED". */
 dpa_err call_leave(live_call *lc, const char *user_id, const char *reason, int64_t now);
@@ -146,30 +141,30 @@ void call_drop_session(live_call *lc, uint64_t session, int64_t now);
 void call_session_lost(live_call *lc, uint64_t session);
 void call_session_back(live_call *lc, uint64_t session);
 
-dpa_err call_cancel_wait(live_call *lc, const char *user_id, call_err *err);
+dpa_err call_cancel_wait(live_call *lc, const char *user_id, dpa_error *err);
 
 /* ADMIT one (target) or everyone waiting now (target NULL). *reply lists who. */
 dpa_err call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
-                   struct json_object **reply, call_err *err);
-dpa_err call_deny(live_call *lc, const char *actor, const char *target, call_err *err);
+                   struct json_object **reply, dpa_error *err);
+dpa_err call_deny(live_call *lc, const char *actor, const char *target, dpa_error *err);
 dpa_err call_mute(live_call *lc, const char *actor, const char *target, const char *kind,
-                  call_err *err);
+                  dpa_error *err);
 dpa_err call_remove(live_call *lc, const char *actor, const char *target, bool ban,
-                    int64_t now, call_err *err);
+                    int64_t now, dpa_error *err);
 dpa_err call_set_role(live_call *lc, const char *actor, const char *target, call_role role,
-                      call_err *err);
+                      dpa_error *err);
 /* END_CALL by actor (a host); actor NULL means the system (reason given). */
 dpa_err call_end(live_call *lc, const char *actor, const char *reason, int64_t now,
-                 call_err *err);
+                 dpa_error *err);
 
 /* GROUP_CALL_SIGNAL: payload is borrowed. */
 dpa_err call_signal(live_call *lc, const char *from, const char *to, const char *signal,
-                    struct json_object *payload, call_err *err);
+                    struct json_object *payload, dpa_error *err);
 /* audio/video: -1 leaves it as it is. */
-dpa_err call_media(live_call *lc, const char *user_id, int audio, int video, call_err *err);
-dpa_err call_screen(live_call *lc, const char *user_id, bool start, call_err *err);
+dpa_err call_media(live_call *lc, const char *user_id, int audio, int video, dpa_error *err);
+dpa_err call_screen(live_call *lc, const char *user_id, bool start, dpa_error *err);
 
-dpa_err call_watch(live_call *lc, const call_actor *a, call_err *err);
+dpa_err call_watch(live_call *lc, const call_actor *a, dpa_error *err);
 void call_unwatch(live_call *lc, uint64_t session);
 
 /*

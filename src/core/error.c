@@ -1,5 +1,13 @@
 #include "core/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "core/fields.h"
+
 static const struct {
     const char *code;
     int status;
@@ -64,4 +72,52 @@ const char *
 error_message(dpa_err e)
 {
     return table[index_of(e)].message;
+}
+
+const char *
+limit_source_name(limit_source s)
+{
+    return s == LIMIT_ROOM ? "room" : s == LIMIT_PLAN ? "plan" : "";
+}
+
+dpa_err
+error_vset(dpa_error *d, dpa_err e, const char *field, const char *fmt, va_list ap)
+{
+    snprintf(d->field, sizeof(d->field), "%s", field ? field : "");
+    d->message[0] = '\0';
+    if (fmt)
+        vsnprintf(d->message, sizeof(d->message), fmt, ap);
+    d->limit = LIMIT_NONE;
+    return e;
+}
+
+dpa_err
+error_set(dpa_error *d, dpa_err e, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    error_vset(d, e, field, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+struct json_object *
+error_json(dpa_err e, const dpa_error *d)
+{
+    struct json_object *o = json_object_new_object();
+    const char *msg = d && d->message[0] ? d->message : error_message(e);
+    char buf[ERR_MSG_MAX * 2];
+
+    json_object_object_add(o, "code", json_object_new_string(error_code(e)));
+    text_sanitize(msg, strlen(msg), buf, sizeof(buf));
+    json_object_object_add(o, "message", json_object_new_string(buf));
+    if (d && d->field[0]) {
+        text_sanitize(d->field, strlen(d->field), buf, sizeof(buf));
+        json_object_object_add(o, "field", json_object_new_string(buf));
+    }
+    if (d && d->limit != LIMIT_NONE)
+        json_object_object_add(o, "limitSource",
+                               json_object_new_string(limit_source_name(d->limit)));
+    return o;
 }

@@ -6,6 +6,8 @@
 #ifndef DPA_CORE_ERROR_H
 #define DPA_CORE_ERROR_H
 
+#include <stdarg.h>
+
 typedef enum dpa_err {
     E_OK = 0,
     E_VALIDATION_FAILED = -1,
@@ -35,6 +37,39 @@ typedef enum dpa_err {
     E_STORE_UNAVAILABLE = -25,    /* the database cannot be used now; retry later (503) */
     E__COUNT = 26
 } dpa_err;
+
+/* Which limit a ROOM_FULL hit: the room's maxParticipants or the plan's cap. */
+typedef enum limit_source { LIMIT_NONE, LIMIT_ROOM, LIMIT_PLAN } limit_source;
+
+#define ERR_FIELD_MAX 128
+#define ERR_MSG_MAX 256
+
+/*
+ * The detail of a failure, the one carrier every layer fills: the request
+ * field at fault ("" when none), a human message ("" = the code's generic
+ * one) and, for ROOM_FULL, the limit that binds. The code itself travels
+ * as the dpa_err the function returns.
+ */
+typedef struct dpa_error {
+    char field[ERR_FIELD_MAX];
+    char message[ERR_MSG_MAX];
+    limit_source limit;
+} dpa_error;
+
+/* Fills d (field may be NULL, fmt NULL = no message; limit LIMIT_NONE) and returns e. */
+dpa_err error_set(dpa_error *d, dpa_err e, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+dpa_err error_vset(dpa_error *d, dpa_err e, const char *field, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+/*
+ * The one encoder of an error for clients, REST and WebSocket alike:
+ * {"code", "message", "field"?, "limitSource"?}. Text that may quote the
+ * client (a path, a user id) is made valid UTF-8. d may be NULL.
+ */
+struct json_object *error_json(dpa_err e, const dpa_error *d);
+
+const char *limit_source_name(limit_source s);
 
 /* The wire code, e.g. "ROOM_NOT_FOUND". Never NULL. */
 const char *error_code(dpa_err e);

@@ -7,13 +7,12 @@
 #include "core/util.h"
 
 dpa_err
-field_fail(field_error *err, const char *field, const char *fmt, ...)
+field_fail(dpa_error *err, const char *field, const char *fmt, ...)
 {
     va_list ap;
 
-    snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    error_vset(err, E_VALIDATION_FAILED, field, fmt, ap);
     va_end(ap);
     return E_VALIDATION_FAILED;
 }
@@ -93,7 +92,7 @@ member_path(char *path, size_t size, const char *prefix, const char *name, size_
 }
 
 dpa_err
-fields_check_text(struct json_object *v, text_kind kind, const char *path, field_error *err)
+fields_check_text(struct json_object *v, text_kind kind, const char *path, dpa_error *err)
 {
     char sub[FIELD_PATH_MAX];
     const char *why;
@@ -160,10 +159,10 @@ type_matches(struct json_object *v, field_type t)
 }
 
 static dpa_err check_members(struct json_object *obj, const field_spec *table,
-                             const char *prefix, field_error *err);
+                             const char *prefix, dpa_error *err);
 
 static dpa_err
-check_value(struct json_object *v, const field_spec *f, const char *path, field_error *err)
+check_value(struct json_object *v, const field_spec *f, const char *path, dpa_error *err)
 {
     int64_t n;
     size_t i, len;
@@ -262,7 +261,7 @@ lookup(const field_spec *table, const char *name)
 
 static dpa_err
 check_members(struct json_object *obj, const field_spec *table, const char *prefix,
-              field_error *err)
+              dpa_error *err)
 {
     const field_spec *f;
     char path[FIELD_PATH_MAX];
@@ -291,7 +290,7 @@ check_members(struct json_object *obj, const field_spec *table, const char *pref
 }
 
 dpa_err
-fields_check(struct json_object *obj, const field_spec *table, field_error *err)
+fields_check(struct json_object *obj, const field_spec *table, dpa_error *err)
 {
     if (!json_object_is_type(obj, json_type_object))
         return field_fail(err, "", "the body must be a JSON object");
@@ -307,7 +306,7 @@ fields_check(struct json_object *obj, const field_spec *table, field_error *err)
 typedef struct scan {
     const char *p, *end;
     char path[FIELD_PATH_MAX];
-    field_error *err;
+    dpa_error *err;
 } scan;
 
 static int
@@ -472,7 +471,7 @@ scan_value_text(scan *sc)
 }
 
 dpa_err
-fields_parse(const char *buf, size_t len, struct json_object **out, field_error *err)
+fields_parse(const char *buf, size_t len, struct json_object **out, dpa_error *err)
 {
     scan sc;
     dpa_err e;

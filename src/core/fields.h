@@ -40,14 +40,10 @@ typedef struct field_spec {
     const char *const *choices; /* FT_STRING: NULL-ended allowed values */
 } field_spec;
 
-#define FIELD_PATH_MAX 128
-#define FIELD_MSG_MAX 256
+#define FIELD_PATH_MAX ERR_FIELD_MAX
+#define FIELD_MSG_MAX ERR_MSG_MAX
 
 /* Where and why a check failed. */
-typedef struct field_error {
-    char field[FIELD_PATH_MAX];
-    char message[FIELD_MSG_MAX];
-} field_error;
 
 /*
  * The string policy: every string a request carries, at any depth (member
@@ -83,7 +79,7 @@ void text_sanitize(const char *s, size_t len, char *out, size_t outlen);
  * E_OK with *out a new reference, E_MALFORMED_JSON, or E_VALIDATION_FAILED
  * with err naming the field; *out is NULL on failure.
  */
-dpa_err fields_parse(const char *buf, size_t len, struct json_object **out, field_error *err);
+dpa_err fields_parse(const char *buf, size_t len, struct json_object **out, dpa_error *err);
 
 /*
  * Checks that obj is a JSON object whose members all appear in table, with
@@ -92,7 +88,7 @@ dpa_err fields_parse(const char *buf, size_t len, struct json_object **out, fiel
  * is held to the string policy. Returns E_OK, or E_VALIDATION_FAILED with
  * err filled in.
  */
-dpa_err fields_check(struct json_object *obj, const field_spec *table, field_error *err);
+dpa_err fields_check(struct json_object *obj, const field_spec *table, dpa_error *err);
 
 /*
  * Holds any JSON value to the string policy, recursively: member names as
@@ -100,10 +96,10 @@ dpa_err fields_check(struct json_object *obj, const field_spec *table, field_err
  * Returns E_OK or E_VALIDATION_FAILED with err filled in.
  */
 dpa_err fields_check_text(struct json_object *v, text_kind kind, const char *path,
-                          field_error *err);
+                          dpa_error *err);
 
 /* Fills err with a field and printf-style message; returns E_VALIDATION_FAILED. */
-dpa_err field_fail(field_error *err, const char *field, const char *fmt, ...)
+dpa_err field_fail(dpa_error *err, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -38,8 +38,3 @@ join_decide(const join_facts *f, limit_source *source)
     return JOIN_JOINED;
 }
 
-const char *
-limit_source_name(limit_source s)
-{
-    return s == LIMIT_ROOM ? "room" : s == LIMIT_PLAN ? "plan" : "";
-}

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "core/error.h"
+
 typedef enum join_outcome {
     JOIN_JOINED,
     JOIN_ROOM_CLOSED,
@@ -19,8 +21,6 @@ typedef enum join_outcome {
     JOIN_ERR_FULL,
     JOIN_ERR_BANNED
 } join_outcome;
-
-typedef enum limit_source { LIMIT_NONE, LIMIT_ROOM, LIMIT_PLAN } limit_source;
 
 typedef struct join_facts {
     bool room_found;        /* exists and belongs to the joiner's app */
@@ -41,7 +41,5 @@ int join_cap(const join_facts *f, limit_source *source);
 
 /* Decides; *source is set for JOIN_ERR_FULL. */
 join_outcome join_decide(const join_facts *f, limit_source *source);
-
-const char *limit_source_name(limit_source s);
 
 #endif

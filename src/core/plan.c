@@ -67,7 +67,7 @@ plans_merge_json(plan_set *set, const char *json, size_t len, char *errbuf, size
 {
     struct json_object *doc;
     plan_set next = *set;
-    field_error ferr;
+    dpa_error ferr;
     size_t i;
 
     if (json_parse(json, len, &doc) != E_OK || !json_object_is_type(doc, json_type_object)) {

@@ -176,7 +176,7 @@ apply_policy(room_policy *pol, struct json_object *obj)
  * be renamed or closed after a downgrade (joins use the current plan).
  */
 static dpa_err
-check_room(const room *r, const room *before, const plan *p, field_error *err)
+check_room(const room *r, const room *before, const plan *p, dpa_error *err)
 {
     if (r->nhosts > ROOM_HOSTS_MAX)
         return field_fail(err, "hosts", "hosts must have at most %d users, the creator included",
@@ -225,7 +225,7 @@ apply_members(room *r, struct json_object *body)
 
 dpa_err
 room_create(struct json_object *body, const char *app_id, const char *creator,
-            const plan *p, int64_t now, room **out, field_error *err)
+            const plan *p, int64_t now, room **out, dpa_error *err)
 {
     struct json_object *v;
     room *r;
@@ -303,7 +303,7 @@ rooms_equal(const room *a, const room *b)
 
 dpa_err
 room_patch(room *r, struct json_object *body, const plan *p, int64_t now, bool *changed,
-           field_error *err)
+           dpa_error *err)
 {
     struct json_object *v;
     room *next;

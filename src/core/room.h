@@ -68,7 +68,7 @@ const char *room_status_name(room_status s);
  * when the body asks for a feature the plan lacks (err names the field).
  */
 dpa_err room_create(struct json_object *body, const char *app_id, const char *creator,
-                    const plan *p, int64_t now, room **out, field_error *err);
+                    const plan *p, int64_t now, room **out, dpa_error *err);
 
 /*
  * Closes r (auto-close): CLOSED, version + 1, updatedAt at least now.
@@ -83,7 +83,7 @@ dpa_err room_close(room *r, int64_t now);
  * failure r is untouched and err says why.
  */
 dpa_err room_patch(room *r, struct json_object *body, const plan *p, int64_t now,
-                   bool *changed, field_error *err);
+                   bool *changed, dpa_error *err);
 
 /* The room as the API returns it, with "call": null. New reference. */
 struct json_object *room_to_json(const room *r);

@@ -106,12 +106,12 @@ void http_reply_json(http_req *r, int status, struct json_object *obj);
 void http_reply_raw(http_req *r, int status, const char *content_type, const char *body,
                     size_t len);
 
-/* Replies with the error's status and {"error":{code,message[,field]}}. */
+/* http_reply_error with a field and a printf-style message (NULL: the generic one). */
 void http_error(http_req *r, dpa_err e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Replies with a validation failure from a field table check. */
-void http_field_error(http_req *r, dpa_err e, const field_error *fe);
+/* The one way an error reaches a REST client: {"error": error_json(e, d)}. */
+void http_reply_error(http_req *r, dpa_err e, const dpa_error *d);
 
 /* Writes what can be written of the reply. Returns -1 to close. */
 int http_write(http_req *r);

@@ -18,24 +18,6 @@ typedef struct mod_op {
 } mod_op;
 
 static void
-call_error(http_req *r, dpa_err e, const call_err *ce)
-{
-    struct json_object *o = json_object_new_object(), *err = json_object_new_object();
-    char msg[sizeof(ce->message) * 2];
-
-    /* The message may quote the {userId} of the path: keep the reply valid UTF-8. */
-    text_sanitize(ce->message[0] ? ce->message : error_message(e),
-                  strlen(ce->message[0] ? ce->message : error_message(e)), msg, sizeof(msg));
-    json_object_object_add(err, "code", json_object_new_string(error_code(e)));
-    json_object_object_add(err, "message", json_object_new_string(msg));
-    if (e == E_ROOM_FULL && ce->limit != LIMIT_NONE)
-        json_object_object_add(err, "limitSource",
-                               json_object_new_string(limit_source_name(ce->limit)));
-    json_object_object_add(o, "error", err);
-    http_reply_json(r, error_http_status(e), o);
-}
-
-static void
 loaded(void *arg, live_call *lc, dpa_err e)
 {
     mod_op *op = arg;
@@ -91,11 +73,11 @@ do_admit(http_req *r, live_call *lc)
 {
     const char *target = r->param[1][0] ? r->param[1] : NULL;
     struct json_object *out = NULL;
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e = call_admit(lc, r->id.user_id, target, now_ms(), &out, &ce);
 
     if (e)
-        call_error(r, e, &ce);
+        http_reply_error(r, e, &ce);
     else
         http_reply_json(r, 200, out);
 }
@@ -103,11 +85,11 @@ do_admit(http_req *r, live_call *lc)
 static void
 do_deny(http_req *r, live_call *lc)
 {
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e = call_deny(lc, r->id.user_id, r->param[1], &ce);
 
     if (e)
-        call_error(r, e, &ce);
+        http_reply_error(r, e, &ce);
     else
         http_reply_json(r, 204, NULL);
 }
@@ -115,7 +97,7 @@ do_deny(http_req *r, live_call *lc)
 static void
 do_remove(http_req *r, live_call *lc)
 {
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e;
 
     if (!call_is_live(lc)) {
@@ -124,7 +106,7 @@ do_remove(http_req *r, live_call *lc)
     }
     e = call_remove(lc, r->id.user_id, r->param[1], r->mod_ban, now_ms(), &ce);
     if (e)
-        call_error(r, e, &ce);
+        http_reply_error(r, e, &ce);
     else
         http_reply_json(r, 204, NULL);
 }
@@ -132,11 +114,11 @@ do_remove(http_req *r, live_call *lc)
 static void
 do_end(http_req *r, live_call *lc)
 {
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e = call_end(lc, r->id.user_id, "HOST_ENDED", now_ms(), &ce);
 
     if (e)
-        call_error(r, e, &ce);
+        http_reply_error(r, e, &ce);
     else
         http_reply_json(r, 204, NULL);
 }
@@ -174,13 +156,13 @@ void
 mod_remove(http_req *r)
 {
     struct json_object *body = http_body_json(r);
-    field_error fe;
+    dpa_error fe;
 
     if (!body)
         return;
     if (fields_check(body, remove_fields, &fe) != E_OK) {
         json_object_put(body);
-        http_field_error(r, E_VALIDATION_FAILED, &fe);
+        http_reply_error(r, E_VALIDATION_FAILED, &fe);
         return;
     }
     r->mod_ban = json_get_bool(body, "ban", false);

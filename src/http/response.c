@@ -46,37 +46,29 @@ http_reply_json(http_req *r, int status, struct json_object *obj)
 }
 
 void
-http_error(http_req *r, dpa_err e, const char *field, const char *fmt, ...)
+http_reply_error(http_req *r, dpa_err e, const dpa_error *d)
 {
-    struct json_object *o = json_object_new_object(), *err = json_object_new_object();
-    char raw[512], msg[512], fld[FIELD_PATH_MAX];
+    struct json_object *o = json_object_new_object();
 
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(raw, sizeof(raw), fmt, ap);
-        va_end(ap);
-    } else {
-        snprintf(raw, sizeof(raw), "%s", error_message(e));
-    }
-    /* Messages quote the client's text (a path, a header): keep the reply valid UTF-8. */
-    text_sanitize(raw, strlen(raw), msg, sizeof(msg));
-    json_object_object_add(err, "code", json_object_new_string(error_code(e)));
-    json_object_object_add(err, "message", json_object_new_string(msg));
-    if (field && *field) {
-        text_sanitize(field, strlen(field), fld, sizeof(fld));
-        json_object_object_add(err, "field", json_object_new_string(fld));
-    }
-    json_object_object_add(o, "error", err);
+    json_object_object_add(o, "error", error_json(e, d));
     if (e == E_METHOD_NOT_ALLOWED && !r->allow)
         r->allow = "GET";
     http_reply_json(r, error_http_status(e), o);
 }
 
 void
-http_field_error(http_req *r, dpa_err e, const field_error *fe)
+http_error(http_req *r, dpa_err e, const char *field, const char *fmt, ...)
 {
-    http_error(r, e, fe->field, "%s", fe->message);
+    dpa_error d;
+    va_list ap;
+
+    error_set(&d, e, field, NULL);
+    if (fmt) {
+        va_start(ap, fmt);
+        vsnprintf(d.message, sizeof(d.message), fmt, ap);
+        va_end(ap);
+    }
+    http_reply_error(r, e, &d);
 }
 
 /* The Origin when CORS allows it, else NULL. */

@@ -29,7 +29,7 @@ typedef struct room_job {
 
     room *room;                   /* create: the new room; others: the result */
     struct json_object *patch;    /* PATCH body */
-    field_error ferr;
+    dpa_error ferr;
     bool changed;
 
     /* POST with Idempotency-Key. */
@@ -272,7 +272,7 @@ reply_error(http_req *r, room_job *j)
     switch (e) {
     case E_VALIDATION_FAILED:
     case E_FEATURE_NOT_ENABLED:
-        http_field_error(r, e, &j->ferr);
+        http_reply_error(r, e, &j->ferr);
         break;
     case E_FORBIDDEN:
         http_error(r, e, NULL, "only the room's creator may %s it",
@@ -365,7 +365,7 @@ void
 rooms_create(http_req *r)
 {
     struct json_object *body;
-    field_error fe;
+    dpa_error fe;
     room_job *j;
     room *rm;
     dpa_err e;
@@ -385,7 +385,7 @@ rooms_create(http_req *r)
     e = room_create(body, r->id.app_id, r->id.user_id, r->id.plan, now_ms(), &rm, &fe);
     if (e) {
         json_object_put(body);
-        http_field_error(r, e, &fe);
+        http_reply_error(r, e, &fe);
         return;
     }
     j = job_new(r, OP_CREATE, run_create);

@@ -210,7 +210,7 @@ http_body_json(http_req *r)
 {
     struct json_object *obj = NULL;
     const char *ct = r->content_type;
-    field_error fe;
+    dpa_error fe;
     dpa_err e;
 
     if (r->body_len == 0)
@@ -227,7 +227,7 @@ http_body_json(http_req *r)
         return NULL;
     }
     if (e) {
-        http_field_error(r, e, &fe);
+        http_reply_error(r, e, &fe);
         return NULL;
     }
     if (!json_object_is_type(obj, json_type_object)) {

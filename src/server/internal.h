@@ -67,6 +67,8 @@ typedef struct server {
     int nlisten;
     int inert_peers[LISTEN_FDS_MAX]; /* kept open while the listeners are made inert */
     uint64_t refused_at_fd_limit;
+    char refuse_reply[384];      /* the 503 sent to them, made on first use */
+    size_t refuse_len;
     uint64_t refused_logged_ns;
 
     /* Live calls (live.c). */

@@ -291,14 +291,27 @@ start_draining(server *srv)
 static bool
 refuse_near_fd_limit(server *srv, int fd)
 {
-    static const char reply[] =
-        "HTTP/1.1 503 Service Unavailable\r\n"
-        "Content-Type: application/json\r\n"
-        "Retry-After: 5\r\n"
-        "Connection: close\r\n"
-        "Content-Length: 82\r\n\r\n"
-        "{\"error\":{\"code\":\"UNAVAILABLE\",\"message\":\"the server is at its connection limit\"}}";
+    if (fd < srv->fd_ceiling)
+        return false;
+    if (!srv->refuse_len) {
+        /* Made once, with the same encoder as every other error. */
+        dpa_error d;
+        struct json_object *o = json_object_new_object();
+        const char *body;
+        int n;
 
+        error_set(&d, E_UNAVAILABLE, NULL, "the server is at its connection limit");
+        json_object_object_add(o, "error", error_json(E_UNAVAILABLE, &d));
+        body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        n = snprintf(srv->refuse_reply, sizeof(srv->refuse_reply),
+                     "HTTP/1.1 503 Service Unavailable\r\n"
+                     "Content-Type: application/json\r\n"
+                     "Retry-After: 5\r\n"
+                     "Connection: close\r\n"
+                     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+        srv->refuse_len = n > 0 && (size_t)n < sizeof(srv->refuse_reply) ? (size_t)n : 0;
+        json_object_put(o);
+    }
     if (fd < srv->fd_ceiling)
         return false;
     srv->refused_at_fd_limit++;
@@ -308,7 +321,7 @@ refuse_near_fd_limit(server *srv, int fd)
         dlog(LOG_WARN, "msg=\"connection refused: at the file-descriptor limit\" fd=%d "
                        "refused_total=%llu", fd, (unsigned long long)srv->refused_at_fd_limit);
     }
-    (void)!send(fd, reply, sizeof(reply) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)!send(fd, srv->refuse_reply, srv->refuse_len, MSG_DONTWAIT | MSG_NOSIGNAL);
     return true;
 }
 

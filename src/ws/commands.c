@@ -59,42 +59,41 @@ static void
 reply_error(ws_session *s, struct json_object *id, dpa_err e, const char *field,
             limit_source src, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* The one way an error reaches a WebSocket client: {"id","ok":false,"error":error_json}. */
 static void
-reply_error(ws_session *s, struct json_object *id, dpa_err e, const char *field,
-            limit_source src, const char *fmt, ...)
+reply_err(ws_session *s, struct json_object *id, dpa_err e, const dpa_error *d)
 {
-    struct json_object *o = json_object_new_object(), *err = json_object_new_object();
-    char raw[300], msg[300];
-    va_list ap;
+    struct json_object *o = json_object_new_object();
 
-    if (fmt && *fmt) {
-        va_start(ap, fmt);
-        vsnprintf(raw, sizeof(raw), fmt, ap);
-        va_end(ap);
-    } else {
-        snprintf(raw, sizeof(raw), "%s", error_message(e));
-    }
-    /* A text frame must be valid UTF-8, whatever the message quotes. */
-    text_sanitize(raw, strlen(raw), msg, sizeof(msg));
     if (id)
         json_object_object_add(o, "id", json_object_get(id));
     json_object_object_add(o, "ok", json_object_new_boolean(0));
-    json_object_object_add(err, "code", json_object_new_string(error_code(e)));
-    json_object_object_add(err, "message", json_object_new_string(msg));
-    if (field && *field)
-        json_object_object_add(err, "field", json_object_new_string(field));
-    if (src != LIMIT_NONE)
-        json_object_object_add(err, "limitSource", json_object_new_string(limit_source_name(src)));
-    json_object_object_add(o, "error", err);
+    json_object_object_add(o, "error", error_json(e, d));
     session_send_json(s, o);
     json_object_put(o);
 }
 
 static void
-reply_call_err(ws_req *r, dpa_err e, const call_err *ce)
+reply_error(ws_session *s, struct json_object *id, dpa_err e, const char *field,
+            limit_source src, const char *fmt, ...)
 {
-    reply_error(r->s, r->id, e, NULL, e == E_ROOM_FULL ? ce->limit : LIMIT_NONE, "%s",
-                ce->message);
+    dpa_error d;
+    va_list ap;
+
+    error_set(&d, e, field, NULL);
+    if (fmt && *fmt) {
+        va_start(ap, fmt);
+        vsnprintf(d.message, sizeof(d.message), fmt, ap);
+        va_end(ap);
+    }
+    d.limit = src;
+    reply_err(s, id, e, &d);
+}
+
+static void
+reply_call_err(ws_req *r, dpa_err e, const dpa_error *ce)
+{
+    reply_err(r->s, r->id, e, ce);
 }
 
 /* ---- field tables ---- */
@@ -142,13 +141,12 @@ finish_auth(ws_session *s, struct json_object *id, bool header, dpa_err e, const
 
     if (e != E_OK) {
         if (header) {
+            dpa_error d;
+
+            error_set(&d, E_UNAUTHORIZED, NULL, "%s", why ? why : "invalid token");
             o = json_object_new_object();
             json_object_object_add(o, "type", json_object_new_string("ERROR"));
-            json_object_object_add(o, "error", json_object_new_object());
-            json_object_object_add(json_object_object_get(o, "error"), "code",
-                                   json_object_new_string("UNAUTHORIZED"));
-            json_object_object_add(json_object_object_get(o, "error"), "message",
-                                   json_object_new_string(why ? why : "invalid token"));
+            json_object_object_add(o, "error", error_json(E_UNAUTHORIZED, &d));
             session_send_json(s, o);
             json_object_put(o);
             session_close(s, 1008, "unauthorized");
@@ -374,7 +372,7 @@ do_join(ws_req *r, live_call *lc)
 {
     call_actor a = actor_of(r->s);
     struct json_object *out = NULL;
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e;
 
     if (!caps_room_take(r->s, lc->room->id)) {
@@ -399,7 +397,7 @@ cmd_join(ws_req *r)
 static void
 do_cancel_wait(ws_req *r, live_call *lc)
 {
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e = call_cancel_wait(lc, r->s->who.user_id, &ce);
 
     if (e)
@@ -418,7 +416,7 @@ static void
 do_watch(ws_req *r, live_call *lc)
 {
     call_actor a = actor_of(r->s);
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     struct json_object *o;
     dpa_err e;
 
@@ -464,7 +462,7 @@ do_admit(ws_req *r, live_call *lc)
     const char *target = json_get_str(r->msg, "userId");
     bool all = json_get_bool(r->msg, "all", false);
     struct json_object *out = NULL;
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e;
 
     if (!target == !all) {
@@ -488,7 +486,7 @@ cmd_admit(ws_req *r)
 static void
 do_deny(ws_req *r, live_call *lc)
 {
-    call_err ce = {{0}, LIMIT_NONE};
+    dpa_error ce = {0};
     dpa_err e = call_deny(lc, r->s->who.user_id, json_get_str(r->msg, "userId"), &ce);
 
     if (e)
@@ -507,7 +505,7 @@ cmd_deny(ws_req *r)
 #define CALL_CMD(name, expr)                                     \
     static void name(ws_req *r)                                  \
     {                                                            \
-        call_err ce = {{0}, LIMIT_NONE};                         \
+        dpa_error ce = {0};                         \
         live_call *lc = with_call(r);                            \
         dpa_err e;                                               \
         if (!lc)                                                 \
@@ -526,7 +524,7 @@ cmd_deny(ws_req *r)
 #define ARG(k) json_get_str(r->msg, k)
 
 static dpa_err
-leave(ws_req *r, live_call *lc, call_err *ce)
+leave(ws_req *r, live_call *lc, dpa_error *ce)
 {
     if (call_leave(lc, USER, "LEFT", now_ms()) != E_OK) {
         snprintf(ce->message, sizeof(ce->message), "you are not in this call");
@@ -536,7 +534,7 @@ leave(ws_req *r, live_call *lc, call_err *ce)
 }
 
 static dpa_err
-signal_peer(ws_req *r, live_call *lc, call_err *ce)
+signal_peer(ws_req *r, live_call *lc, dpa_error *ce)
 {
     struct json_object *payload = NULL;
     dpa_err e;
@@ -617,7 +615,7 @@ static struct json_object *
 request_id(struct json_object *msg)
 {
     struct json_object *id = NULL;
-    field_error fe;
+    dpa_error fe;
 
     if (!json_object_is_type(msg, json_type_object) ||
         !json_object_object_get_ex(msg, "id", &id))
@@ -641,7 +639,7 @@ static struct json_object *
 parse_frame(ws_session *s, const char *text, size_t len)
 {
     struct json_object *msg = NULL, *any = NULL;
-    field_error fe;
+    dpa_error fe;
     dpa_err e = fields_parse(text, len, &msg, &fe);
 
     if (e == E_OK && json_object_is_type(msg, json_type_object))
@@ -677,7 +675,7 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
     struct json_object *msg = NULL, *id = NULL;
     const ws_command *cmd = NULL;
     const char *type;
-    field_error fe;
+    dpa_error fe;
     ws_req r;
     size_t i;
 

@@ -99,7 +99,7 @@ static void
 round_trip(const plan *p, const char *create, size_t clen, const char *patch, size_t plen)
 {
     struct json_object *body = NULL, *again = NULL;
-    field_error fe;
+    dpa_error fe;
     room *r = NULL, *c;
     bool changed;
     char *a, *t;
@@ -214,7 +214,7 @@ raw_row(const uint8_t *data, size_t size)
     char *sql = xmalloc(size * 2 + 1024), id[ROOM_ID_MAX];
     room *r = NULL;
     bool changed;
-    field_error fe;
+    dpa_error fe;
     struct json_object *patch = NULL;
 
     for (i = 0; i < 5; i++)

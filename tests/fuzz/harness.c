@@ -84,7 +84,7 @@ static room *
 fixture_room(int i, const plan *p)
 {
     struct json_object *body = NULL;
-    field_error fe;
+    dpa_error fe;
     room *r = NULL;
 
     must(json_parse(fixtures[i].body, strlen(fixtures[i].body), &body), "fixture JSON");

@@ -92,7 +92,7 @@ make_call(const char *policy, const char *plan_name)
 {
     char body[512];
     struct json_object *o = NULL;
-    field_error fe;
+    dpa_error fe;
     room *r = NULL;
     call_sink sink = {rec_emit, rec_note, NULL, rec_joined};
 
@@ -113,7 +113,7 @@ join(live_call *lc, const char *user, dpa_err *e_out)
     static char status[64];
     struct json_object *reply = NULL;
     call_actor a = {user, user, (uint64_t)user[0]};
-    call_err err = {0};
+    dpa_error err = {0};
     dpa_err e = call_join(lc, &a, 100, &reply, &err);
 
     if (e_out)
@@ -140,7 +140,7 @@ open_room_relays_signals(void **state)
 {
     live_call *lc = make_call("{}", "pro");
     struct json_object *payload = json_object_new_string("v=0 sdp");
-    call_err err;
+    dpa_error err;
     char call_id[CALL_ID_MAX];
     (void)state;
 
@@ -202,7 +202,7 @@ waiting_room_admit_deny(void **state)
 {
     live_call *lc = make_call("{\"waitingRoom\":true}", "pro");
     struct json_object *reply = NULL;
-    call_err err = {0};
+    dpa_error err = {0};
     (void)state;
 
     assert_string_equal(join(lc, "hank", NULL), "JOINED");
@@ -241,7 +241,7 @@ admit_all_up_to_the_cap(void **state)
 {
     live_call *lc = make_call("{\"waitingRoom\":true,\"maxParticipants\":3}", "pro");
     struct json_object *reply = NULL;
-    call_err err = {0};
+    dpa_error err = {0};
     (void)state;
 
     /* Waiting with no live call: the first admission opens it. */
@@ -267,7 +267,7 @@ cap_exact_and_limit_source(void **state)
     live_call *lc = make_call("{}", "starter"); /* plan cap 4 */
     struct json_object *reply = NULL;
     call_actor a = {"eve", "eve", 9};
-    call_err err = {0};
+    dpa_error err = {0};
     (void)state;
 
     join(lc, "a1", NULL);
@@ -312,7 +312,7 @@ static void
 moderation_ranks(void **state)
 {
     live_call *lc = make_call("{}", "pro");
-    call_err err = {0};
+    dpa_error err = {0};
     (void)state;
 
     join(lc, "hank", NULL);
@@ -354,7 +354,7 @@ room_changes_apply_live(void **state)
 {
     live_call *lc = make_call("{\"waitingRoom\":true,\"requireHost\":true}", "pro");
     struct json_object *patch;
-    field_error fe;
+    dpa_error fe;
     room *r;
     bool changed;
     (void)state;
@@ -406,8 +406,8 @@ watchers_lose_events_with_their_rank(void **state)
     live_call *lc = make_call("{\"waitingRoom\":true}", "pro");
     call_actor wv = {"vera", "vera", 900}, wc = {"cole", "cole", 901};
     struct json_object *patch;
-    call_err err = {0};
-    field_error fe;
+    dpa_error err = {0};
+    dpa_error fe;
     bool changed;
     room *r;
     (void)state;
@@ -448,7 +448,7 @@ static void
 screen_share_one_at_a_time(void **state)
 {
     live_call *lc = make_call("{}", "pro");
-    call_err err = {0};
+    dpa_error err = {0};
     (void)state;
 
     join(lc, "hank", NULL);

@@ -30,7 +30,7 @@ static dpa_err
 check(const char *body, char *field)
 {
     struct json_object *o = NULL;
-    field_error fe;
+    dpa_error fe;
     dpa_err e;
 
     assert_int_equal(json_parse(body, strlen(body), &o), E_OK);
@@ -195,7 +195,7 @@ static dpa_err
 check_input(const char *body, size_t len, char *field)
 {
     struct json_object *o = NULL;
-    field_error fe;
+    dpa_error fe;
     dpa_err e;
 
     memset(&fe, 0, sizeof(fe));

@@ -21,7 +21,7 @@ js(const char *s)
 }
 
 static dpa_err
-create(const char *body, const char *plan_name, room **out, field_error *fe)
+create(const char *body, const char *plan_name, room **out, dpa_error *fe)
 {
     struct json_object *o = js(body);
     dpa_err e = room_create(o, "app1", "alice", plans_find(&plans, plan_name), 1000, out, fe);
@@ -32,7 +32,7 @@ create(const char *body, const char *plan_name, room **out, field_error *fe)
 static void
 create_defaults(void **state)
 {
-    field_error fe;
+    dpa_error fe;
     room *r;
     struct json_object *o;
     (void)state;
@@ -60,7 +60,7 @@ create_defaults(void **state)
 static void
 create_ids_differ(void **state)
 {
-    field_error fe;
+    dpa_error fe;
     room *a, *b;
     (void)state;
 
@@ -74,7 +74,7 @@ create_ids_differ(void **state)
 static void
 create_hosts_creator_first_no_duplicates(void **state)
 {
-    field_error fe;
+    dpa_error fe;
     room *r;
     (void)state;
 
@@ -112,7 +112,7 @@ create_rejects(void **state)
         {"{\"policy\":{\"waitingRoom\":true}}", "limited", "policy.waitingRoom",
          E_FEATURE_NOT_ENABLED},
     };
-    field_error fe;
+    dpa_error fe;
     room *r;
     size_t i;
     (void)state;
@@ -129,7 +129,7 @@ static void
 create_limits_name_and_metadata(void **state)
 {
     char body[6000];
-    field_error fe;
+    dpa_error fe;
     room *r;
     (void)state;
 
@@ -147,7 +147,7 @@ create_limits_name_and_metadata(void **state)
 static room *
 base_room(void)
 {
-    field_error fe;
+    dpa_error fe;
     room *r;
     assert_int_equal(create("{\"name\":\"a\",\"hosts\":[\"bob\"],\"metadata\":{\"x\":1,\"y\":{\"z\":2}},"
                             "\"policy\":{\"waitingRoom\":true,\"maxParticipants\":5}}",
@@ -157,7 +157,7 @@ base_room(void)
 }
 
 static dpa_err
-patch(room *r, const char *body, bool *changed, field_error *fe)
+patch(room *r, const char *body, bool *changed, dpa_error *fe)
 {
     struct json_object *o = js(body);
     dpa_err e = room_patch(r, o, plans_find(&plans, "pro"), 2000, changed, fe);
@@ -168,7 +168,7 @@ patch(room *r, const char *body, bool *changed, field_error *fe)
 static void
 patch_merges(void **state)
 {
-    field_error fe;
+    dpa_error fe;
     bool changed;
     room *r = base_room();
     (void)state;
@@ -192,7 +192,7 @@ patch_merges(void **state)
 static void
 patch_without_change_keeps_version(void **state)
 {
-    field_error fe;
+    dpa_error fe;
     bool changed = true;
     room *r = base_room();
     (void)state;
@@ -208,7 +208,7 @@ patch_without_change_keeps_version(void **state)
 static void
 patch_rejects_and_leaves_room(void **state)
 {
-    field_error fe;
+    dpa_error fe;
     bool changed;
     room *r = base_room();
     (void)state;
@@ -230,7 +230,7 @@ patch_rejects_and_leaves_room(void **state)
 static void
 patch_hosts_and_nulls(void **state)
 {
-    field_error fe;
+    dpa_error fe;
     bool changed;
     room *r = base_room();
     (void)state;
@@ -256,7 +256,7 @@ hosts_count_the_creator(void **state)
 {
     char body[1024];
     size_t n = 0;
-    field_error fe;
+    dpa_error fe;
     bool changed;
     room *r;
     int i;

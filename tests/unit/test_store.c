@@ -34,7 +34,7 @@ static room *
 new_room(const char *app_id, const char *creator, const char *body, int64_t now)
 {
     struct json_object *o = NULL;
-    field_error fe;
+    dpa_error fe;
     room *r = NULL;
 
     assert_int_equal(json_parse(body, strlen(body), &o), E_OK);
