@@ -28,7 +28,10 @@ struct store_ops {
                          int64_t started_at);
     dpa_err (*call_close)(store *s, const char *call_id, int64_t ended_at, const char *reason,
                           int peak);
-    dpa_err (*calls_recover)(store *s, int64_t now, int *ended, int *closed);
+    /* The rooms that have a call left open (*out is malloc'd, may be NULL when *n is 0). */
+    dpa_err (*open_call_rooms)(store *s, store_room_ref **out, int *n);
+    /* Ends every open call with reason SERVER_RESTART; *ended counts them. */
+    dpa_err (*calls_end_open)(store *s, int64_t now, int *ended);
     dpa_err (*idem_get)(store *s, const char *app_id, const char *user_id, const char *key,
                         int64_t now, idem_record *out);
     dpa_err (*idem_put)(store *s, const char *app_id, const char *user_id, const char *key,

@@ -71,7 +71,7 @@ enum {
     Q_APP_INSERT, Q_APP_SET_PLAN, Q_KEY_INSERT, Q_KEY_COUNT, Q_KEY_DELETE, Q_APPS, Q_KEYS,
     Q_DATA_VERSION, Q_COUNT_GET, Q_COUNT_ADD, Q_ROOM_INSERT, Q_HOST_INSERT, Q_HOSTS_DELETE,
     Q_ROOM_GET, Q_ROOM_UPDATE, Q_ROOM_DELETE, Q_ROOMS_TOTAL, Q_ROOM_LIST, Q_IDEM_GET,
-    Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_RECOVER_CLOSE_ROOMS,
+    Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_OPEN_CALL_ROOMS,
     Q_RECOVER_END_CALLS, Q_PROBE, Q__COUNT
 };
 
@@ -118,10 +118,7 @@ static const char *const queries[Q__COUNT] = {
     [Q_CALL_OPEN] = "INSERT INTO calls (call_id, app_id, room_id, started_at) VALUES (?1, ?2, ?3, ?4)",
     [Q_CALL_CLOSE] = "UPDATE calls SET ended_at = ?2, end_reason = ?3, peak_participants = ?4"
                      " WHERE call_id = ?1 AND ended_at IS NULL",
-    [Q_RECOVER_CLOSE_ROOMS] =
-        "UPDATE rooms SET status = 'CLOSED', version = version + 1, updated_at = ?1"
-        " WHERE status = 'ACTIVE' AND auto_close = 1"
-        " AND room_id IN (SELECT room_id FROM calls WHERE ended_at IS NULL)",
+    [Q_OPEN_CALL_ROOMS] = "SELECT DISTINCT app_id, room_id FROM calls WHERE ended_at IS NULL",
     [Q_RECOVER_END_CALLS] = "UPDATE calls SET ended_at = ?1, end_reason = 'SERVER_RESTART'"
                             " WHERE ended_at IS NULL",
     [Q_PROBE] = "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?1)",
@@ -1080,19 +1077,43 @@ sq_call_close(store *s, const char *call_id, int64_t ended_at, const char *reaso
 }
 
 static dpa_err
-sq_calls_recover(store *s, int64_t now, int *ended, int *closed)
+sq_open_call_rooms(store *s, store_room_ref **out, int *n)
 {
-    sqlite3_stmt *st = stmt(s, Q_RECOVER_CLOSE_ROOMS);
-    dpa_err e;
+    sqlite3_stmt *st = stmt(s, Q_OPEN_CALL_ROOMS);
+    store_room_ref *refs = NULL;
+    int rc, cap = 0;
 
-    *ended = *closed = 0;
+    *out = NULL;
+    *n = 0;
     if (!st)
         return last_err(s);
-    sqlite3_bind_int64(st, 1, now);
-    if ((e = step_done(st)))
-        return e;
-    *closed = sqlite3_changes(DB(s));
-    if (!(st = stmt(s, Q_RECOVER_END_CALLS)))
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            refs = xrealloc(refs, (size_t)cap * sizeof(*refs));
+        }
+        snprintf(refs[*n].app_id, sizeof(refs[*n].app_id), "%s", col_text(st, 0));
+        snprintf(refs[*n].room_id, sizeof(refs[*n].room_id), "%s", col_text(st, 1));
+        (*n)++;
+    }
+    done(st);
+    if (rc != SQLITE_DONE) {
+        free(refs);
+        *n = 0;
+        return last_err(s);
+    }
+    *out = refs;
+    return E_OK;
+}
+
+static dpa_err
+sq_calls_end_open(store *s, int64_t now, int *ended)
+{
+    sqlite3_stmt *st = stmt(s, Q_RECOVER_END_CALLS);
+    dpa_err e;
+
+    *ended = 0;
+    if (!st)
         return last_err(s);
     sqlite3_bind_int64(st, 1, now);
     if ((e = step_done(st)))
@@ -1119,7 +1140,8 @@ static const struct store_ops sqlite_ops = {
     .room_list = sq_room_list,
     .call_open = sq_call_open,
     .call_close = sq_call_close,
-    .calls_recover = sq_calls_recover,
+    .open_call_rooms = sq_open_call_rooms,
+    .calls_end_open = sq_calls_end_open,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
     .check_files = sq_check_files,

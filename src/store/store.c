@@ -223,7 +223,27 @@ store_call_close(store *s, const char *call_id, int64_t ended_at, const char *re
 dpa_err
 store_calls_recover(store *s, int64_t now, int *ended, int *closed)
 {
-    return s->ops->calls_recover(s, now, ended, closed);
+    store_room_ref *refs = NULL;
+    int i, n = 0;
+    dpa_err e;
+
+    *ended = *closed = 0;
+    if ((e = s->ops->open_call_rooms(s, &refs, &n)))
+        return e;
+    for (i = 0; i < n && !e; i++) {
+        room *r = NULL;
+
+        e = s->ops->room_get(s, refs[i].app_id, refs[i].room_id, &r);
+        if (e == E_ROOM_NOT_FOUND) {
+            e = E_OK; /* deleted since: nothing to close */
+        } else if (e == E_OK && r->status == ROOM_ACTIVE && r->policy.auto_close) {
+            if (!(e = room_close(r, now)) && !(e = s->ops->room_update(s, r)))
+                (*closed)++;
+        }
+        room_free(r);
+    }
+    free(refs);
+    return e ? e : s->ops->calls_end_open(s, now, ended);
 }
 
 dpa_err

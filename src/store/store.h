@@ -106,9 +106,17 @@ dpa_err store_call_open(store *s, const char *call_id, const char *app_id, const
                         int64_t started_at);
 dpa_err store_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason,
                          int peak);
+/* A room named by its app (for lists of rooms to act on). */
+typedef struct store_room_ref {
+    char app_id[APP_ID_MAX];
+    char room_id[ROOM_ID_MAX];
+} store_room_ref;
+
 /*
  * Ends every call left open (a crash) with reason SERVER_RESTART and closes
- * their rooms that have autoCloseWhenEmpty. *ended and *closed count them.
+ * their rooms that have autoCloseWhenEmpty, by core's room_close rule (the
+ * same as a call that ends normally). *ended and *closed count them. Call it
+ * inside a transaction.
  */
 dpa_err store_calls_recover(store *s, int64_t now, int *ended, int *closed);
 

@@ -13,6 +13,7 @@ test('kill -9 with live calls, restart: calls ended, auto-close rooms CLOSED', a
   const once = (await api(srv, 'POST', '/api/rooms', { token: owner, body: { policy: { autoCloseWhenEmpty: true } } })).body.roomId;
   const keep = (await api(srv, 'POST', '/api/rooms', { token: owner, body: {} })).body.roomId;
   const c = await WsClient.connect(srv, owner);
+  const before = (await api(srv, 'GET', `/api/rooms/${once}`, { token: owner })).body;
   const j1 = await c.request({ type: 'JOIN_ROOM', roomId: once });
   const j2 = await c.request({ type: 'JOIN_ROOM', roomId: keep });
   // The call records are written by the store worker; let them land.
@@ -21,7 +22,11 @@ test('kill -9 with live calls, restart: calls ended, auto-close rooms CLOSED', a
 
   srv = await startServer({ dir });
   assert.match(srv.logs(), /calls ended by restart" calls=2 rooms_closed=1/);
-  assert.equal((await api(srv, 'GET', `/api/rooms/${once}`, { token: owner })).body.status, 'CLOSED');
+  const closed = (await api(srv, 'GET', `/api/rooms/${once}`, { token: owner })).body;
+  assert.equal(closed.status, 'CLOSED');
+  // Closed by the same rule as a call that ends: version + 1, updatedAt moves forward.
+  assert.equal(closed.version, before.version + 1);
+  assert.ok(closed.updatedAt >= before.updatedAt);
   const k = (await api(srv, 'GET', `/api/rooms/${keep}`, { token: owner })).body;
   assert.equal(k.status, 'ACTIVE');
   assert.equal(k.call, null);
