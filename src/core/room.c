@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -435,5 +436,45 @@ room_close(room *r, int64_t now)
     r->version++;
     if (now > r->updated_at)
         r->updated_at = now;
+    return E_OK;
+}
+
+/* RFC 9110 If-Match with strong comparison. */
+bool
+room_if_match(const char *hdr, int64_t version)
+{
+    char want[32];
+    const char *p = hdr;
+
+    if (!*hdr)
+        return true;
+    snprintf(want, sizeof(want), "\"%lld\"", (long long)version);
+    while (*p) {
+        size_t n;
+        while (*p == ' ' || *p == ',')
+            p++;
+        n = strcspn(p, ",");
+        while (n && p[n - 1] == ' ')
+            n--;
+        if ((n == 1 && *p == '*') || (n == strlen(want) && strncmp(p, want, n) == 0))
+            return true;
+        p += n;
+        while (*p && *p != ',')
+            p++;
+    }
+    return false;
+}
+
+dpa_err
+room_check_write(const room *r, const char *user_id, const char *if_match, room_write what,
+                 dpa_error *d)
+{
+    if (strcmp(r->created_by, user_id) != 0)
+        return error_set(d, E_FORBIDDEN, NULL, "only the room's creator may %s it",
+                         what == ROOM_WRITE_DELETE ? "delete" : "change");
+    if (!room_if_match(if_match, r->version))
+        return error_set(d, E_PRECONDITION_FAILED, NULL,
+                         "If-Match does not match the room's version %lld",
+                         (long long)r->version);
     return E_OK;
 }

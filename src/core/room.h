@@ -77,6 +77,20 @@ dpa_err room_create(struct json_object *body, const char *app_id, const char *cr
  */
 dpa_err room_close(room *r, int64_t now);
 
+typedef enum { ROOM_WRITE_CHANGE, ROOM_WRITE_DELETE } room_write;
+
+/*
+ * May user_id change (PATCH) or delete r, given the request's If-Match
+ * ("" when absent)? Only the creator may; If-Match is RFC 9110 with strong
+ * comparison against "<version>" (or "*"). E_OK, E_FORBIDDEN or
+ * E_PRECONDITION_FAILED, with d filled.
+ */
+dpa_err room_check_write(const room *r, const char *user_id, const char *if_match,
+                         room_write what, dpa_error *d);
+
+/* True when the If-Match header value is empty, "*" or lists "<version>". */
+bool room_if_match(const char *hdr, int64_t version);
+
 /*
  * Applies a merge-patch body to r. On success r is updated, *changed says
  * whether anything differs (version and updatedAt move only then). On

@@ -62,35 +62,6 @@ room_id_plausible(const char *id)
     return true;
 }
 
-/*
- * RFC 9110 If-Match with strong comparison: true when the header is empty,
- * is "*", or lists "<version>".
- */
-static bool
-if_match_ok(const char *hdr, int64_t version)
-{
-    char want[32];
-    const char *p = hdr;
-
-    if (!*hdr)
-        return true;
-    snprintf(want, sizeof(want), "\"%lld\"", (long long)version);
-    while (*p) {
-        size_t n;
-        while (*p == ' ' || *p == ',')
-            p++;
-        n = strcspn(p, ",");
-        while (n && p[n - 1] == ' ')
-            n--;
-        if ((n == 1 && *p == '*') || (n == strlen(want) && strncmp(p, want, n) == 0))
-            return true;
-        p += n;
-        while (*p && *p != ',')
-            p++;
-    }
-    return false;
-}
-
 static void
 set_etag(http_req *r, const room *rm)
 {
@@ -188,7 +159,7 @@ run_get(store_job *job, store *s)
     job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
 }
 
-/* Loads the room and checks that the caller may change it. */
+/* Loads the room and checks that the caller may change it (core's rules). */
 static dpa_err
 load_for_write(room_job *j, store *s)
 {
@@ -196,11 +167,8 @@ load_for_write(room_job *j, store *s)
 
     if (e)
         return e;
-    if (strcmp(j->room->created_by, j->user_id) != 0)
-        return E_FORBIDDEN;
-    if (!if_match_ok(j->if_match, j->room->version))
-        return E_PRECONDITION_FAILED;
-    return E_OK;
+    return room_check_write(j->room, j->user_id, j->if_match,
+                            j->op == OP_DELETE ? ROOM_WRITE_DELETE : ROOM_WRITE_CHANGE, &j->ferr);
 }
 
 static void
@@ -270,18 +238,13 @@ reply_error(http_req *r, room_job *j)
     dpa_err e = j->job.result;
 
     switch (e) {
+    case E_PRECONDITION_FAILED:
+        set_etag(r, j->room); /* the version it has now */
+        /* fall through */
     case E_VALIDATION_FAILED:
     case E_FEATURE_NOT_ENABLED:
-        http_reply_error(r, e, &j->ferr);
-        break;
     case E_FORBIDDEN:
-        http_error(r, e, NULL, "only the room's creator may %s it",
-                   j->op == OP_DELETE ? "delete" : "change");
-        break;
-    case E_PRECONDITION_FAILED:
-        set_etag(r, j->room);
-        http_error(r, e, NULL, "If-Match does not match the room's version %lld",
-                   (long long)j->room->version);
+        http_reply_error(r, e, &j->ferr);
         break;
     case E_ROOM_LIMIT_REACHED:
         http_error(r, e, NULL, "the app's plan allows %lld rooms (closed rooms count; delete "

@@ -302,6 +302,32 @@ setup(void **state)
     return plans_merge_json(&plans, extra, strlen(extra), err, sizeof(err)) == E_OK ? 0 : -1;
 }
 
+/* Who may write a room and If-Match (RFC 9110 strong comparison), as core decides them. */
+static void
+write_rights_and_if_match(void **state)
+{
+    room *r = base_room(); /* created by "alice" */
+    dpa_error d;
+    (void)state;
+
+    assert_int_equal(room_check_write(r, r->created_by, "", ROOM_WRITE_CHANGE, &d), E_OK);
+    assert_int_equal(room_check_write(r, "bob", "", ROOM_WRITE_CHANGE, &d), E_FORBIDDEN);
+    assert_string_equal(d.message, "only the room's creator may change it");
+    assert_int_equal(room_check_write(r, "bob", "", ROOM_WRITE_DELETE, &d), E_FORBIDDEN);
+    assert_string_equal(d.message, "only the room's creator may delete it");
+    assert_int_equal(room_check_write(r, r->created_by, "\"7\"", ROOM_WRITE_DELETE, &d),
+                     E_PRECONDITION_FAILED);
+    assert_true(room_if_match("", 3));
+    assert_true(room_if_match("*", 3));
+    assert_true(room_if_match("\"3\"", 3));
+    assert_true(room_if_match("\"1\", \"3\"", 3));
+    assert_true(room_if_match(" \"3\" ,\"4\"", 3));
+    assert_false(room_if_match("\"31\"", 3));
+    assert_false(room_if_match("3", 3));           /* not a quoted entity tag */
+    assert_false(room_if_match("W/\"3\"", 3));    /* weak tags never match strongly */
+    room_free(r);
+}
+
 int
 main(void)
 {
@@ -316,6 +342,7 @@ main(void)
         cmocka_unit_test(patch_rejects_and_leaves_room),
         cmocka_unit_test(patch_hosts_and_nulls),
         cmocka_unit_test(hosts_count_the_creator),
+        cmocka_unit_test(write_rights_and_if_match),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
