@@ -16,9 +16,10 @@ _NOT_NAMES = {
 }
 
 
-def blank(text):
+def blank(text, directives=False):
     """text with comments, string and character literals and preprocessor
-    lines replaced by spaces; newlines are kept, so offsets keep their line."""
+    lines replaced by spaces; newlines are kept, so offsets keep their line.
+    With directives, preprocessor lines are kept (their comments blanked)."""
     out = []
     i, n = 0, len(text)
     at_line_start = True
@@ -41,7 +42,7 @@ def blank(text):
                     out.append(re.sub(r"[^\n]", " ", text[i:j]))
                     i = j
                     continue
-                out.append(" ")
+                out.append(text[i] if directives else " ")
                 i += 1
             continue
         at_line_start = False
