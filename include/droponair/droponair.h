@@ -35,6 +35,16 @@ extern "C" {
 
 #define DPA_SDK_VERSION "0.14.0"
 
+/*
+ * Marks the library's public functions. libdroponair is built with hidden
+ * visibility by default, so only what carries DPA_API is exported.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define DPA_API __attribute__((visibility("default")))
+#else
+#define DPA_API
+#endif
+
 enum {
     DPA_OK = 0,
     DPA_E_INVALID = -1,      /* a bad argument */
@@ -94,73 +104,81 @@ typedef struct dpa_client_options {
 /* ---- context ---- */
 
 /* A new context, or NULL. */
-dpa_context *dpa_context_new(void);
+DPA_API dpa_context *dpa_context_new(void);
 /* Frees the context; its clients must have been freed first. */
-void dpa_context_free(dpa_context *ctx);
+DPA_API void dpa_context_free(dpa_context *ctx);
 /* Services network events and timers, waiting up to timeout_ms. Returns <0 on failure. */
-int dpa_context_run(dpa_context *ctx, int timeout_ms);
+DPA_API int dpa_context_run(dpa_context *ctx, int timeout_ms);
 /* Makes a dpa_context_run() that is waiting return (any thread). */
-void dpa_context_wake(dpa_context *ctx);
+DPA_API void dpa_context_wake(dpa_context *ctx);
 
 /* ---- client ---- */
 
 /* A client of ctx (nothing is connected yet). NULL on bad options. */
-dpa_client *dpa_client_new(dpa_context *ctx, const dpa_client_options *opts);
+DPA_API dpa_client *dpa_client_new(dpa_context *ctx, const dpa_client_options *opts);
 /* Closes and frees. Pending callbacks are not called. */
-void dpa_client_free(dpa_client *c);
+DPA_API void dpa_client_free(dpa_client *c);
 /* Opens the WebSocket and authenticates; on_state reports DPA_STATE_OPEN. */
-int dpa_client_connect(dpa_client *c);
+DPA_API int dpa_client_connect(dpa_client *c);
 /* Closes the WebSocket for good (no reconnect). */
-void dpa_client_close(dpa_client *c);
-dpa_state dpa_client_state(const dpa_client *c);
+DPA_API void dpa_client_close(dpa_client *c);
+DPA_API dpa_state dpa_client_state(const dpa_client *c);
 /* The authenticated user id ("" before). */
-const char *dpa_client_user_id(const dpa_client *c);
+DPA_API const char *dpa_client_user_id(const dpa_client *c);
 /* Uses a new token; an open session is refreshed with AUTH. cb may be NULL. */
-int dpa_client_set_token(dpa_client *c, const char *token, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_set_token(dpa_client *c, const char *token, dpa_reply_cb cb, void *user);
 
 /*
  * Any protocol command: type plus the other fields as a JSON object text
  * (e.g. "{\"roomId\":\"rm_...\"}", or NULL). The reply comes to cb.
  */
-int dpa_client_request(dpa_client *c, const char *type, const char *fields_json,
-                       dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_request(dpa_client *c, const char *type, const char *fields_json,
+                               dpa_reply_cb cb, void *user);
 
 /* The protocol's commands, as in the JS SDK. cb may be NULL. */
-int dpa_client_join_room(dpa_client *c, const char *room_id, dpa_reply_cb cb, void *user);
-int dpa_client_send_signal(dpa_client *c, const char *signal, const char *call_id,
-                           const char *group_id, const char *peer_user_id,
-                           const char *payload_json, dpa_reply_cb cb, void *user);
-int dpa_client_leave_call(dpa_client *c, const char *call_id, dpa_reply_cb cb, void *user);
-int dpa_client_cancel_wait(dpa_client *c, const char *room_id, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_join_room(dpa_client *c, const char *room_id, dpa_reply_cb cb,
+                                 void *user);
+DPA_API int dpa_client_send_signal(dpa_client *c, const char *signal, const char *call_id,
+                                   const char *group_id, const char *peer_user_id,
+                                   const char *payload_json, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_leave_call(dpa_client *c, const char *call_id, dpa_reply_cb cb,
+                                  void *user);
+DPA_API int dpa_client_cancel_wait(dpa_client *c, const char *room_id, dpa_reply_cb cb,
+                                   void *user);
 /* audio/video: 1 on, 0 off, -1 unchanged. */
-int dpa_client_set_media_state(dpa_client *c, const char *call_id, int audio, int video,
-                               dpa_reply_cb cb, void *user);
-int dpa_client_screen_share(dpa_client *c, const char *call_id, int start, dpa_reply_cb cb,
-                            void *user);
-int dpa_client_admit(dpa_client *c, const char *room_id, const char *user_id /* NULL: all */,
-                     dpa_reply_cb cb, void *user);
-int dpa_client_deny(dpa_client *c, const char *room_id, const char *user_id, dpa_reply_cb cb,
-                    void *user);
-int dpa_client_mute(dpa_client *c, const char *call_id, const char *user_id, const char *kind,
-                    dpa_reply_cb cb, void *user);
-int dpa_client_remove(dpa_client *c, const char *call_id, const char *user_id, int ban,
-                      dpa_reply_cb cb, void *user);
-int dpa_client_set_role(dpa_client *c, const char *call_id, const char *user_id,
-                        const char *role, dpa_reply_cb cb, void *user);
-int dpa_client_end_call(dpa_client *c, const char *call_id, dpa_reply_cb cb, void *user);
-int dpa_client_watch_room(dpa_client *c, const char *room_id, int watch, dpa_reply_cb cb,
-                          void *user);
+DPA_API int dpa_client_set_media_state(dpa_client *c, const char *call_id, int audio, int video,
+                                       dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_screen_share(dpa_client *c, const char *call_id, int start,
+                                    dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_admit(dpa_client *c, const char *room_id,
+                             const char *user_id /* NULL: all */, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_deny(dpa_client *c, const char *room_id, const char *user_id,
+                            dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_mute(dpa_client *c, const char *call_id, const char *user_id,
+                            const char *kind, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_remove(dpa_client *c, const char *call_id, const char *user_id, int ban,
+                              dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_set_role(dpa_client *c, const char *call_id, const char *user_id,
+                                const char *role, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_end_call(dpa_client *c, const char *call_id, dpa_reply_cb cb,
+                                void *user);
+DPA_API int dpa_client_watch_room(dpa_client *c, const char *room_id, int watch,
+                                  dpa_reply_cb cb, void *user);
 
 /* ---- REST (each call its own HTTP request; cb gets the status and body) ---- */
 
-int dpa_client_get_info(dpa_client *c, dpa_reply_cb cb, void *user);
-int dpa_client_create_room(dpa_client *c, const char *room_json, dpa_reply_cb cb, void *user);
-int dpa_client_get_room(dpa_client *c, const char *room_id, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_get_info(dpa_client *c, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_create_room(dpa_client *c, const char *room_json, dpa_reply_cb cb,
+                                   void *user);
+DPA_API int dpa_client_get_room(dpa_client *c, const char *room_id, dpa_reply_cb cb,
+                                void *user);
 /* query: e.g. "limit=10&status=ACTIVE", or NULL. */
-int dpa_client_list_rooms(dpa_client *c, const char *query, dpa_reply_cb cb, void *user);
-int dpa_client_update_room(dpa_client *c, const char *room_id, const char *patch_json,
-                           dpa_reply_cb cb, void *user);
-int dpa_client_delete_room(dpa_client *c, const char *room_id, dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_list_rooms(dpa_client *c, const char *query, dpa_reply_cb cb,
+                                  void *user);
+DPA_API int dpa_client_update_room(dpa_client *c, const char *room_id, const char *patch_json,
+                                   dpa_reply_cb cb, void *user);
+DPA_API int dpa_client_delete_room(dpa_client *c, const char *room_id, dpa_reply_cb cb,
+                                   void *user);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /*
- * Loop state shared by the server's transports (HTTP now, WebSocket next).
+ * Loop state shared by the server's transports (HTTP and WebSocket).
  * Everything here is touched by the event loop thread only.
  */
 #ifndef DPA_SERVER_INTERNAL_H
