@@ -14,11 +14,12 @@ quoted include that resolves to nothing under src/ is an error too, since
 its layer cannot be known.
 
 The loop layer also names no transport: no header under src/server/
-declares a function called ws_*, http_* or metrics_*.
+declares a function called ws_* or http_*. And the one metrics renderer
+(src/server/metrics.c) includes nothing but its own header and core/util.h:
+each layer registers a collector for its own metrics.
 
-Known violations are listed in ALLOWED_* below, each to be removed by the
-layering change; an entry that no longer matches anything is an error, so
-the lists only shrink. --strict ignores them (to see what is left). Exit
+ALLOWED_* below could list exceptions; the layering change emptied them and
+an entry that matches nothing is an error. --strict ignores them. Exit
 status 0 when the tree obeys the rules, 1 otherwise.
 """
 import argparse
@@ -35,29 +36,18 @@ RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 ORDER = " < ".join(", ".join(names) for names in LAYERS)
 
 # Prefixes of functions the loop layer may not declare: they belong to the
-# transports (ws/, http/) and to metrics rendering above them.
-TRANSPORT_PREFIXES = ("ws_", "http_", "metrics_")
+# transports (ws/, http/), which the loop knows only as server_protocol tables.
+TRANSPORT_PREFIXES = ("ws_", "http_")
 
-# Includes that break the order today: (including file, as written).
-# To be removed by the layering change (issue 10); do not add to this list.
-ALLOWED_INCLUDES = {
-    # ws reads the upgrade request (Authorization, ?token=, the URI) with
-    # http's hdr_copy and query_copy. To be removed by the layering change.
-    ("src/ws/transport.c", "http/headers.h"),
-}
+# The metrics renderer reads no layer's structs: collectors registered by
+# each layer write their own families. It may include only these.
+METRICS_RENDERER = "server/metrics.c"
+METRICS_RENDERER_INCLUDES = {"server/metrics.h", "core/util.h"}
 
-# Transport functions declared in the loop's header today: (header, name).
-# To be removed by the layering change (issue 10), which hands the loop a
-# table of protocol callbacks and lets each layer register its metrics.
-ALLOWED_SERVER_DECLS = {
-    ("src/server/internal.h", name) for name in (
-        "ws_callback", "ws_pss_size", "ws_emit", "ws_release_held", "ws_shutdown",
-        "ws_free_all", "ws_apps_changed",
-        "metrics_new", "metrics_free", "metrics_http", "metrics_render",
-        "http_callback", "http_pss_size", "http_fallback_callback",
-        "http_fallback_pss_size", "http_token_limits",
-    )
-}
+# Exceptions to the rules, as (file, include) and (header, function). The
+# layering change (issue 10) emptied both; keep them empty.
+ALLOWED_INCLUDES = set()
+ALLOWED_SERVER_DECLS = set()
 
 INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
 
@@ -140,6 +130,20 @@ def check_server_headers(src, allowed, errors, used):
                           f"{', '.join(p + '*' for p in TRANSPORT_PREFIXES)} in their own layer")
 
 
+def check_metrics_renderer(src, errors):
+    path = os.path.join(src, METRICS_RENDERER)
+    if not os.path.exists(path):
+        errors.append(f"src/{METRICS_RENDERER}: missing (the one metrics renderer)")
+        return
+    with open(path, errors="replace") as f:
+        text = f.read()
+    for m in INCLUDE.finditer(text):
+        if m.group(1) not in METRICS_RENDERER_INCLUDES:
+            line = text.count("\n", 0, m.start()) + 1
+            errors.append(f"src/{METRICS_RENDERER}:{line}: includes \"{m.group(1)}\": the "
+                          "renderer reads no layer's structs (each layer registers a collector)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--strict", action="store_true",
@@ -157,6 +161,7 @@ def main():
     errors, inc_used, decl_used = [], set(), set()
     check_includes(src, inc_allowed, errors, inc_used)
     check_server_headers(src, decl_allowed, errors, decl_used)
+    check_metrics_renderer(src, errors)
     for f, target in sorted(inc_allowed - inc_used):
         errors.append(f'scripts/check-layers.py: ALLOWED_INCLUDES lists {f} including '
                       f'"{target}", which is no longer a violation: remove the entry')

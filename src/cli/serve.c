@@ -9,8 +9,10 @@
 #include "auth/jwt.h"
 #include "cli/cli.h"
 #include "core/util.h"
+#include "http/http.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "ws/ws.h"
 
 #define DEV_APP "dev"
 #define DEV_USER "alice"
@@ -333,5 +335,11 @@ cmd_serve(int argc, char **argv)
         store_close(s);
         return 1;
     }
-    return server_run(&cfg, &plans, s);
+    {
+        /* The composition: the protocols the loop serves, HTTP first. */
+        static const server_protocol *const protocols[] = {&http_protocol, &ws_protocol,
+                                                           &http_fallback_protocol};
+        return server_run(&cfg, &plans, s, protocols,
+                          (int)(sizeof(protocols) / sizeof(protocols[0])));
+    }
 }

@@ -20,17 +20,13 @@
 #include "http/internal.h"
 #include "server/log.h"
 
+#define HTTP_FALLBACK_PROTOCOL "http-fallback"
+
 struct fallback_pss {
     char *out;                  /* LWS_PRE headroom, then the reply */
     size_t len;
     bool answered;
 };
-
-size_t
-http_fallback_pss_size(void)
-{
-    return sizeof(struct fallback_pss);
-}
 
 /* The reply for a request starting with in[0..len): status line, headers, JSON body. */
 static void
@@ -80,7 +76,7 @@ build_reply(struct fallback_pss *pss, const char *in, size_t len)
          error_http_status(e), "answered outside HTTP routing");
 }
 
-int
+static int
 http_fallback_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
@@ -120,3 +116,23 @@ http_fallback_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         return 0;
     }
 }
+
+/*
+ * What lws's HTTP parser gives up on is handed over as a raw socket and
+ * answered here (listen_accept_role raw-skt, this protocol).
+ */
+static void
+fallback_configure(const server_config *cfg, struct lws_context_creation_info *info)
+{
+    (void)cfg;
+    info->options |= LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
+    info->listen_accept_role = "raw-skt";
+    info->listen_accept_protocol = HTTP_FALLBACK_PROTOCOL;
+}
+
+const server_protocol http_fallback_protocol = {
+    .name = HTTP_FALLBACK_PROTOCOL,
+    .callback = http_fallback_callback,
+    .pss_size = sizeof(struct fallback_pss),
+    .configure = fallback_configure,
+};

@@ -13,10 +13,33 @@
 
 #include "core/error.h"
 #include "core/fields.h"
-#include "http/headers.h"
+#include "server/request.h"
 #include "server/internal.h"
+#include "http/http.h"
 
 typedef struct http_req http_req;
+typedef struct http_metrics http_metrics;
+
+/* The HTTP layer's state, made by http_protocol's start hook. */
+typedef struct http_state {
+    server *srv;
+    size_t in_flight;            /* requests read and not yet answered */
+    uint64_t next_request_id;
+    http_metrics *metrics;       /* requests by route, method, status; latency */
+} http_state;
+
+/* The HTTP state of srv (NULL when it does not serve http_protocol). */
+http_state *http_of(server *srv);
+
+/* ---- metrics.c ---- */
+
+http_metrics *http_metrics_new(void);
+void http_metrics_free(http_metrics *m);
+/* Counts one request on route (a template like "/api/rooms/{roomId}"). */
+void http_metrics_count(http_metrics *m, const char *route, const char *method, int status,
+                        uint64_t duration_ns);
+/* The collector registered with the loop's metrics. */
+void http_metrics_collect(void *arg, metrics_out *out);
 typedef void (*http_handler)(http_req *r);
 
 enum { AUTH_NONE, AUTH_OPTIONAL, AUTH_REQUIRED };
@@ -42,6 +65,7 @@ typedef struct route {
 struct http_req {
     reload_waiter waiter;       /* while the app registry is re-read */
     server *srv;
+    http_state *http;
     struct lws *wsi;            /* NULL once the connection is gone */
     int method;
     const char *method_name;
@@ -51,7 +75,7 @@ struct http_req {
     char request_id[24];
     uint64_t t0;
 
-    /* Request headers, copied when the request starts (http/headers.h). */
+    /* Request headers, copied when the request starts (server/request.h). */
     char *authorization;
     bool authorization_too_long;  /* refused on routes that authenticate */
     char if_match[IF_MATCH_MAX];

@@ -1,13 +1,9 @@
 /*
- * Prometheus metrics: HTTP requests by route, method and status; request
- * latency histogram by route; rooms in the store; process CPU and memory.
+ * The HTTP layer's metrics: requests by route, method and status, and the
+ * request latency histogram by route; rendered by the loop's registry.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "core/util.h"
 #include "http/internal.h"
@@ -33,28 +29,28 @@ typedef struct histogram {
     double sum;
 } histogram;
 
-struct metrics {
+struct http_metrics {
     counter counters[COUNTERS_MAX];
     int ncounters;
     histogram hists[ROUTES_MAX];
     int nhists;
 };
 
-metrics *
-metrics_new(void)
+http_metrics *
+http_metrics_new(void)
 {
-    return xcalloc(1, sizeof(metrics));
+    return xcalloc(1, sizeof(http_metrics));
 }
 
 void
-metrics_free(metrics *m)
+http_metrics_free(http_metrics *m)
 {
     free(m);
 }
 
 void
-metrics_http(metrics *m, const char *label, const char *method, int status,
-             uint64_t duration_ns)
+http_metrics_count(http_metrics *m, const char *label, const char *method, int status,
+                   uint64_t duration_ns)
 {
     double secs = (double)duration_ns / 1e9;
     histogram *h = NULL;
@@ -86,125 +82,36 @@ metrics_http(metrics *m, const char *label, const char *method, int status,
     h->sum += secs;
 }
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static void
-put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-put(buf *b, const char *fmt, ...)
+void
+http_metrics_collect(void *arg, metrics_out *o)
 {
-    va_list ap;
-    int n;
-
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if ((size_t)n < b->cap - b->len)
-            break;
-        b->cap = b->cap * 2 + (size_t)n;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    b->len += (size_t)n;
-}
-
-static void
-process_metrics(buf *b)
-{
-    struct rusage ru;
-    long pages = 0, rss = 0;
-    FILE *f;
-
-    getrusage(RUSAGE_SELF, &ru);
-    put(b, "# HELP process_cpu_seconds_total User and system CPU time.\n"
-           "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.6f\n",
-        (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-    f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-            rss = 0;
-        fclose(f);
-    }
-    put(b, "# HELP process_resident_memory_bytes Resident memory.\n"
-           "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %ld\n",
-        rss * sysconf(_SC_PAGESIZE));
-}
-
-char *
-metrics_render(server *srv, size_t *len)
-{
-    metrics *m = srv->metrics;
-    buf b = {xmalloc(4096), 0, 4096};
+    const http_metrics *m = arg;
     int i;
     size_t k;
 
-    put(&b, "# HELP droponair_http_requests_total HTTP requests answered.\n"
-            "# TYPE droponair_http_requests_total counter\n");
+    metric_family(o, "droponair_http_requests_total", "counter", "HTTP requests answered.");
     for (i = 0; i < m->ncounters; i++)
-        put(&b, "droponair_http_requests_total{route=\"%s\",method=\"%s\",status=\"%d\"} %llu\n",
-            m->counters[i].route, m->counters[i].method, m->counters[i].status,
-            (unsigned long long)m->counters[i].count);
-    put(&b, "# HELP droponair_http_request_duration_seconds Time from request to reply.\n"
-            "# TYPE droponair_http_request_duration_seconds histogram\n");
+        metric_line(o, "droponair_http_requests_total{route=\"%s\",method=\"%s\",status=\"%d\"} "
+                       "%llu\n",
+                    m->counters[i].route, m->counters[i].method, m->counters[i].status,
+                    (unsigned long long)m->counters[i].count);
+    metric_family(o, "droponair_http_request_duration_seconds", "histogram",
+                  "Time from request to reply.");
     for (i = 0; i < m->nhists; i++) {
-        histogram *h = &m->hists[i];
+        const histogram *h = &m->hists[i];
         uint64_t cum = 0;
         for (k = 0; k < NBOUNDS; k++) {
             cum += h->buckets[k];
-            put(&b, "droponair_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                h->route, bounds[k], (unsigned long long)cum);
+            metric_line(o, "droponair_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
+                           "%llu\n",
+                        h->route, bounds[k], (unsigned long long)cum);
         }
-        put(&b, "droponair_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-            h->route, (unsigned long long)h->count);
-        put(&b, "droponair_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", h->route,
-            h->sum);
-        put(&b, "droponair_http_request_duration_seconds_count{route=\"%s\"} %llu\n", h->route,
-            (unsigned long long)h->count);
+        metric_line(o, "droponair_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                       "%llu\n",
+                    h->route, (unsigned long long)h->count);
+        metric_line(o, "droponair_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", h->route,
+                    h->sum);
+        metric_line(o, "droponair_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                    h->route, (unsigned long long)h->count);
     }
-    put(&b, "# HELP droponair_rooms_total Rooms in the store.\n"
-            "# TYPE droponair_rooms_total gauge\ndroponair_rooms_total %lld\n",
-        (long long)srv->rooms_total);
-    put(&b, "# HELP droponair_apps_total Apps known to the server.\n"
-            "# TYPE droponair_apps_total gauge\ndroponair_apps_total %d\n",
-        srv->apps ? srv->apps->napps : 0);
-    put(&b, "# HELP droponair_store_jobs_pending Store jobs queued or running.\n"
-            "# TYPE droponair_store_jobs_pending gauge\ndroponair_store_jobs_pending %zu\n",
-        worker_pending(srv->worker));
-    put(&b, "# HELP droponair_store_up 1 while the store accepts writes, 0 while it fails "
-            "(see /healthz).\n"
-            "# TYPE droponair_store_up gauge\ndroponair_store_up %d\n",
-        worker_health(srv->worker, NULL, 0, NULL) == STORE_OK);
-    {
-        uint64_t calls, participants, waiting;
-        const ws_stats *w = &srv->ws;
-
-        live_totals(srv, &calls, &participants, &waiting);
-        put(&b, "# TYPE droponair_ws_connections gauge\ndroponair_ws_connections %llu\n"
-                "# TYPE droponair_ws_sessions gauge\ndroponair_ws_sessions %llu\n"
-                "# TYPE droponair_live_calls gauge\ndroponair_live_calls %llu\n"
-                "# TYPE droponair_call_participants gauge\ndroponair_call_participants %llu\n"
-                "# TYPE droponair_call_waiting gauge\ndroponair_call_waiting %llu\n"
-                "# TYPE droponair_calls_started_total counter\ndroponair_calls_started_total %llu\n"
-                "# TYPE droponair_ws_frames_in_total counter\ndroponair_ws_frames_in_total %llu\n"
-                "# TYPE droponair_ws_events_out_total counter\ndroponair_ws_events_out_total %llu\n"
-                "# TYPE droponair_signals_relayed_total counter\ndroponair_signals_relayed_total %llu\n"
-                "# TYPE droponair_ws_rate_limited_total counter\ndroponair_ws_rate_limited_total %llu\n"
-                "# TYPE droponair_ws_slow_readers_total counter\ndroponair_ws_slow_readers_total %llu\n"
-                "# HELP droponair_ws_sessions_evicted_total Sessions in the reconnect grace ended by the per-user session cap.\n"
-                "# TYPE droponair_ws_sessions_evicted_total counter\ndroponair_ws_sessions_evicted_total %llu\n",
-            (unsigned long long)w->connections, (unsigned long long)w->sessions,
-            (unsigned long long)calls, (unsigned long long)participants,
-            (unsigned long long)waiting, (unsigned long long)srv->calls_total,
-            (unsigned long long)w->frames_in, (unsigned long long)w->events_out,
-            (unsigned long long)w->signals_relayed, (unsigned long long)w->rate_limited,
-            (unsigned long long)w->slow_readers, (unsigned long long)w->sessions_evicted);
-    }
-    process_metrics(&b);
-    *len = b.len;
-    return b.p;
 }

@@ -6,7 +6,7 @@
 #include "auth/jwt.h"
 #include "core/util.h"
 #include "http/assets.h"
-#include "http/headers.h"
+#include "server/request.h"
 #include "http/internal.h"
 
 extern const char openapi_json[];
@@ -26,7 +26,7 @@ ops_health(http_req *r)
     char why[192];
     int64_t since = 0;
 
-    if (r->srv->draining) {
+    if (server_draining(r->srv)) {
         json_object_object_add(o, "status", json_object_new_string("draining"));
         http_reply_json(r, 503, o);
         return;
@@ -48,7 +48,7 @@ void
 ops_metrics(http_req *r)
 {
     size_t len;
-    char *text = metrics_render(r->srv, &len);
+    char *text = metrics_render(r->srv->metrics, &len);
 
     http_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);

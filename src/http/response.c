@@ -164,7 +164,7 @@ log_request(http_req *r)
     uint64_t dur = mono_ns() - r->t0;
     const char *label = r->route ? r->route->pattern : "unmatched";
 
-    metrics_http(r->srv->metrics, label, r->method_name, r->status, dur);
+    http_metrics_count(r->http->metrics, label, r->method_name, r->status, dur);
     dlog(r->status >= 500 ? LOG_ERROR : LOG_INFO,
          "msg=\"request\" rid=%s method=%s path=%s status=%d dur_us=%llu app=%s user=%s",
          r->request_id, r->method_name, r->path, r->status,
@@ -207,7 +207,7 @@ http_req_free(http_req *r)
 {
     if (!r)
         return;
-    r->srv->http_in_flight--;
+    r->http->in_flight--;
     free(r->authorization);
     free(r->body);
     free(r->resp);

@@ -424,7 +424,7 @@ rooms_delete(http_req *r)
 }
 
 /*
- * Reads query argument name into buf (http/headers.h). Returns the value,
+ * Reads query argument name into buf (server/request.h). Returns the value,
  * or NULL when absent; on a value too long or holding a NUL it replies 400
  * naming the argument and sets *bad.
  */

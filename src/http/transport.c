@@ -8,19 +8,13 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "http/headers.h"
+#include "server/request.h"
 #include "http/internal.h"
 #include "server/log.h"
 
 struct http_pss {
     http_req *req;
 };
-
-size_t
-http_pss_size(void)
-{
-    return sizeof(struct http_pss);
-}
 
 static const char *const method_names[] = {
     [LWSHUMETH_GET] = "GET",         [LWSHUMETH_POST] = "POST",
@@ -55,11 +49,12 @@ req_new(struct lws *wsi, const char *path)
     int ulen = 0, m, alen;
 
     r->srv = srv;
+    r->http = http_of(srv);
     r->wsi = wsi;
     r->t0 = mono_ns();
-    srv->http_in_flight++;
+    r->http->in_flight++;
     snprintf(r->request_id, sizeof(r->request_id), "%016llx",
-             (unsigned long long)++srv->next_request_id);
+             (unsigned long long)++r->http->next_request_id);
     snprintf(r->path, sizeof(r->path), "%s", path ? path : "");
     m = lws_http_get_uri_and_method(wsi, &uri, &ulen);
     r->method = m;
@@ -152,7 +147,7 @@ on_http(struct lws *wsi, struct http_pss *pss, const char *path)
     detach(pss);
     r = pss->req = req_new(wsi, path);
     r->in_callback = true;
-    if (srv->draining) {
+    if (server_draining(srv)) {
         r->close_after = true;
         http_error(r, E_UNAVAILABLE, NULL, NULL);
         return 0;
@@ -260,7 +255,7 @@ reply_now(struct lws *wsi, struct http_pss *pss)
     return write_step(wsi, pss);
 }
 
-int
+static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
               size_t len)
 {
@@ -311,3 +306,65 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
 }
+
+/* ---- the protocol the loop is handed ---- */
+
+http_state *
+http_of(server *srv)
+{
+    return server_protocol_state(srv, &http_protocol);
+}
+
+static void *
+http_start(server *srv)
+{
+    http_state *h = xcalloc(1, sizeof(*h));
+
+    h->srv = srv;
+    h->metrics = http_metrics_new();
+    metrics_register(srv->metrics, http_metrics_collect, h->metrics);
+    return h;
+}
+
+static void
+http_stop(void *state)
+{
+    http_state *h = state;
+
+    http_metrics_free(h->metrics);
+    free(h);
+}
+
+static size_t
+http_busy(void *state)
+{
+    return ((http_state *)state)->in_flight;
+}
+
+static void
+http_configure(const server_config *cfg, struct lws_context_creation_info *info)
+{
+    info->timeout_secs = (unsigned)cfg->header_timeout_s;
+    info->timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
+    info->keepalive_timeout = 30;
+    /*
+     * No pool cap: a connection still sending headers holds a header buffer
+     * (REQ_HEADERS_MAX), allocated on demand; with a fixed pool, 1,024
+     * half-sent requests made every new client wait. The descriptor limit
+     * bounds them (the loop refuses sockets near it), and so the memory.
+     */
+    info->max_http_header_pool = 0;
+    info->max_http_header_data = REQ_HEADERS_MAX;
+    info->token_limits = request_token_limits();
+    info->server_string = "droponaird";
+}
+
+const server_protocol http_protocol = {
+    .name = "http",
+    .callback = http_callback,
+    .pss_size = sizeof(struct http_pss),
+    .configure = http_configure,
+    .start = http_start,
+    .busy = http_busy,
+    .stop = http_stop,
+};

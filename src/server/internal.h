@@ -16,24 +16,26 @@
 #include "auth/tokencache.h"
 #include "core/plan.h"
 #include "core/room.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "store/worker.h"
 
 typedef struct roomcache roomcache;
-typedef struct metrics metrics;
-typedef struct ws_session ws_session;
 
-/* WebSocket limits and counters (DESIGN §8). */
-typedef struct ws_stats {
-    uint64_t connections;        /* open WebSocket connections */
-    uint64_t sessions;           /* sessions, including those in grace */
-    uint64_t frames_in;
-    uint64_t events_out;
-    uint64_t signals_relayed;
-    uint64_t rate_limited;
-    uint64_t slow_readers;       /* dropped for not reading */
-    uint64_t sessions_evicted;   /* sessions in the grace ended by the per-user cap */
-} ws_stats;
+/*
+ * How live calls reach their clients: implemented by the WebSocket layer
+ * (a cluster transport next), set once with server_set_delivery.
+ */
+typedef struct call_delivery {
+    /*
+     * Sends event (borrowed) to a session once the call-record write
+     * numbered `after` has committed (0: no wait).
+     */
+    void (*emit)(void *arg, uint64_t session, struct json_object *event, uint64_t after);
+    /* Call-record writes up to srv->writes_done committed: release what waited. */
+    void (*committed)(void *arg);
+    void *arg;
+} call_delivery;
 
 /* Someone waiting for the app registry to be re-read (an unknown kid or app). */
 typedef struct reload_waiter {
@@ -47,6 +49,12 @@ typedef struct server {
     struct lws_vhost *vhost;
     const server_config *cfg;
     const plan_set *plans;
+    struct {
+        const server_protocol *p;
+        void *state;
+    } protos[SERVER_PROTOCOLS_MAX];
+    int nprotos;
+    call_delivery delivery;
     store_worker *worker;
     app_registry *apps;          /* current snapshot; replaced whole */
     tokcache *tokens;            /* verified tokens; emptied with each new snapshot */
@@ -59,8 +67,6 @@ typedef struct server {
     lws_sorted_usec_list_t sul_drain;
     bool draining;
     uint64_t drain_started_ns;
-    uint64_t next_request_id;
-    size_t http_in_flight;       /* requests read and not yet answered */
     int fd_ceiling;              /* a new socket numbered this high is refused */
 #define LISTEN_FDS_MAX 4
     int listen_fds[LISTEN_FDS_MAX];  /* lws's listening sockets, shut down when draining */
@@ -78,27 +84,26 @@ typedef struct server {
     uint64_t writes_submitted;   /* call-record writes, numbered in submission order */
     uint64_t writes_done;        /* the last of them completed (they complete in order) */
     struct after_writes *after_writes;  /* acknowledgements waiting for a write */
-    lws_dll2_owner_t held;       /* sessions with output waiting for a write */
-
-    /* WebSocket sessions (ws/). */
-    hmap *sessions;              /* "%llx" id -> ws_session */
-    hmap *sessions_by_token;     /* resume token -> ws_session */
-    hmap *users;                 /* appId + '\x1f' + userId -> its counts (ws/caps.c) */
-    uint64_t next_session_id;
-    lws_dll2_owner_t ws_conns;   /* open WebSockets, for the keep-alive sweep */
-    lws_sorted_usec_list_t sul_ws_sweep;
-    ws_stats ws;
 } server;
 
 server *server_of(struct lws *wsi);
 
 /*
- * Makes the loop's in-memory state (caches, live calls, sessions, users)
- * and frees it with everything in it (apps included). server_run uses them;
- * so do harnesses that drive the server without sockets.
+ * Makes the loop's in-memory state (caches, live calls, metrics) and frees
+ * it with everything in it (apps and the protocols' states included).
+ * server_run uses them; so do harnesses that drive the server without
+ * sockets, which then start the protocols they drive.
  */
 void server_state_init(server *srv, size_t rooms_cached, size_t tokens_cached);
+void server_protocols_start(server *srv, const server_protocol *const *protocols, int n);
 void server_state_free(server *srv);
+
+/* The state protocol p's start hook made, or NULL when p is not served. */
+void *server_protocol_state(server *srv, const server_protocol *p);
+/* Sets how live calls reach clients (the WebSocket layer calls it when it starts). */
+void server_set_delivery(server *srv, const call_delivery *d);
+/* Whether the server is draining (new work is refused). */
+bool server_draining(const server *srv);
 
 /*
  * Verifies a bearer token against the current apps. When the token names
@@ -144,24 +149,8 @@ void live_free_all(server *srv);
 void live_apps_changed(server *srv);
 /* Totals for /metrics. */
 void live_totals(server *srv, uint64_t *calls, uint64_t *participants, uint64_t *waiting);
-
-/* ---- WebSocket (ws/) ---- */
-
-int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                size_t len);
-size_t ws_pss_size(void);
-/*
- * Sends event to a session (adds its seq; kept for resume). It goes out once
- * the call-record write numbered after has committed (0: no wait).
- */
-void ws_emit(server *srv, uint64_t session, struct json_object *ev, uint64_t after);
-/* Sends the held output whose writes have committed (srv->writes_done). */
-void ws_release_held(server *srv);
-/* Closes every session (shutdown); connections get 1012. */
-void ws_shutdown(server *srv);
-void ws_free_all(server *srv);
-/* The app registry was replaced: every session takes its app's current plan. */
-void ws_apps_changed(server *srv);
+/* Registers the live calls' metrics (server_state_init does). */
+void live_register_metrics(server *srv);
 
 /* ---- room cache (roomcache.c): rooms the loop has seen, by id ---- */
 
@@ -172,32 +161,5 @@ room *roomcache_get(roomcache *c, const char *room_id);
 /* Takes ownership of r; replaces an older version, drops r if the cache has a newer one. */
 void roomcache_put(roomcache *c, room *r);
 void roomcache_remove(roomcache *c, const char *room_id);
-
-/* ---- metrics (http/metrics.c) ---- */
-
-metrics *metrics_new(void);
-void metrics_free(metrics *m);
-/* Counts one HTTP request on route (a template like "/api/rooms/{roomId}"). */
-void metrics_http(metrics *m, const char *route, const char *method, int status,
-                  uint64_t duration_ns);
-/* Renders the Prometheus text; the caller frees. */
-char *metrics_render(server *srv, size_t *len);
-
-/* ---- HTTP transport (http/) ---- */
-
-int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                  size_t len);
-struct http_pss;
-size_t http_pss_size(void);
-
-/* Requests lws's parser hands over as raw sockets (http/fallback.c). */
-int http_fallback_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                           void *in, size_t len);
-size_t http_fallback_pss_size(void);
-#define HTTP_FALLBACK_PROTOCOL "http-fallback"
-
-/* lws's header buffer and per-header limits (http/headers.c). */
-#define HTTP_HEADERS_MAX (16 * 1024)
-const struct lws_token_limits *http_token_limits(void);
 
 #endif

@@ -164,7 +164,8 @@ run_after_writes(server *srv)
         a->fn(a->arg);
         free(a);
     }
-    ws_release_held(srv);
+    if (srv->delivery.committed)
+        srv->delivery.committed(srv->delivery.arg);
 }
 
 static void
@@ -206,7 +207,10 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
 static void
 on_emit(void *arg, const live_call *lc, uint64_t session, struct json_object *ev)
 {
-    ws_emit((server *)arg, session, ev, lc->write_seq);
+    server *srv = arg;
+
+    if (srv->delivery.emit)
+        srv->delivery.emit(srv->delivery.arg, session, ev, lc->write_seq);
 }
 
 /* Every JOINED reply and ADMITTED event carries ICE servers minted for its user. */
@@ -389,4 +393,25 @@ live_totals(server *srv, uint64_t *calls, uint64_t *participants, uint64_t *wait
     *calls = t.calls;
     *participants = t.participants;
     *waiting = t.waiting;
+}
+
+static void
+collect(void *arg, metrics_out *o)
+{
+    server *srv = arg;
+    uint64_t calls, participants, waiting;
+
+    live_totals(srv, &calls, &participants, &waiting);
+    metric_u64(o, "droponair_live_calls", "gauge", "Calls live now.", calls);
+    metric_u64(o, "droponair_call_participants", "gauge",
+               "Participants in live calls (the reconnect grace counts).", participants);
+    metric_u64(o, "droponair_call_waiting", "gauge", "People in waiting rooms.", waiting);
+    metric_u64(o, "droponair_calls_started_total", "counter", "Calls started.",
+               srv->calls_total);
+}
+
+void
+live_register_metrics(server *srv)
+{
+    metrics_register(srv->metrics, collect, srv);
 }

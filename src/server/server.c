@@ -1,7 +1,9 @@
 /*
- * The event loop: one libwebsockets context on lws's own poll loop, one
- * vhost with the HTTP protocol, the store worker, the app registry and its
- * reloads, signals and draining.
+ * The event loop: one libwebsockets context on libuv (or lws's own poll
+ * loop), one vhost serving the protocols the composition hands it, the
+ * store worker, the app registry and its reloads, signals and draining.
+ * It names no protocol: HTTP and WebSocket reach it as server_protocol
+ * tables (server.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -88,7 +90,9 @@ reload_done(store_job *job)
         tokcache_clear(srv->tokens);
         /* A plan change applies at once to live calls and open sessions. */
         live_apps_changed(srv);
-        ws_apps_changed(srv);
+        for (int i = 0; i < srv->nprotos; i++)
+            if (srv->protos[i].p->apps_changed)
+                srv->protos[i].p->apps_changed(srv->protos[i].state);
         dlog(LOG_INFO, "msg=\"apps reloaded\" apps=%d keys=%d", srv->apps->napps,
              srv->apps->nkeys);
     }
@@ -170,14 +174,24 @@ on_signal(int sig)
         lws_cancel_service(signal_ctx);
 }
 
+/* Requests and connections the protocols still have. */
+static size_t
+protocols_busy(server *srv)
+{
+    size_t n = 0;
+    int i;
+
+    for (i = 0; i < srv->nprotos; i++)
+        if (srv->protos[i].p->busy)
+            n += srv->protos[i].p->busy(srv->protos[i].state);
+    return n;
+}
+
 static int
 drained(server *srv)
 {
-    return worker_pending(srv->worker) == 0 && srv->http_in_flight == 0 &&
-           srv->ws.connections == 0;
+    return worker_pending(srv->worker) == 0 && protocols_busy(srv) == 0;
 }
-
-static int drained(server *srv);
 
 /*
  * While draining: every 100 ms, stop the libuv loop once everything is
@@ -274,9 +288,10 @@ start_draining(server *srv)
     srv->draining = true;
     srv->drain_started_ns = mono_ns();
     lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
-    dlog(LOG_INFO, "msg=\"draining\" http_in_flight=%zu ws_connections=%llu",
-         srv->http_in_flight, (unsigned long long)srv->ws.connections);
-    ws_shutdown(srv);
+    dlog(LOG_INFO, "msg=\"draining\" in_flight=%zu", protocols_busy(srv));
+    for (int i = 0; i < srv->nprotos; i++)
+        if (srv->protos[i].p->drain)
+            srv->protos[i].p->drain(srv->protos[i].state);
 }
 
 /*
@@ -312,8 +327,6 @@ refuse_near_fd_limit(server *srv, int fd)
         srv->refuse_len = n > 0 && (size_t)n < sizeof(srv->refuse_reply) ? (size_t)n : 0;
         json_object_put(o);
     }
-    if (fd < srv->fd_ceiling)
-        return false;
     srv->refused_at_fd_limit++;
     if (mono_ns() - srv->refused_logged_ns > 10ull * 1000000000u) {
         /* One line per 10 s, however many are refused. */
@@ -339,7 +352,11 @@ server_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason, void
             start_draining(srv);
         return 0;
     }
-    return http_callback(wsi, reason, user, in, len);
+    /* Everything else is the first protocol's (lws gives it the context's events). */
+    {
+        server *srv = server_of(wsi);
+        return srv && srv->nprotos ? srv->protos[0].p->callback(wsi, reason, user, in, len) : 0;
+    }
 }
 
 static void
@@ -383,6 +400,39 @@ close_loop(server *srv, uv_loop_t *loop)
     uv_loop_close(loop);
 }
 
+/* The loop's own metrics: the store, the apps, the process. */
+static void
+collect_loop(void *arg, metrics_out *o)
+{
+    server *srv = arg;
+    struct rusage ru;
+    long pages = 0, rss = 0;
+    FILE *f;
+
+    metric_u64(o, "droponair_rooms_total", "gauge", "Rooms in the store.",
+               (uint64_t)srv->rooms_total);
+    metric_u64(o, "droponair_apps_total", "gauge", "Apps known to the server.",
+               srv->apps ? (uint64_t)srv->apps->napps : 0);
+    metric_u64(o, "droponair_store_jobs_pending", "gauge", "Store jobs queued or running.",
+               srv->worker ? worker_pending(srv->worker) : 0);
+    metric_u64(o, "droponair_store_up", "gauge",
+               "1 while the store accepts writes, 0 while it fails (see /healthz).",
+               srv->worker ? worker_health(srv->worker, NULL, 0, NULL) == STORE_OK : 1);
+    getrusage(RUSAGE_SELF, &ru);
+    metric_family(o, "process_cpu_seconds_total", "counter", "User and system CPU time.");
+    metric_line(o, "process_cpu_seconds_total %.6f\n",
+                (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+    f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    metric_u64(o, "process_resident_memory_bytes", "gauge", "Resident memory.",
+               (uint64_t)(rss * sysconf(_SC_PAGESIZE)));
+}
+
 void
 server_state_init(server *srv, size_t rooms_cached, size_t tokens_cached)
 {
@@ -391,18 +441,57 @@ server_state_init(server *srv, size_t rooms_cached, size_t tokens_cached)
     srv->metrics = metrics_new();
     srv->live_by_room = hmap_new();
     srv->live_by_call = hmap_new();
-    srv->sessions = hmap_new();
-    srv->sessions_by_token = hmap_new();
-    srv->users = hmap_new();
+    metrics_register(srv->metrics, collect_loop, srv);
+    live_register_metrics(srv);
+}
+
+void
+server_protocols_start(server *srv, const server_protocol *const *protocols, int n)
+{
+    int i;
+
+    for (i = 0; i < n && srv->nprotos < SERVER_PROTOCOLS_MAX; i++) {
+        srv->protos[srv->nprotos].p = protocols[i];
+        srv->protos[srv->nprotos].state = NULL;
+        srv->nprotos++;
+        if (protocols[i]->start)
+            srv->protos[srv->nprotos - 1].state = protocols[i]->start(srv);
+    }
+}
+
+void *
+server_protocol_state(server *srv, const server_protocol *p)
+{
+    int i;
+
+    for (i = 0; i < srv->nprotos; i++)
+        if (srv->protos[i].p == p)
+            return srv->protos[i].state;
+    return NULL;
+}
+
+void
+server_set_delivery(server *srv, const call_delivery *d)
+{
+    srv->delivery = *d;
+}
+
+bool
+server_draining(const server *srv)
+{
+    return srv->draining;
 }
 
 void
 server_state_free(server *srv)
 {
+    /* The protocols go first (their sessions leave live calls), newest first. */
+    while (srv->nprotos > 0) {
+        srv->nprotos--;
+        if (srv->protos[srv->nprotos].p->stop)
+            srv->protos[srv->nprotos].p->stop(srv->protos[srv->nprotos].state);
+    }
     live_free_all(srv);
-    hmap_free(srv->sessions);
-    hmap_free(srv->sessions_by_token);
-    hmap_free(srv->users);
     roomcache_free(srv->rooms);
     tokcache_free(srv->tokens);
     metrics_free(srv->metrics);
@@ -410,18 +499,10 @@ server_state_free(server *srv)
 }
 
 int
-server_run(const server_config *cfg, const plan_set *plans, store *s)
+server_run(const server_config *cfg, const plan_set *plans, store *s,
+           const server_protocol *const *table, int n)
 {
-    struct lws_protocols protocols[4];
-    static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
-    static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "droponair.v1", ""};
-    static const uint32_t retry_table[] = {1000};
-    static const lws_retry_bo_t no_validity = {
-        .retry_ms_table = retry_table,
-        .retry_ms_table_count = 1,
-        .secs_since_valid_ping = 0,
-        .secs_since_valid_hangup = 0, /* 0: lws arms no validity timer */
-    };
+    struct lws_protocols protocols[SERVER_PROTOCOLS_MAX + 1];
     struct lws_context_creation_info info;
     struct sigaction sa;
     server srv;
@@ -463,19 +544,19 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     srv.rooms_total = total;
     server_state_init(&srv, 100000, 50000);
 
+    if (n < 1 || n > SERVER_PROTOCOLS_MAX) {
+        dlog(LOG_ERROR, "msg=\"server_run: 1 to %d protocols\"", SERVER_PROTOCOLS_MAX);
+        goto fail_ctx;
+    }
+    server_protocols_start(&srv, table, n);
     memset(protocols, 0, sizeof(protocols));
-    protocols[0].name = "http";
-    protocols[0].callback = server_protocol_callback;
-    protocols[0].per_session_data_size = http_pss_size();
-    /* A browser that offers no subprotocol is served droponair.v1 (pvo default). */
-    protocols[1].name = "droponair.v1";
-    protocols[1].callback = ws_callback;
-    protocols[1].per_session_data_size = ws_pss_size();
-    protocols[1].rx_buffer_size = 1024; /* idle memory; larger messages are reassembled */
-    /* What lws's HTTP parser gives up on comes here as raw bytes (http/fallback.c). */
-    protocols[2].name = HTTP_FALLBACK_PROTOCOL;
-    protocols[2].callback = http_fallback_callback;
-    protocols[2].per_session_data_size = http_fallback_pss_size();
+    for (int i = 0; i < n; i++) {
+        protocols[i].name = table[i]->name;
+        /* The first one hears the context's events through the loop first. */
+        protocols[i].callback = i == 0 ? server_protocol_callback : table[i]->callback;
+        protocols[i].per_session_data_size = table[i]->pss_size;
+        protocols[i].rx_buffer_size = table[i]->rx_buffer_size;
+    }
 
     lws_set_log_level(LLL_ERR, lws_log_emit);
     memset(&info, 0, sizeof(info));
@@ -488,10 +569,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
      * socket on each loop turn and cost ~200 us of CPU per command at 2,000
      * connections (measured; docs/performance.md).
      */
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-                   LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
-    info.listen_accept_role = "raw-skt";
-    info.listen_accept_protocol = HTTP_FALLBACK_PROTOCOL;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     if (cfg->loop_uv) {
         /* Our own uv loop, so we can stop it when draining is done. */
         info.options |= LWS_SERVER_OPTION_LIBUV;
@@ -501,28 +579,9 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
         info.pcontext = &srv.ctx; /* lws writes NULL here when its destroy has completed */
         srv.loop = &loop;
     }
-    info.timeout_secs = (unsigned)cfg->header_timeout_s;
-    info.timeout_secs_ah_idle = (unsigned)cfg->header_timeout_s;
-    info.keepalive_timeout = 30;
-    /*
-     * No pool cap: a connection still sending headers holds a header buffer
-     * (HTTP_HEADERS_MAX), allocated on demand; with a fixed pool, 1,024
-     * half-sent requests made every new client wait. The descriptor limit
-     * bounds them (refuse_near_fd_limit), and so the memory.
-     */
-    info.max_http_header_pool = 0;
-    info.max_http_header_data = HTTP_HEADERS_MAX;
-    info.token_limits = http_token_limits();
-    info.server_string = "droponaird";
-    info.pvo = &pvo;
-    /*
-     * A policy with no validity timing: otherwise lws (its own default
-     * policy included) keeps a validity timer per WebSocket in its sorted
-     * timer list, re-armed on every frame, and each insert walks the list
-     * (O(n): 8-14 s stalls at 19,000 idle sockets). ws/transport.c pings
-     * and hangs up idle WebSockets from one sweeping timer instead.
-     */
-    info.retry_and_idle_policy = &no_validity;
+    for (int i = 0; i < n; i++)
+        if (table[i]->configure)
+            table[i]->configure(cfg, &info);
     if (cfg->tls_cert && cfg->tls_key) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = cfg->tls_cert;
@@ -584,7 +643,6 @@ server_run(const server_config *cfg, const plan_set *plans, store *s)
     for (int i = 0; i < LISTEN_FDS_MAX; i++)
         if (srv.inert_peers[i] > 0)
             close(srv.inert_peers[i]);
-    ws_free_all(&srv);
     server_state_free(&srv);
     dlog(LOG_INFO, "msg=\"stopped\"");
     return 0;

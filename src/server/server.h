@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libwebsockets.h>
+
 #include "auth/ice.h"
 #include "core/plan.h"
 #include "store/store.h"
@@ -36,11 +38,43 @@ typedef struct server_config {
 /* Defaults of DESIGN §8. */
 void server_config_defaults(server_config *cfg);
 
+typedef struct server server;
+
 /*
- * Runs the server until SIGTERM or SIGINT, then drains: stops taking new
- * work, finishes in-flight store writes and answers, and returns 0. It takes
- * ownership of s (closed on return). Returns non-zero when it cannot start.
+ * A protocol the loop serves (HTTP, WebSocket, ...), handed to server_run
+ * by the composition (cli/serve.c). The loop names no protocol: it gives
+ * lws the callbacks and calls the hooks at the moments of its own life.
+ * Every hook is optional; `state` is what start returned.
  */
-int server_run(const server_config *cfg, const plan_set *plans, store *s);
+typedef struct server_protocol {
+    const char *name;                /* the lws protocol name */
+    lws_callback_function *callback;
+    size_t pss_size;                 /* per-connection data lws allocates */
+    size_t rx_buffer_size;           /* 0: lws's default */
+    /* Adds the protocol's settings to the lws context (before it exists). */
+    void (*configure)(const server_config *cfg, struct lws_context_creation_info *info);
+    /* Makes the protocol's state; it may register metrics and a call delivery. */
+    void *(*start)(server *srv);
+    /* The app registry was replaced. */
+    void (*apps_changed)(void *state);
+    /* SIGTERM: stop taking work, close what can be closed. */
+    void (*drain)(void *state);
+    /* Work in flight that draining waits for (requests, connections). */
+    size_t (*busy)(void *state);
+    /* After the loop ended: frees the state and everything in it. */
+    void (*stop)(void *state);
+} server_protocol;
+
+#define SERVER_PROTOCOLS_MAX 4
+
+/*
+ * Runs the server with protocols[0..n) until SIGTERM or SIGINT, then
+ * drains: stops taking new work, finishes in-flight store writes and
+ * answers, and returns 0. protocols[0] also gets lws's context-wide
+ * callbacks. It takes ownership of s (closed on return). Returns non-zero
+ * when it cannot start.
+ */
+int server_run(const server_config *cfg, const plan_set *plans, store *s,
+               const server_protocol *const *protocols, int n);
 
 #endif

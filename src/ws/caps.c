@@ -39,20 +39,20 @@ user_of(const ws_session *s, bool create)
     user_res *u;
 
     snprintf(key, sizeof(key), "%s\x1f%s", s->who.app_id, s->who.user_id);
-    u = hmap_get(s->srv->users, key);
+    u = hmap_get(s->ws->users, key);
     if (!u && create) {
         u = xcalloc(1, sizeof(*u));
         memcpy(u->key, key, sizeof(key));
-        hmap_put(s->srv->users, u->key, u);
+        hmap_put(s->ws->users, u->key, u);
     }
     return u;
 }
 
 static void
-user_drop_if_unused(server *srv, user_res *u)
+user_drop_if_unused(ws_state *ws, user_res *u)
 {
     if (u->conns == 0 && u->sessions.count == 0) {
-        hmap_del(srv->users, u->key);
+        hmap_del(ws->users, u->key);
         free(u);
     }
 }
@@ -66,7 +66,7 @@ caps_conn_take(ws_session *s)
         return true;
     u = user_of(s, true);
     if (u->conns >= s->srv->cfg->ws_conns_per_user) {
-        user_drop_if_unused(s->srv, u);
+        user_drop_if_unused(s->ws, u);
         return false;
     }
     u->conns++;
@@ -84,14 +84,14 @@ caps_conn_release(ws_session *s)
     s->counted = false;
     if ((u = user_of(s, false))) {
         u->conns--;
-        user_drop_if_unused(s->srv, u);
+        user_drop_if_unused(s->ws, u);
     }
 }
 
 int
-caps_sessions_max(const server *srv)
+caps_sessions_max(const ws_state *ws)
 {
-    return srv->cfg->ws_conns_per_user * WS_SESSIONS_PER_CONN;
+    return ws->srv->cfg->ws_conns_per_user * WS_SESSIONS_PER_CONN;
 }
 
 void
@@ -107,14 +107,14 @@ caps_session_add(ws_session *s)
      * (each with its replay ring). Live ones are bounded by the
      * connection cap, so one in the grace always exists here.
      */
-    while ((int)u->sessions.count > caps_sessions_max(s->srv)) {
+    while ((int)u->sessions.count > caps_sessions_max(s->ws)) {
         ws_session *old = NULL;
         for (d = lws_dll2_get_head(&u->sessions); d && !old; d = d->next)
             if (lws_container_of(d, ws_session, user_link)->in_grace)
                 old = lws_container_of(d, ws_session, user_link);
         if (!old)
             break;
-        s->srv->ws.sessions_evicted++;
+        s->ws->stats.sessions_evicted++;
         dlog(LOG_INFO, "msg=\"session in grace ended: too many sessions\" user=\"%s\"",
              s->who.user_id);
         session_end(old); /* calls caps_session_remove */
@@ -130,7 +130,7 @@ caps_session_remove(ws_session *s)
         return;
     u = lws_container_of(lws_dll2_owner(&s->user_link), user_res, sessions);
     lws_dll2_remove(&s->user_link);
-    user_drop_if_unused(s->srv, u);
+    user_drop_if_unused(s->ws, u);
 }
 
 static int

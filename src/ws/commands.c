@@ -254,7 +254,7 @@ cmd_resume(ws_req *r)
                     "RESUME must be a connection's first request");
         return;
     }
-    t = hmap_get(s->srv->sessions_by_token, token);
+    t = hmap_get(s->ws->sessions_by_token, token);
     if (!t || t->ended || t == s || !session_can_replay(t, last)) {
         reply_error(s, r->id, E_RESUME_EXPIRED, NULL, LIMIT_NONE,
                     "the session cannot be resumed; authenticate and join again");
@@ -542,7 +542,7 @@ signal_peer(ws_req *r, live_call *lc, dpa_error *ce)
     json_object_object_get_ex(r->msg, "payload", &payload);
     e = call_signal(lc, USER, ARG("to"), ARG("signal"), payload, ce);
     if (e == E_OK)
-        r->s->srv->ws.signals_relayed++;
+        r->s->ws->stats.signals_relayed++;
     return e;
 }
 
@@ -661,7 +661,7 @@ ws_reject_binary(ws_session *s)
 {
     /* Counted like a command: binary frames cannot be sent faster than commands. */
     if (!rate_ok(s)) {
-        s->srv->ws.rate_limited++;
+        s->ws->stats.rate_limited++;
         reply_error(s, NULL, E_RATE_LIMITED, NULL, LIMIT_NONE, "more than %d commands a second",
                     s->srv->cfg->ws_rate);
         return;
@@ -680,7 +680,7 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
     size_t i;
 
     if (!rate_ok(s)) {
-        s->srv->ws.rate_limited++;
+        s->ws->stats.rate_limited++;
         if (fields_parse(text, len, &msg, &fe) == E_OK)
             id = request_id(msg);
         reply_error(s, id, E_RATE_LIMITED, NULL, LIMIT_NONE, "more than %d commands a second",

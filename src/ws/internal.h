@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "server/internal.h"
+#include "ws/ws.h"
 
 #define WS_PROTOCOL "droponair.v1"
 #define WS_FRAME_MAX (64 * 1024 + 1024)    /* a 64 KiB payload plus its envelope */
@@ -22,6 +23,36 @@
 #define WS_ROOMS_PER_SESSION 64           /* rooms a session takes part in at once */
 #define WS_SESSIONS_PER_CONN 2             /* sessions per user: 2 x the connection cap */
 #define WS_CLOSE_TIMEOUT_S 2               /* a closing connection is cut after this */
+
+typedef struct ws_session ws_session;
+
+/* WebSocket limits and counters (DESIGN §8). */
+typedef struct ws_stats {
+    uint64_t connections;        /* open WebSocket connections */
+    uint64_t sessions;           /* sessions, including those in grace */
+    uint64_t frames_in;
+    uint64_t events_out;
+    uint64_t signals_relayed;
+    uint64_t rate_limited;
+    uint64_t slow_readers;       /* dropped for not reading */
+    uint64_t sessions_evicted;   /* sessions in the grace ended by the per-user cap */
+} ws_stats;
+
+/* The WebSocket layer's state, made by ws_protocol's start hook. */
+typedef struct ws_state {
+    server *srv;
+    hmap *sessions;              /* "%llx" id -> ws_session */
+    hmap *sessions_by_token;     /* resume token -> ws_session */
+    hmap *users;                 /* appId + '\x1f' + userId -> its counts (caps.c) */
+    uint64_t next_session_id;
+    lws_dll2_owner_t conns;      /* open WebSockets, for the keep-alive sweep */
+    lws_dll2_owner_t held;       /* sessions with output waiting for a write */
+    lws_sorted_usec_list_t sul_sweep;
+    ws_stats stats;
+} ws_state;
+
+/* The WebSocket state of srv (NULL when it does not serve ws_protocol). */
+ws_state *ws_of(server *srv);
 
 /* A frame to send: refcounted so the queue and the replay ring share it. */
 typedef struct msgbuf {
@@ -41,6 +72,7 @@ struct ws_session {
     uint64_t id;
     char key[24];                  /* id as the sessions map key */
     server *srv;
+    ws_state *ws;
     struct lws *wsi;               /* NULL while in grace */
     identity who;
     bool authed;
@@ -56,7 +88,7 @@ struct ws_session {
     outq *qhead, *qtail;
     size_t qbytes;                 /* queued and held bytes, under ws_queue_max */
     outq *hhead, *htail;           /* held: output waiting for a write to commit */
-    lws_dll2_t held_link;          /* in srv->held while hhead is set */
+    lws_dll2_t held_link;          /* in ws->held while hhead is set */
     const live_call *cur_lc;       /* the call a command acts on: its replies wait for its writes */
     outq *deferred;                /* events for the actor, sent after its reply */
     bool deferring;
@@ -84,7 +116,7 @@ struct ws_session {
 struct ws_pss {
     ws_session *s;
     struct lws *wsi;
-    lws_dll2_t conn_link;          /* in srv->ws_conns: every open WebSocket, for the sweep */
+    lws_dll2_t conn_link;          /* in ws->conns: every open WebSocket, for the sweep */
     uint64_t opened_ms;            /* monotonic */
     uint64_t last_rx_ms;           /* the last frame or pong from the peer */
     bool ping_sent;                /* since last_rx_ms */
@@ -100,7 +132,7 @@ struct ws_pss {
 
 /* ---- session.c ---- */
 
-ws_session *session_new(server *srv, struct lws *wsi);
+ws_session *session_new(ws_state *ws, struct lws *wsi);
 /* Ends the session for good: leaves its rooms, frees it once nothing holds it. */
 void session_end(ws_session *s);
 void session_hold(ws_session *s);
@@ -111,7 +143,7 @@ void session_lost(ws_session *s);
 /* Binds s to wsi (a new or resumed connection). */
 void session_bind(ws_session *s, struct lws *wsi);
 void session_register(ws_session *s);
-ws_session *session_by_id(server *srv, uint64_t id);
+ws_session *session_by_id(ws_state *ws, uint64_t id);
 
 /* Queues text (copied) for the connection; replies are not kept for replay. */
 void session_send_text(ws_session *s, const char *text, size_t len);
@@ -136,7 +168,7 @@ void session_flush_deferred(ws_session *s);
 bool caps_conn_take(ws_session *s);
 void caps_conn_release(ws_session *s);
 /* Sessions a user may hold, live or in the grace. */
-int caps_sessions_max(const server *srv);
+int caps_sessions_max(const ws_state *ws);
 /* Counts a new authenticated session; ends the user's oldest one in the grace when over. */
 void caps_session_add(ws_session *s);
 void caps_session_remove(ws_session *s);
@@ -144,6 +176,21 @@ void caps_session_remove(ws_session *s);
 bool caps_room_take(ws_session *s, const char *room_id);
 bool caps_room_has(const ws_session *s, const char *room_id);
 void caps_room_release(ws_session *s, const char *room_id);
+
+/*
+ * The protocol's hooks (session.c): sends event to a session (adds its
+ * seq; kept for resume) once the call-record write numbered after has
+ * committed; sends the held output whose writes have committed; closes
+ * every session (drain: connections get 1012); frees every session; takes
+ * each app's current plan.
+ */
+void ws_emit(ws_state *ws, uint64_t session, struct json_object *ev, uint64_t after);
+void ws_release_held(ws_state *ws);
+void ws_shutdown(ws_state *ws);
+void ws_free_all(ws_state *ws);
+void ws_apps_changed(ws_state *ws);
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                size_t len);
 
 /* ---- commands.c ---- */
 

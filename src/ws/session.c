@@ -28,34 +28,35 @@ msg_unref(msgbuf *m)
 }
 
 ws_session *
-session_new(server *srv, struct lws *wsi)
+session_new(ws_state *ws, struct lws *wsi)
 {
     ws_session *s = xcalloc(1, sizeof(*s));
 
-    s->id = ++srv->next_session_id;
+    s->id = ++ws->next_session_id;
     snprintf(s->key, sizeof(s->key), "%llx", (unsigned long long)s->id);
-    s->srv = srv;
+    s->srv = ws->srv;
+    s->ws = ws;
     s->wsi = wsi;
-    s->tokens = srv->cfg->ws_burst;
+    s->tokens = ws->srv->cfg->ws_burst;
     s->refill_ns = mono_ns();
-    hmap_put(srv->sessions, s->key, s);
-    srv->ws.sessions++;
+    hmap_put(ws->sessions, s->key, s);
+    ws->stats.sessions++;
     return s;
 }
 
 ws_session *
-session_by_id(server *srv, uint64_t id)
+session_by_id(ws_state *ws, uint64_t id)
 {
     char key[24];
     snprintf(key, sizeof(key), "%llx", (unsigned long long)id);
-    return hmap_get(srv->sessions, key);
+    return hmap_get(ws->sessions, key);
 }
 
 void
 session_register(ws_session *s)
 {
     random_id(s->resume_token, sizeof(s->resume_token), "rt_", 24);
-    hmap_put(s->srv->sessions_by_token, s->resume_token, s);
+    hmap_put(s->ws->sessions_by_token, s->resume_token, s);
     caps_session_add(s);
 }
 
@@ -110,7 +111,7 @@ enqueue(ws_session *s, msgbuf *m)
         return;
     if (s->qbytes + m->len > s->srv->cfg->ws_queue_max) {
         /* The client does not read: drop it rather than grow. */
-        s->srv->ws.slow_readers++;
+        s->ws->stats.slow_readers++;
         dlog(LOG_WARN, "msg=\"slow reader dropped\" user=\"%s\" queued=%zu", s->who.user_id,
              s->qbytes);
         clear_queue(&s->qhead, &s->qtail, NULL);
@@ -125,7 +126,7 @@ enqueue(ws_session *s, msgbuf *m)
     s->qbytes += m->len;
     if (s->hhead || m->after > s->srv->writes_done) {
         if (!s->hhead)
-            lws_dll2_add_tail(&s->held_link, &s->srv->held);
+            lws_dll2_add_tail(&s->held_link, &s->ws->held);
         append(&s->hhead, &s->htail, q);
         return;
     }
@@ -154,9 +155,9 @@ release_one(ws_session *s)
 }
 
 void
-ws_release_held(server *srv)
+ws_release_held(ws_state *ws)
 {
-    lws_dll2_t *d = lws_dll2_get_head(&srv->held), *next;
+    lws_dll2_t *d = lws_dll2_get_head(&ws->held), *next;
 
     for (; d; d = next) {
         next = d->next;
@@ -208,9 +209,9 @@ free_userdata(struct json_object *jso, void *userdata)
 }
 
 void
-ws_emit(server *srv, uint64_t session, struct json_object *ev, uint64_t after)
+ws_emit(ws_state *ws, uint64_t session, struct json_object *ev, uint64_t after)
 {
-    ws_session *s = session_by_id(srv, session);
+    ws_session *s = session_by_id(ws, session);
     char *body, head[32];
     size_t len, hlen;
     msgbuf *m;
@@ -239,7 +240,7 @@ ws_emit(server *srv, uint64_t session, struct json_object *ev, uint64_t after)
     memcpy(m->data + LWS_PRE, head, hlen);
     memcpy(m->data + LWS_PRE + hlen, body + 1, len - 1);
     replay_push(s, m);
-    srv->ws.events_out++;
+    ws->stats.events_out++;
     if (s->deferring) {
         outq *q = xmalloc(sizeof(*q)), **pq = &s->deferred;
         q->next = NULL;
@@ -393,10 +394,10 @@ session_end(ws_session *s)
     lws_sul_cancel(&s->sul_grace);
     caps_conn_release(s);
     caps_session_remove(s);
-    hmap_del(srv->sessions, s->key);
+    hmap_del(s->ws->sessions, s->key);
     if (s->resume_token[0])
-        hmap_del(srv->sessions_by_token, s->resume_token);
-    srv->ws.sessions--;
+        hmap_del(s->ws->sessions_by_token, s->resume_token);
+    s->ws->stats.sessions--;
     for (i = 0; i < s->nrooms; i++) {
         live_call *lc = live_find(srv, s->rooms[i]);
         if (lc) {
@@ -427,7 +428,7 @@ session_lost(ws_session *s)
     caps_conn_release(s);
     clear_queue(&s->qhead, &s->qtail, &s->qbytes);
     clear_held(s); /* the replay ring keeps the events for a RESUME */
-    if (!s->authed || s->srv->draining) {
+    if (!s->authed || server_draining(s->srv)) {
         session_end(s);
         return;
     }
@@ -481,20 +482,20 @@ collect_one(const char *key, void *value, void *arg)
 
 /* Every session, collected first: ending one changes the map. Caller frees. */
 static collect
-all_sessions(server *srv)
+all_sessions(ws_state *ws)
 {
     collect c;
 
-    c.items = xcalloc(hmap_count(srv->sessions) + 1, sizeof(ws_session *));
+    c.items = xcalloc(hmap_count(ws->sessions) + 1, sizeof(ws_session *));
     c.n = 0;
-    hmap_each(srv->sessions, collect_one, &c);
+    hmap_each(ws->sessions, collect_one, &c);
     return c;
 }
 
 void
-ws_apps_changed(server *srv)
+ws_apps_changed(ws_state *ws)
 {
-    collect c = all_sessions(srv);
+    collect c = all_sessions(ws);
     size_t i;
 
     for (i = 0; i < c.n; i++) {
@@ -502,7 +503,7 @@ ws_apps_changed(server *srv)
         const app *a;
         if (!s->authed)
             continue;
-        a = apps_find(srv->apps, s->who.app_id);
+        a = apps_find(ws->srv->apps, s->who.app_id);
         s->who.plan = a ? a->plan : &plan_none;
     }
     free(c.items);
@@ -510,9 +511,9 @@ ws_apps_changed(server *srv)
 
 /* Ends every session; connections still open are asked to close with 1012. */
 void
-ws_shutdown(server *srv)
+ws_shutdown(ws_state *ws)
 {
-    collect c = all_sessions(srv);
+    collect c = all_sessions(ws);
     size_t i;
 
     for (i = 0; i < c.n; i++) {
@@ -527,9 +528,9 @@ ws_shutdown(server *srv)
 
 /* Frees what is left (sessions whose connection never closed in time). */
 void
-ws_free_all(server *srv)
+ws_free_all(ws_state *ws)
 {
-    collect c = all_sessions(srv);
+    collect c = all_sessions(ws);
     size_t i;
 
     for (i = 0; i < c.n; i++) {

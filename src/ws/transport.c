@@ -8,15 +8,9 @@
 #include <strings.h>
 
 #include "core/util.h"
-#include "http/headers.h"
 #include "server/log.h"
+#include "server/request.h"
 #include "ws/internal.h"
-
-size_t
-ws_pss_size(void)
-{
-    return sizeof(struct ws_pss);
-}
 
 /*
  * A token from "Authorization: Bearer ..." or "?token=...", or NULL. A
@@ -120,7 +114,8 @@ kill_conn(struct ws_pss *pss, const char *why)
 static void
 sweep(lws_sorted_usec_list_t *sul)
 {
-    server *srv = lws_container_of(sul, server, sul_ws_sweep);
+    ws_state *ws = lws_container_of(sul, ws_state, sul_sweep);
+    server *srv = ws->srv;
     uint64_t now = mono_ns() / 1000000;
     uint64_t ping_ms = (uint64_t)srv->cfg->ws_ping_s * 1000;
     uint64_t idle_ms = (uint64_t)srv->cfg->ws_idle_s * 1000;
@@ -129,10 +124,10 @@ sweep(lws_sorted_usec_list_t *sul)
      * that went quiet together (a reconnect storm) are not all written in
      * one loop turn. A late ping is harmless: hang-up is much later.
      */
-    uint64_t budget = 2 * srv->ws.connections * WS_SWEEP_MS / ping_ms + 16;
+    uint64_t budget = 2 * ws->stats.connections * WS_SWEEP_MS / ping_ms + 16;
     lws_dll2_t *d;
 
-    for (d = lws_dll2_get_head(&srv->ws_conns); d; d = d->next) {
+    for (d = lws_dll2_get_head(&ws->conns); d; d = d->next) {
         struct ws_pss *pss = lws_container_of(d, struct ws_pss, conn_link);
         if (pss->killed)
             continue;
@@ -147,7 +142,7 @@ sweep(lws_sorted_usec_list_t *sul)
             lws_callback_on_writable(pss->wsi);
         }
     }
-    lws_sul_schedule(srv->ctx, 0, &srv->sul_ws_sweep, sweep, WS_SWEEP_MS * LWS_US_PER_MS);
+    lws_sul_schedule(srv->ctx, 0, &ws->sul_sweep, sweep, WS_SWEEP_MS * LWS_US_PER_MS);
 }
 
 static void
@@ -163,18 +158,20 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 {
     struct ws_pss *pss = user;
     server *srv;
+    ws_state *ws;
     ws_session *s;
 
     switch (reason) {
     case LWS_CALLBACK_PROTOCOL_INIT:
         srv = server_of(wsi);
-        lws_sul_schedule(srv->ctx, 0, &srv->sul_ws_sweep, sweep, WS_SWEEP_MS * LWS_US_PER_MS);
+        if ((ws = ws_of(srv)))
+            lws_sul_schedule(srv->ctx, 0, &ws->sul_sweep, sweep, WS_SWEEP_MS * LWS_US_PER_MS);
         return 0;
 
     case LWS_CALLBACK_PROTOCOL_DESTROY:
         srv = server_of(wsi);
-        if (srv)
-            lws_sul_cancel(&srv->sul_ws_sweep);
+        if (srv && (ws = ws_of(srv)))
+            lws_sul_cancel(&ws->sul_sweep);
         return 0;
 
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -183,21 +180,21 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             lws_return_http_status(wsi, 404, NULL);
             return -1;
         }
-        if (srv->draining) {
+        if (server_draining(srv)) {
             lws_return_http_status(wsi, 503, NULL);
             return -1;
         }
         return 0;
 
     case LWS_CALLBACK_ESTABLISHED:
-        srv = server_of(wsi);
-        srv->ws.connections++;
+        ws = ws_of(server_of(wsi));
+        ws->stats.connections++;
         pss->established = true;
         pss->wsi = wsi;
         pss->opened_ms = mono_ns() / 1000000;
         heard_from(pss);
-        lws_dll2_add_tail(&pss->conn_link, &srv->ws_conns);
-        pss->s = session_new(srv, wsi);
+        lws_dll2_add_tail(&pss->conn_link, &ws->conns);
+        pss->s = session_new(ws, wsi);
         /* The upgrade's headers are still readable here. */
         pss->hdr_token = upgrade_token(wsi);
         if (pss->hdr_token) {
@@ -214,7 +211,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         if (pss->close_sent)
             return 0; /* read and drop until the peer's close or the timeout */
         heard_from(pss);
-        pss->s->srv->ws.frames_in++;
+        pss->s->ws->stats.frames_in++;
         return on_receive(pss, wsi, in, len);
 
     case LWS_CALLBACK_RECEIVE_PONG:
@@ -254,7 +251,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         free(pss->rx);
         pss->rx = NULL;
         if (pss->established) {
-            server_of(wsi)->ws.connections--;
+            ws_of(server_of(wsi))->stats.connections--;
             lws_dll2_remove(&pss->conn_link);
             pss->established = false;
         }
@@ -269,3 +266,132 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         return 0;
     }
 }
+
+/* ---- the protocol the loop is handed ---- */
+
+ws_state *
+ws_of(server *srv)
+{
+    return server_protocol_state(srv, &ws_protocol);
+}
+
+static void
+deliver(void *arg, uint64_t session, struct json_object *ev, uint64_t after)
+{
+    ws_emit(arg, session, ev, after);
+}
+
+static void
+committed(void *arg)
+{
+    ws_release_held(arg);
+}
+
+static void
+collect(void *arg, metrics_out *o)
+{
+    const ws_stats *w = &((ws_state *)arg)->stats;
+
+    metric_u64(o, "droponair_ws_connections", "gauge", "Open WebSocket connections.",
+               w->connections);
+    metric_u64(o, "droponair_ws_sessions", "gauge",
+               "WebSocket sessions, including those in the reconnect grace.", w->sessions);
+    metric_u64(o, "droponair_ws_frames_in_total", "counter", "WebSocket frames received.",
+               w->frames_in);
+    metric_u64(o, "droponair_ws_events_out_total", "counter", "Call events sent to sessions.",
+               w->events_out);
+    metric_u64(o, "droponair_signals_relayed_total", "counter",
+               "SDP and ICE signals relayed between participants.", w->signals_relayed);
+    metric_u64(o, "droponair_ws_rate_limited_total", "counter",
+               "Commands refused by the per-connection rate limit.", w->rate_limited);
+    metric_u64(o, "droponair_ws_slow_readers_total", "counter",
+               "Connections dropped for not reading their queued output.", w->slow_readers);
+    metric_u64(o, "droponair_ws_sessions_evicted_total", "counter",
+               "Sessions in the reconnect grace ended by the per-user session cap.",
+               w->sessions_evicted);
+}
+
+static void *
+ws_start(server *srv)
+{
+    ws_state *ws = xcalloc(1, sizeof(*ws));
+    call_delivery d = {deliver, committed, ws};
+
+    ws->srv = srv;
+    ws->sessions = hmap_new();
+    ws->sessions_by_token = hmap_new();
+    ws->users = hmap_new();
+    server_set_delivery(srv, &d);
+    metrics_register(srv->metrics, collect, ws);
+    return ws;
+}
+
+static void
+ws_stop(void *state)
+{
+    ws_state *ws = state;
+
+    ws_free_all(ws);
+    hmap_free(ws->sessions);
+    hmap_free(ws->sessions_by_token);
+    hmap_free(ws->users);
+    free(ws);
+}
+
+static void
+ws_drain(void *state)
+{
+    ws_shutdown(state);
+}
+
+static size_t
+ws_busy(void *state)
+{
+    return (size_t)((ws_state *)state)->stats.connections;
+}
+
+static void
+ws_apps(void *state)
+{
+    ws_apps_changed(state);
+}
+
+static void
+ws_configure(const server_config *cfg, struct lws_context_creation_info *info)
+{
+    /* A browser that offers no subprotocol is served droponair.v1. */
+    static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
+    static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, WS_PROTOCOL, ""};
+    static const uint32_t retry_table[] = {1000};
+    /*
+     * A policy with no validity timing: otherwise lws (its own default
+     * policy included) keeps a validity timer per WebSocket in its sorted
+     * timer list, re-armed on every frame, and each insert walks the list
+     * (O(n): 8-14 s stalls at 19,000 idle sockets). The sweep above pings
+     * and hangs up idle WebSockets from one timer instead.
+     */
+    static const lws_retry_bo_t no_validity = {
+        .retry_ms_table = retry_table,
+        .retry_ms_table_count = 1,
+        .secs_since_valid_ping = 0,
+        .secs_since_valid_hangup = 0, /* 0: lws arms no validity timer */
+    };
+
+    (void)cfg;
+    info->options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
+    info->pvo = &pvo;
+    info->retry_and_idle_policy = &no_validity;
+}
+
+const server_protocol ws_protocol = {
+    .name = WS_PROTOCOL,
+    .callback = ws_callback,
+    .pss_size = sizeof(struct ws_pss),
+    .rx_buffer_size = 1024, /* idle memory; larger messages are reassembled */
+    .configure = ws_configure,
+    .start = ws_start,
+    .apps_changed = ws_apps,
+    .drain = ws_drain,
+    .busy = ws_busy,
+    .stop = ws_stop,
+};

@@ -141,7 +141,7 @@ conn_close(conn *c)
 {
     if (!c->open)
         return;
-    ws_callback(wsi_of(c), LWS_CALLBACK_CLOSED, c->pss, NULL, 0);
+    ws_protocol.callback(wsi_of(c), LWS_CALLBACK_CLOSED, c->pss, NULL, 0);
     fake_unregister(&c->f);
     free(c->pss);
     c->pss = NULL;
@@ -156,7 +156,7 @@ conn_open(conn *c, int token, bool query)
     conn_close(c);
     memset(c, 0, sizeof(*c));
     c->idx = idx;
-    c->pss = xcalloc(1, ws_pss_size());
+    c->pss = xcalloc(1, ws_protocol.pss_size);
     c->f.user = c->pss;
     c->f.on_write = on_write;
     c->f.arg = c;
@@ -172,8 +172,8 @@ conn_open(conn *c, int token, bool query)
     fake_register(&c->f);
     c->open = true;
     fz_set_value('Q', idx, "0");
-    if (ws_callback(wsi_of(c), LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION, c->pss, NULL, 0) ||
-        ws_callback(wsi_of(c), LWS_CALLBACK_ESTABLISHED, c->pss, NULL, 0)) {
+    if (ws_protocol.callback(wsi_of(c), LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION, c->pss, NULL, 0) ||
+        ws_protocol.callback(wsi_of(c), LWS_CALLBACK_ESTABLISHED, c->pss, NULL, 0)) {
         /* Only a draining server refuses an upgrade to /api/ws. */
         if (!srv->draining)
             fz_fail("conn %d: the upgrade was refused", idx);
@@ -211,7 +211,7 @@ frame(conn *c, bool fin, bool binary, const uint8_t *data, size_t len)
         c->f.first = first && off == 0;
         c->f.final = fin && off + piece == n;
         c->f.binary = c->msg_binary;
-        if (ws_callback(wsi_of(c), LWS_CALLBACK_RECEIVE, c->pss, text + off, piece) < 0) {
+        if (ws_protocol.callback(wsi_of(c), LWS_CALLBACK_RECEIVE, c->pss, text + off, piece) < 0) {
             conn_close(c);
             break;
         }
@@ -230,7 +230,7 @@ service(void)
         conn *c = &conns[i];
         for (rounds = 0; c->open && c->f.writable && !c->stalled && rounds < 100000; rounds++) {
             c->f.writable = false;
-            if (ws_callback(wsi_of(c), LWS_CALLBACK_SERVER_WRITEABLE, c->pss, NULL, 0) < 0)
+            if (ws_protocol.callback(wsi_of(c), LWS_CALLBACK_SERVER_WRITEABLE, c->pss, NULL, 0) < 0)
                 conn_close(c);
         }
         /* Killed, or our close frame answered by the peer. */
@@ -271,7 +271,7 @@ expire_graces(void)
     ws_session *list[65] = {NULL};
     int i;
 
-    hmap_each(srv->sessions, grace_one, list);
+    hmap_each(ws_of(srv)->sessions, grace_one, list);
     for (i = 0; list[i]; i++)
         session_end(list[i]);
 }
@@ -325,7 +325,7 @@ check_call(const char *key, void *value, void *arg)
                 lc->waiting.count);
     for (i = 0; i < lc->nmembers; i++) {
         const call_member *m = &lc->members[i];
-        ws_session *s = session_by_id(srv, m->session);
+        ws_session *s = session_by_id(ws_of(srv), m->session);
         if (!s || s->ended || strcmp(s->who.user_id, m->user_id) != 0)
             fz_fail("room %s: member %s has no session of theirs", lc->room->id, m->user_id);
         if (strcmp(s->who.app_id, lc->room->app_id) != 0)
@@ -416,7 +416,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (op == 'D') {
             if (!srv->draining) {
                 srv->draining = true;
-                ws_shutdown(srv);
+                ws_shutdown(ws_of(srv));
             }
         } else {
             break;
@@ -425,7 +425,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         service();
         fz_drain();
         service();
-        hmap_each(srv->sessions, check_session, NULL);
+        hmap_each(ws_of(srv)->sessions, check_session, NULL);
         hmap_each(srv->live_by_room, check_call, NULL);
     }
     for (i = 0; i < CONNS; i++)

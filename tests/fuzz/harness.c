@@ -9,8 +9,10 @@
 #include "core/util.h"
 #include "fakelws.h"
 #include "harness.h"
+#include "http/http.h"
 #include "server/log.h"
 #include "store/internal.h"
+#include "ws/internal.h"
 
 #define SECRET_FZ "fuzz-secret-fz-0123456789abcdef"
 #define SECRET_FZ2 "fuzz-secret-fz2-0123456789abcdef"
@@ -249,6 +251,10 @@ fz_begin(void)
     srv->worker = H.worker;
     srv->apps = registry();
     server_state_init(srv, 1000, 1000);
+    {
+        static const server_protocol *const protocols[] = {&http_protocol, &ws_protocol};
+        server_protocols_start(srv, protocols, 2);
+    }
     srv->rooms_total = FZ_ROOMS;
     snprintf(H.last_room, sizeof(H.last_room), "rm_none");
     memset(H.values, 0, sizeof(H.values));
@@ -262,13 +268,17 @@ fz_end(void)
 
     fz_drain();
     /* What a shutdown does with sessions left over, while the worker still runs. */
-    ws_free_all(srv);
-    fz_drain();
-    if (hmap_count(srv->sessions) || hmap_count(srv->sessions_by_token) ||
-        hmap_count(srv->users))
-        fz_fail("harness: sessions left after ws_free_all (%zu, %zu, %zu)",
-                hmap_count(srv->sessions), hmap_count(srv->sessions_by_token),
-                hmap_count(srv->users));
+    {
+        ws_state *ws = ws_of(srv);
+
+        ws_free_all(ws);
+        fz_drain();
+        if (hmap_count(ws->sessions) || hmap_count(ws->sessions_by_token) ||
+            hmap_count(ws->users))
+            fz_fail("harness: sessions left after ws_free_all (%zu, %zu, %zu)",
+                    hmap_count(ws->sessions), hmap_count(ws->sessions_by_token),
+                    hmap_count(ws->users));
+    }
     if (srv->reload_waiters)
         fz_fail("harness: a reload waiter was never resumed");
     server_state_free(srv);

@@ -74,10 +74,11 @@ parse_request(server *srv, const char *text, size_t len, char *query, size_t qsi
     size_t i, n;
 
     r->srv = srv;
+    r->http = http_of(srv);
     r->t0 = mono_ns();
-    srv->http_in_flight++;
+    r->http->in_flight++;
     snprintf(r->request_id, sizeof(r->request_id), "%016llx",
-             (unsigned long long)++srv->next_request_id);
+             (unsigned long long)++r->http->next_request_id);
 
     eol = memchr(p, '\n', (size_t)(end - p));
     if (!eol)

@@ -3,8 +3,7 @@
 
 #include "auth/jwt.h"
 #include "core/util.h"
-#include "http/headers.h"
-#include "server/internal.h"
+#include "server/request.h"
 
 /*
  * The longest value lws keeps of one header; the rest of it is skipped and
@@ -15,7 +14,7 @@
 #define HEADER_VALUE_MAX (TOKEN_MAX + 256)
 
 const struct lws_token_limits *
-http_token_limits(void)
+request_token_limits(void)
 {
     static struct lws_token_limits limits;
     int i;

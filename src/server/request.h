@@ -1,15 +1,23 @@
 /*
- * The one way to read what a request carries besides its body: headers and
- * query arguments, copied into a caller's buffer with a bound. Every read
+ * The HTTP request every protocol starts from (a REST call or a WebSocket
+ * upgrade), as lws parsed it: how lws is told to parse it, and the one way
+ * to read what it carries besides its body: headers and query arguments,
+ * copied into a caller's buffer with a bound. Every read
  * fails closed: a value that does not fit the buffer, or that holds a NUL
  * byte lws would cut it at, is an error the caller must refuse the request
  * for, never a value silently ignored, emptied or truncated.
  */
-#ifndef DPA_HTTP_HEADERS_H
-#define DPA_HTTP_HEADERS_H
+#ifndef DPA_SERVER_REQUEST_H
+#define DPA_SERVER_REQUEST_H
 
 #include <stddef.h>
 #include <libwebsockets.h>
+
+/* lws's header buffer per connection (allocated while headers arrive). */
+#define REQ_HEADERS_MAX (16 * 1024)
+
+/* Per-header limits for lws: every header bounded, the request line never cut. */
+const struct lws_token_limits *request_token_limits(void);
 
 enum {
     HDR_ABSENT = 0,     /* not sent (or sent empty): dst is "" */
