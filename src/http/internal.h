@@ -117,8 +117,7 @@ struct http_req {
     bool mod_ban;
 
     /* Lifetime. */
-    bool in_store;              /* a store job holds this request */
-    bool orphan;                /* the connection closed while in_store */
+    async_req async;            /* held while it waits; gone when the connection closed */
 };
 
 /* ---- replies (response.c) ---- */
@@ -144,8 +143,9 @@ int http_write(http_req *r);
 void http_req_free(http_req *r);
 
 /*
- * Called by a store job's `done` before touching r: returns false (and
- * frees r) when the connection went away in the meantime.
+ * Called when a wait of r comes back (a store job's `done`, an app reload,
+ * a committed write) before touching r: returns false (r is then freed or
+ * about to be) when the connection went away meanwhile (server/async.h).
  */
 bool http_req_resume(http_req *r);
 
@@ -155,7 +155,7 @@ bool http_req_resume(http_req *r);
  */
 void http_reply_after_writes(http_req *r, uint64_t seq);
 
-/* Marks r as held by a store job. */
+/* Marks r as waiting (a store job, an app reload, a write to commit). */
 void http_req_hold(http_req *r);
 
 /* ---- routing (router.c) ---- */

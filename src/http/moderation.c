@@ -12,48 +12,29 @@
 
 typedef void (*mod_fn)(http_req *r, live_call *lc);
 
-typedef struct mod_op {
-    http_req *req;
-    mod_fn fn;
-} mod_op;
-
 static void
 loaded(void *arg, live_call *lc, dpa_err e)
 {
-    mod_op *op = arg;
-    http_req *r = op->req;
+    http_req *r = arg;
 
-    server *srv = r->srv;
-
-    free(op);
-    if (!http_req_resume(r)) {
-        live_reap(srv, lc);
-        return;
-    }
     if (!lc) {
         http_error(r, e, NULL, NULL);
         return;
     }
     if (call_rank(lc, r->id.user_id) < ROLE_CO_HOST) {
         http_error(r, E_FORBIDDEN, NULL, "only the room's hosts (and co-hosts) may moderate");
-        live_reap(r->srv, lc);
         return;
     }
     r->mod_fn(r, lc);
     /* The reply waits for the call-record writes its action implies (an ended call). */
     http_reply_after_writes(r, lc->write_seq);
-    live_reap(srv, lc);
 }
 
 static void
 with_live(http_req *r, mod_fn fn)
 {
-    mod_op *op = xcalloc(1, sizeof(*op));
-
-    op->req = r;
     r->mod_fn = fn;
-    http_req_hold(r);
-    live_open(r->srv, r->id.app_id, r->param[0], r->id.plan, loaded, op);
+    live_with_room(r->srv, &r->async, r->id.app_id, r->param[0], r->id.plan, loaded, NULL, r);
 }
 
 static void

@@ -235,16 +235,11 @@ http_reply_after_writes(http_req *r, uint64_t seq)
 void
 http_req_hold(http_req *r)
 {
-    r->in_store = true;
+    async_hold(&r->async);
 }
 
 bool
 http_req_resume(http_req *r)
 {
-    r->in_store = false;
-    if (r->orphan) {
-        http_req_free(r);
-        return false;
-    }
-    return true;
+    return async_release(&r->async);
 }

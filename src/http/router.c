@@ -148,7 +148,7 @@ run_authed(http_req *r)
         if (server_auth(r->srv, token, &r->id, &e, &why, &r->waiter, r->auth_retried,
                         true))
             return; /* resumes in auth_resumed */
-        r->in_store = false;
+        http_req_resume(r); /* answered at once: the connection is still here */
         if (e != E_OK) {
             http_error(r, E_UNAUTHORIZED, NULL, "%s", why ? why : "invalid token");
             return;

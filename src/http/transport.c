@@ -40,6 +40,12 @@ read_header(http_req *r, enum lws_token_indexes h, const char *name, char *dst, 
     note_header(r, hdr_copy(r->wsi, h, dst, size), name, size);
 }
 
+static void
+req_free_async(async_req *a)
+{
+    http_req_free(lws_container_of(a, http_req, async));
+}
+
 static http_req *
 req_new(struct lws *wsi, const char *path)
 {
@@ -50,6 +56,7 @@ req_new(struct lws *wsi, const char *path)
 
     r->srv = srv;
     r->http = http_of(srv);
+    r->async.free = req_free_async;
     r->wsi = wsi;
     r->t0 = mono_ns();
     r->http->in_flight++;
@@ -131,10 +138,7 @@ detach(struct http_pss *pss)
         return;
     pss->req = NULL;
     r->wsi = NULL;
-    if (r->in_store)
-        r->orphan = true;
-    else
-        http_req_free(r);
+    async_gone(&r->async); /* freed now, or when its wait comes back */
 }
 
 static int
@@ -247,8 +251,8 @@ reply_now(struct lws *wsi, struct http_pss *pss)
 
     if (r)
         r->in_callback = false;
-    if (!r || !r->responded || r->in_store || r->headers_sent) {
-        if (r && r->responded && !r->in_store)
+    if (!r || !r->responded || async_waiting(&r->async) || r->headers_sent) {
+        if (r && r->responded && !async_waiting(&r->async))
             lws_callback_on_writable(wsi);
         return 0;
     }
@@ -282,7 +286,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         /* lws also reports completion for bodies we never waited for. */
-        if (!r || !r->expect_body || r->responded || r->in_store)
+        if (!r || !r->expect_body || r->responded || async_waiting(&r->async))
             return 0;
         r->expect_body = false;
         lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
@@ -292,7 +296,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
         return reply_now(wsi, pss);
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (!r || !r->responded || r->in_store)
+        if (!r || !r->responded || async_waiting(&r->async))
             return 0; /* a reply that waits for a write goes out when it commits */
         return write_step(wsi, pss);
 

@@ -16,6 +16,7 @@
 #include "auth/tokencache.h"
 #include "core/plan.h"
 #include "core/room.h"
+#include "server/async.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "store/worker.h"
@@ -133,6 +134,15 @@ live_call *live_find_call(server *srv, const char *call_id);
  */
 void live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
                void (*fn)(void *arg, live_call *lc, dpa_err e), void *arg);
+/*
+ * A request's way to act on a room's live state, for REST and WebSocket
+ * alike: holds req while the room loads; then, if the client is still
+ * there, runs fn(arg, lc, e) (lc NULL with e as in live_open); then reaps
+ * the live state; then runs cleanup(arg) if given, whether or not fn ran.
+ */
+void live_with_room(server *srv, async_req *req, const char *app_id, const char *room_id,
+                    const plan *p, void (*fn)(void *arg, live_call *lc, dpa_err e),
+                    void (*cleanup)(void *arg), void *arg);
 /*
  * Runs fn(arg) once every call-record write up to seq (a lc->write_seq) has
  * committed: at once when it has. An acknowledgement that reports a change

@@ -264,6 +264,43 @@ live_reap(server *srv, live_call *lc)
         detach(srv, lc);
 }
 
+typedef struct with_room {
+    server *srv;
+    async_req *req;
+    void (*fn)(void *arg, live_call *lc, dpa_err e);
+    void (*cleanup)(void *arg);
+    void *arg;
+} with_room;
+
+static void
+with_room_loaded(void *arg, live_call *lc, dpa_err e)
+{
+    with_room w = *(with_room *)arg;
+
+    free(arg);
+    if (async_release(w.req))
+        w.fn(w.arg, lc, e);
+    live_reap(w.srv, lc);
+    if (w.cleanup)
+        w.cleanup(w.arg);
+}
+
+void
+live_with_room(server *srv, async_req *req, const char *app_id, const char *room_id,
+               const plan *p, void (*fn)(void *arg, live_call *lc, dpa_err e),
+               void (*cleanup)(void *arg), void *arg)
+{
+    with_room *w = xmalloc(sizeof(*w));
+
+    w->srv = srv;
+    w->req = req;
+    w->fn = fn;
+    w->cleanup = cleanup;
+    w->arg = arg;
+    async_hold(req);
+    live_open(srv, app_id, room_id, p, with_room_loaded, w);
+}
+
 void
 live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
           void (*fn)(void *arg, live_call *lc, dpa_err e), void *arg)

@@ -255,7 +255,7 @@ cmd_resume(ws_req *r)
         return;
     }
     t = hmap_get(s->ws->sessions_by_token, token);
-    if (!t || t->ended || t == s || !session_can_replay(t, last)) {
+    if (!t || session_ended(t) || t == s || !session_can_replay(t, last)) {
         reply_error(s, r->id, E_RESUME_EXPIRED, NULL, LIMIT_NONE,
                     "the session cannot be resumed; authenticate and join again");
         return;
@@ -315,19 +315,23 @@ room_loaded(void *arg, live_call *lc, dpa_err e)
     room_op *op = arg;
     ws_req r = {op->s, op->msg, op->id};
 
-    if (session_release(op->s)) {
-        if (!lc) {
-            reply_error(op->s, op->id, e, NULL, LIMIT_NONE, "%s",
-                        e == E_ROOM_NOT_FOUND ? "no such room" : error_message(e));
-        } else {
-            op->s->deferring = true;
-            op->s->cur_lc = lc;
-            op->fn(&r, lc);
-            op->s->cur_lc = NULL;
-            session_flush_deferred(op->s);
-            live_reap(op->s->srv, lc);
-        }
+    if (!lc) {
+        reply_error(op->s, op->id, e, NULL, LIMIT_NONE, "%s",
+                    e == E_ROOM_NOT_FOUND ? "no such room" : error_message(e));
+        return;
     }
+    op->s->deferring = true;
+    op->s->cur_lc = lc;
+    op->fn(&r, lc);
+    op->s->cur_lc = NULL;
+    session_flush_deferred(op->s);
+}
+
+static void
+room_op_free(void *arg)
+{
+    room_op *op = arg;
+
     json_object_put(op->msg);
     free(op);
 }
@@ -342,9 +346,8 @@ with_room(ws_req *r, void (*fn)(ws_req *r, live_call *lc))
     op->msg = json_object_get(r->msg);
     op->id = r->id;
     op->fn = fn;
-    session_hold(r->s);
-    live_open(r->s->srv, r->s->who.app_id, json_get_str(r->msg, "roomId"), r->s->who.plan,
-              room_loaded, op);
+    live_with_room(r->s->srv, &r->s->async, r->s->who.app_id, json_get_str(r->msg, "roomId"),
+                   r->s->who.plan, room_loaded, room_op_free, op);
 }
 
 /* The live call named by the request's callId, if the caller's app has it. */

@@ -104,8 +104,7 @@ struct ws_session {
     double tokens;
     uint64_t refill_ns;
 
-    int holds;                     /* async operations that will come back */
-    bool ended;                    /* over: free when holds drops to 0 */
+    async_req async;               /* held by each wait; gone once the session ended */
 
     reload_waiter waiter;          /* AUTH waiting for an app reload */
     char *pending_token;
@@ -135,9 +134,11 @@ struct ws_pss {
 ws_session *session_new(ws_state *ws, struct lws *wsi);
 /* Ends the session for good: leaves its rooms, frees it once nothing holds it. */
 void session_end(ws_session *s);
+/* A wait of the session's (server/async.h); release returns false once it ended. */
 void session_hold(ws_session *s);
-/* Returns false (and frees) when the session ended while held. */
 bool session_release(ws_session *s);
+/* Whether the session ended (it may still be held). */
+bool session_ended(const ws_session *s);
 /* The connection went away: start the grace (or end an unauthenticated session). */
 void session_lost(ws_session *s);
 /* Binds s to wsi (a new or resumed connection). */

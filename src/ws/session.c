@@ -27,11 +27,14 @@ msg_unref(msgbuf *m)
         free(m);
 }
 
+static void free_async(async_req *a);
+
 ws_session *
 session_new(ws_state *ws, struct lws *wsi)
 {
     ws_session *s = xcalloc(1, sizeof(*s));
 
+    s->async.free = free_async;
     s->id = ++ws->next_session_id;
     snprintf(s->key, sizeof(s->key), "%llx", (unsigned long long)s->id);
     s->srv = ws->srv;
@@ -216,7 +219,7 @@ ws_emit(ws_state *ws, uint64_t session, struct json_object *ev, uint64_t after)
     size_t len, hlen;
     msgbuf *m;
 
-    if (!s || s->ended)
+    if (!s || session_ended(s))
         return;
     /*
      * Encode once: the event is printed the first time it is sent and the
@@ -368,17 +371,25 @@ session_free(ws_session *s)
 void
 session_hold(ws_session *s)
 {
-    s->holds++;
+    async_hold(&s->async);
 }
 
 bool
 session_release(ws_session *s)
 {
-    if (--s->holds == 0 && s->ended) {
-        session_free(s);
-        return false;
-    }
-    return !s->ended;
+    return async_release(&s->async);
+}
+
+bool
+session_ended(const ws_session *s)
+{
+    return s->async.gone;
+}
+
+static void
+free_async(async_req *a)
+{
+    session_free(lws_container_of(a, ws_session, async));
 }
 
 void
@@ -388,9 +399,11 @@ session_end(ws_session *s)
     int64_t now = now_ms();
     int i;
 
-    if (s->ended)
+    if (session_ended(s))
         return;
-    s->ended = true;
+    /* Ended from here on (nothing of it runs again), freed by the last release. */
+    async_hold(&s->async);
+    async_gone(&s->async);
     lws_sul_cancel(&s->sul_grace);
     caps_conn_release(s);
     caps_session_remove(s);
@@ -405,8 +418,7 @@ session_end(ws_session *s)
             live_reap(srv, lc);
         }
     }
-    if (s->holds == 0)
-        session_free(s);
+    async_release(&s->async);
 }
 
 static void

@@ -326,7 +326,7 @@ check_call(const char *key, void *value, void *arg)
     for (i = 0; i < lc->nmembers; i++) {
         const call_member *m = &lc->members[i];
         ws_session *s = session_by_id(ws_of(srv), m->session);
-        if (!s || s->ended || strcmp(s->who.user_id, m->user_id) != 0)
+        if (!s || session_ended(s) || strcmp(s->who.user_id, m->user_id) != 0)
             fz_fail("room %s: member %s has no session of theirs", lc->room->id, m->user_id);
         if (strcmp(s->who.app_id, lc->room->app_id) != 0)
             fz_fail("room %s: member %s from app %s", lc->room->id, m->user_id, s->who.app_id);

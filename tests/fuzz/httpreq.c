@@ -66,6 +66,12 @@ set_header(http_req *r, const char *name, size_t nlen, const char *v, size_t n)
  * The request in text[0..len), or NULL when its body is over the limit (a
  * 413 before dispatch). Its query goes to query (for the fake connection).
  */
+static void
+free_async(async_req *a)
+{
+    http_req_free(lws_container_of(a, http_req, async));
+}
+
 static http_req *
 parse_request(server *srv, const char *text, size_t len, char *query, size_t qsize)
 {
@@ -75,6 +81,7 @@ parse_request(server *srv, const char *text, size_t len, char *query, size_t qsi
 
     r->srv = srv;
     r->http = http_of(srv);
+    r->async.free = free_async;
     r->t0 = mono_ns();
     r->http->in_flight++;
     snprintf(r->request_id, sizeof(r->request_id), "%016llx",
@@ -224,7 +231,7 @@ check_reply(http_req *r)
     const char *ct = r->content_type_out;
     size_t i;
 
-    if (!r->responded || r->in_store)
+    if (!r->responded || async_waiting(&r->async))
         fz_fail("%s %s was never answered", r->method_name, r->path);
     if (r->status < 200 || r->status > 599)
         fz_fail("%s %s: status %d", r->method_name, r->path, r->status);
