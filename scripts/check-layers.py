@@ -44,6 +44,10 @@ TRANSPORT_PREFIXES = ("ws_", "http_")
 METRICS_RENDERER = "server/metrics.c"
 METRICS_RENDERER_INCLUDES = {"server/metrics.h", "core/util.h"}
 
+# Headers private to their folder: a live call is read through call.h's
+# functions everywhere but core/ (its tests may look inside too).
+PRIVATE_HEADERS = {"core/call_private.h": "core/"}
+
 # Exceptions to the rules, as (file, include) and (header, function). The
 # layering change (issue 10) emptied both; keep them empty.
 ALLOWED_INCLUDES = set()
@@ -130,6 +134,18 @@ def check_server_headers(src, allowed, errors, used):
                           f"{', '.join(p + '*' for p in TRANSPORT_PREFIXES)} in their own layer")
 
 
+def check_private_headers(src, errors):
+    for rel in sources(src):
+        with open(os.path.join(src, rel), errors="replace") as f:
+            text = f.read()
+        for m in INCLUDE.finditer(text):
+            owner = PRIVATE_HEADERS.get(m.group(1))
+            if owner and not rel.startswith(owner):
+                line = text.count("\n", 0, m.start()) + 1
+                errors.append(f"src/{rel}:{line}: includes \"{m.group(1)}\", private to "
+                              f"src/{owner}: use the functions of its public header")
+
+
 def check_metrics_renderer(src, errors):
     path = os.path.join(src, METRICS_RENDERER)
     if not os.path.exists(path):
@@ -162,6 +178,7 @@ def main():
     check_includes(src, inc_allowed, errors, inc_used)
     check_server_headers(src, decl_allowed, errors, decl_used)
     check_metrics_renderer(src, errors)
+    check_private_headers(src, errors)
     for f, target in sorted(inc_allowed - inc_used):
         errors.append(f'scripts/check-layers.py: ALLOWED_INCLUDES lists {f} including '
                       f'"{target}", which is no longer a violation: remove the entry')

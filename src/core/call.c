@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/call.h"
+#include "core/call_private.h"
 #include "core/util.h"
 
 /* ---- small lists ---- */
@@ -315,7 +315,7 @@ add_joined_fields(const live_call *lc, struct json_object *o, const call_member 
     if (m->role >= ROLE_CO_HOST)
         json_object_object_add(o, "waiting", call_waiting_json(lc));
     if (lc->sink.joined)
-        lc->sink.joined(lc->sink.arg, lc, m, o);
+        lc->sink.joined(lc->sink.arg, lc, m->user_id, o);
 }
 
 static void
@@ -1066,4 +1066,72 @@ call_room_deleted(live_call *lc, int64_t now)
     end_for_all(lc, "ROOM_DELETED");
     deny_all_waiting(lc, "ROOM_DELETED");
     lc->askers.count = 0;
+}
+
+/* ---- reading a live call from outside core ---- */
+
+bool
+call_is_member(const live_call *lc, const char *user_id)
+{
+    return call_member_find(lc, user_id) != NULL;
+}
+
+const room *
+call_room(const live_call *lc)
+{
+    return lc->room;
+}
+
+const char *
+call_id_of(const live_call *lc)
+{
+    return lc->call_id;
+}
+
+int64_t
+call_started_at(const live_call *lc)
+{
+    return lc->started_at;
+}
+
+int
+call_participant_count(const live_call *lc)
+{
+    return lc->nmembers;
+}
+
+int
+call_waiting_count(const live_call *lc)
+{
+    return lc->waiting.count;
+}
+
+void
+call_set_plan(live_call *lc, const plan *p)
+{
+    lc->plan = p;
+}
+
+uint64_t
+call_write_seq(const live_call *lc)
+{
+    return lc->write_seq;
+}
+
+void
+call_set_write_seq(live_call *lc, uint64_t seq)
+{
+    lc->write_seq = seq;
+}
+
+bool
+call_closing(const live_call *lc)
+{
+    return lc->closing;
+}
+
+void
+call_set_closing(live_call *lc, bool closing)
+{
+    lc->closing = closing;
 }

@@ -32,18 +32,17 @@ typedef struct live_call live_call;
 
 /* What the state machine tells the glue besides events. */
 typedef enum call_note {
-    NOTE_CALL_OPENED,   /* a call started: lc->call_id, lc->started_at */
+    NOTE_CALL_OPENED,   /* a call started: call_id_of(lc), call_started_at(lc) */
     NOTE_CALL_ENDED,    /* the call ended: call_id, reason, peak */
     /*
      * The call ended and autoCloseWhenEmpty closes the room: one note so the
      * glue persists both in one write (never one without the other). Until
-     * the glue applies the committed room (call_room_changed), lc->closing
-     * holds: joins see ROOM_CLOSED and the live state is not idle.
+     * the glue applies the committed room (call_room_changed) or gives up
+     * (call_set_closing false), the call is closing: joins see ROOM_CLOSED
+     * and the live state is not idle.
      */
     NOTE_CALL_ENDED_ROOM_CLOSE
 } call_note;
-
-struct call_member;
 
 typedef struct call_sink {
     /* Delivers event to session. The event is borrowed: copy or encode it. */
@@ -53,51 +52,11 @@ typedef struct call_sink {
     void *arg;
     /*
      * Optional: adds what the glue knows to a JOINED reply or ADMITTED event
-     * for member m (the ICE servers minted for that user).
+     * for user_id (the ICE servers minted for that user).
      */
-    void (*joined)(void *arg, const live_call *lc, const struct call_member *m,
+    void (*joined)(void *arg, const live_call *lc, const char *user_id,
                    struct json_object *body);
 } call_sink;
-
-typedef struct call_member {
-    char user_id[USER_ID_MAX + 1];
-    char name[CALL_NAME_MAX];
-    call_role role;
-    int64_t joined_at;
-    bool audio, video, screen;
-    bool connected;        /* false while the reconnect grace runs */
-    uint64_t session;
-} call_member;
-
-typedef struct call_person {
-    char user_id[USER_ID_MAX + 1];
-    char name[CALL_NAME_MAX];
-    int64_t since;
-    uint64_t session;
-} call_person;
-
-typedef struct call_list {
-    call_person *items;
-    int count, cap;
-} call_list;
-
-struct live_call {
-    room *room;            /* the call's own copy, updated on every committed change */
-    const plan *plan;
-    call_sink sink;
-    char call_id[CALL_ID_MAX];  /* "" while no call is live */
-    int64_t started_at;
-    int peak;
-    call_member *members;
-    int nmembers, members_cap;
-    call_list waiting;     /* queue order */
-    call_list askers;      /* told HOST_REQUIRED, waiting for HOST_PRESENT */
-    call_list watchers;    /* hosts watching without joining */
-    call_list banned;      /* removed with ban:true, for this call */
-    char sharer[USER_ID_MAX + 1];
-    bool closing;          /* auto-close decided, not yet committed */
-    uint64_t write_seq;    /* the glue's: the last store write this call's state depends on */
-};
 
 /* Who acts: a user and, over WebSocket, the session it acts from (0 for REST). */
 typedef struct call_actor {
@@ -107,7 +66,32 @@ typedef struct call_actor {
 } call_actor;
 
 /* Takes ownership of r. */
+/*
+ * The live call of room r (a reference the call keeps: rooms are shared
+ * and never changed once shared; a committed change is a new room given to
+ * call_room_changed). struct live_call is core's own: outside core/ it is
+ * read through the functions below.
+ */
 live_call *call_new(room *r, const plan *p, call_sink sink);
+
+/* The room as the call sees it (the latest committed version). */
+const room *call_room(const live_call *lc);
+/* The live call's id, "" while none is live. */
+const char *call_id_of(const live_call *lc);
+int64_t call_started_at(const live_call *lc);
+int call_participant_count(const live_call *lc);
+int call_waiting_count(const live_call *lc);
+/* The app's plan, replaced when the app registry changes. */
+void call_set_plan(live_call *lc, const plan *p);
+/*
+ * The glue's bookkeeping: the number of the last store write the call's
+ * state depends on (replies and events about it wait for that write), and
+ * whether an auto-close is decided but not committed.
+ */
+uint64_t call_write_seq(const live_call *lc);
+void call_set_write_seq(live_call *lc, uint64_t seq);
+bool call_closing(const live_call *lc);
+void call_set_closing(live_call *lc, bool closing);
 void call_free(live_call *lc);
 
 /*
@@ -185,6 +169,7 @@ struct json_object *call_state_json(const live_call *lc, const char *viewer);
 struct json_object *call_waiting_json(const live_call *lc);
 
 /* The member for user, or NULL. */
-call_member *call_member_find(const live_call *lc, const char *user_id);
+/* Whether user_id is a member (the grace counts). */
+bool call_is_member(const live_call *lc, const char *user_id);
 
 #endif

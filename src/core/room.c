@@ -41,6 +41,7 @@ room_new(void)
     r->created_by = xstrdup("");
     r->metadata = xstrdup("{}");
     r->start_at = r->end_at = -1;
+    r->refs = 1;
     return r;
 }
 
@@ -55,10 +56,19 @@ free_hosts(room *r)
     r->nhosts = 0;
 }
 
+room *
+room_ref(const room *r)
+{
+    room *w = (room *)r; /* the count is the one field sharing changes */
+
+    w->refs++;
+    return w;
+}
+
 void
 room_free(room *r)
 {
-    if (!r)
+    if (!r || --r->refs > 0)
         return;
     free(r->app_id);
     free(r->name);
@@ -96,6 +106,7 @@ room_clone(const room *r)
     c->nhosts = 0;
     c->json = NULL;
     c->json_len = 0;
+    c->refs = 1;
     room_set_hosts(c, (const char *const *)r->hosts, r->nhosts);
     return c;
 }
@@ -412,17 +423,19 @@ room_to_json(const room *r)
 }
 
 const char *
-room_json_text(room *r, size_t *len)
+room_json_text(const room *r, size_t *len)
 {
-    if (!r->json) {
+    room *memo = (room *)r; /* the text is a memo of r, which never changes */
+
+    if (!memo->json) {
         struct json_object *o = room_to_json(r);
-        const char *t = json_plain(o, &r->json_len);
-        r->json = xmalloc(r->json_len + 1);
-        memcpy(r->json, t, r->json_len + 1);
+        const char *t = json_plain(o, &memo->json_len);
+        memo->json = xmalloc(memo->json_len + 1);
+        memcpy(memo->json, t, memo->json_len + 1);
         json_object_put(o);
     }
-    *len = r->json_len;
-    return r->json;
+    *len = memo->json_len;
+    return memo->json;
 }
 
 dpa_err

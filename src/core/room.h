@@ -47,12 +47,22 @@ typedef struct room {
     int64_t version;
     char *json;               /* room_json_text cache; NULL until asked */
     size_t json_len;
+    int refs;                 /* room_ref / room_free */
 } room;
 
 /* A zeroed room with empty strings; free with room_free. */
 room *room_new(void);
+/* Drops one reference; the last frees the room. */
 void room_free(room *r);
+/* A deep copy with its own single reference (to change it). */
 room *room_clone(const room *r);
+/*
+ * Another reference to r, for sharing one version of a room between the
+ * room cache and a live call on the loop thread. A shared room is never
+ * changed (a committed change is a new room); only its JSON text memo is
+ * filled in.
+ */
+room *room_ref(const room *r);
 
 /* Replaces r's host list with a copy of hosts[0..n). */
 void room_set_hosts(room *r, const char *const *hosts, int n);
@@ -106,7 +116,7 @@ struct json_object *room_to_json(const room *r);
  * The same as JSON text, kept in r until it is freed: for rooms that do not
  * change once built (the loop's cached copies). The text belongs to r.
  */
-const char *room_json_text(room *r, size_t *len);
+const char *room_json_text(const room *r, size_t *len);
 
 /* RFC 7396: returns target merged with patch (new reference; target is put). */
 struct json_object *json_merge_patch(struct json_object *target, struct json_object *patch);

@@ -27,7 +27,7 @@ loaded(void *arg, live_call *lc, dpa_err e)
     }
     r->mod_fn(r, lc);
     /* The reply waits for the call-record writes its action implies (an ended call). */
-    http_reply_after_writes(r, lc->write_seq);
+    http_reply_after_writes(r, call_write_seq(lc));
 }
 
 static void
@@ -42,9 +42,9 @@ do_waiting(http_req *r, live_call *lc)
 {
     struct json_object *o = json_object_new_object();
 
-    json_object_object_add(o, "roomId", json_object_new_string(lc->room->id));
+    json_object_object_add(o, "roomId", json_object_new_string(call_room(lc)->id));
     json_object_object_add(o, "callId",
-                           call_is_live(lc) ? json_object_new_string(lc->call_id) : NULL);
+                           call_is_live(lc) ? json_object_new_string(call_id_of(lc)) : NULL);
     json_object_object_add(o, "waiting", call_waiting_json(lc));
     http_reply_json(r, 200, o);
 }

@@ -272,15 +272,13 @@ room_job_done(store_job *job)
     if (job->result == E_OK) {
         if (j->op == OP_CREATE && !j->replayed) {
             srv->rooms_total++;
-            roomcache_put(srv->rooms, room_clone(j->room));
+            live_room_committed(srv, j->room);
         } else if (j->op == OP_GET) {
-            roomcache_put(srv->rooms, room_clone(j->room));
+            roomcache_put(srv->rooms, room_ref(j->room)); /* read, not written */
         } else if (j->op == OP_PATCH && j->changed) {
-            roomcache_put(srv->rooms, room_clone(j->room));
-            live_room_patched(srv, j->room);
+            live_room_committed(srv, j->room);
         } else if (j->op == OP_DELETE) {
             srv->rooms_total--;
-            roomcache_remove(srv->rooms, j->room_id);
             live_room_deleted(srv, j->room_id);
         }
     }
@@ -366,7 +364,7 @@ rooms_create(http_req *r)
 void
 rooms_get(http_req *r)
 {
-    room *rm;
+    const room *rm;
 
     if (!room_id_plausible(r->param[0])) {
         http_error(r, E_ROOM_NOT_FOUND, NULL, NULL);
@@ -374,7 +372,7 @@ rooms_get(http_req *r)
     }
     {
         live_call *lc = live_find(r->srv, r->param[0]);
-        rm = lc ? lc->room : roomcache_get(r->srv->rooms, r->param[0]);
+        rm = lc ? call_room(lc) : roomcache_get(r->srv->rooms, r->param[0]);
     }
     if (rm) {
         live_call *lc = live_find(r->srv, rm->id);

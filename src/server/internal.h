@@ -151,8 +151,12 @@ void live_with_room(server *srv, async_req *req, const char *app_id, const char 
 void live_after_writes(server *srv, uint64_t seq, void (*fn)(void *arg), void *arg);
 /* Frees lc when nobody is in, waiting, asking or watching. */
 void live_reap(server *srv, live_call *lc);
-/* A committed PATCH (r is borrowed) or DELETE of a room. */
-void live_room_patched(server *srv, const room *r);
+/*
+ * The one place a committed room write reaches the loop's memory: the room
+ * cache and the live call share the new version r (a reference is taken;
+ * r is the caller's still). A DELETE drops both.
+ */
+void live_room_committed(server *srv, const room *r);
 void live_room_deleted(server *srv, const char *room_id);
 void live_free_all(server *srv);
 /* The app registry was replaced: every live call takes its app's current plan. */

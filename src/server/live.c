@@ -79,13 +79,11 @@ live_job_done(store_job *job)
                  j->call_id, j->room_id, j->close_room, error_code(job->result));
         lc = live_find(srv, j->room_id);
         if (j->close_room && job->result == E_OK && j->room && j->room->status == ROOM_CLOSED) {
-            /* The cache follows the committed close, live state or not. */
-            roomcache_put(srv->rooms, room_clone(j->room));
             dlog(LOG_INFO, "msg=\"room auto-closed\" room=%s", j->room_id);
-            if (lc)
-                call_room_changed(lc, room_clone(j->room), now_ms());
+            live_room_committed(srv, j->room); /* may reap the live state */
+            lc = live_find(srv, j->room_id);
         } else if (j->close_room && lc) {
-            lc->closing = false; /* not closed after all: the room stays usable */
+            call_set_closing(lc, false); /* not closed after all: the room stays usable */
         }
         if (j->close_room && lc)
             live_reap(srv, lc);
@@ -94,13 +92,11 @@ live_job_done(store_job *job)
     case JOB_ROOM_LOAD:
         lc = NULL;
         if (job->result == E_OK) {
-            roomcache_put(srv->rooms, room_clone(j->room));
+            /* One version, shared by the cache and the live call. */
+            roomcache_put(srv->rooms, room_ref(j->room));
             lc = live_find(srv, j->room_id);
             if (!lc)
-                lc = attach(srv, j->room, j->plan);
-            else
-                room_free(j->room);
-            j->room = NULL;
+                lc = attach(srv, room_ref(j->room), j->plan);
         }
         j->fn(j->arg, lc, lc ? E_OK : job->result);
         break;
@@ -119,8 +115,8 @@ job_new(server *srv, int kind, const live_call *lc)
     j->srv = srv;
     j->kind = kind;
     if (lc) {
-        snprintf(j->app_id, sizeof(j->app_id), "%s", lc->room->app_id);
-        snprintf(j->room_id, sizeof(j->room_id), "%s", lc->room->id);
+        snprintf(j->app_id, sizeof(j->app_id), "%s", call_room(lc)->app_id);
+        snprintf(j->room_id, sizeof(j->room_id), "%s", call_room(lc)->id);
     }
     return j;
 }
@@ -181,8 +177,8 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
         srv->calls_total++;
         j = job_new(srv, JOB_CALL_OPEN, lc);
         snprintf(j->call_id, sizeof(j->call_id), "%s", call_id);
-        j->at = lc->started_at;
-        dlog(LOG_INFO, "msg=\"call started\" room=%s call=%s", lc->room->id, call_id);
+        j->at = call_started_at(lc);
+        dlog(LOG_INFO, "msg=\"call started\" room=%s call=%s", call_room(lc)->id, call_id);
         break;
     case NOTE_CALL_ENDED:
     case NOTE_CALL_ENDED_ROOM_CLOSE:
@@ -195,12 +191,12 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
         j->peak = peak;
         j->close_room = note == NOTE_CALL_ENDED_ROOM_CLOSE;
         dlog(LOG_INFO, "msg=\"call ended\" room=%s call=%s reason=%s peak=%d close_room=%d",
-             lc->room->id, call_id, j->reason, peak, j->close_room);
+             call_room(lc)->id, call_id, j->reason, peak, j->close_room);
         break;
     }
     /* Replies and events that report this change wait for its commit. */
     j->seq = ++srv->writes_submitted;
-    lc->write_seq = j->seq;
+    call_set_write_seq(lc, j->seq);
     server_submit(srv, &j->job);
 }
 
@@ -210,17 +206,17 @@ on_emit(void *arg, const live_call *lc, uint64_t session, struct json_object *ev
     server *srv = arg;
 
     if (srv->delivery.emit)
-        srv->delivery.emit(srv->delivery.arg, session, ev, lc->write_seq);
+        srv->delivery.emit(srv->delivery.arg, session, ev, call_write_seq(lc));
 }
 
 /* Every JOINED reply and ADMITTED event carries ICE servers minted for its user. */
 static void
-on_joined(void *arg, const live_call *lc, const call_member *m, struct json_object *body)
+on_joined(void *arg, const live_call *lc, const char *user_id, struct json_object *body)
 {
     const server *srv = arg;
 
     json_object_object_add(body, "iceServers",
-                           ice_servers_json(&srv->cfg->ice, lc->room->app_id, m->user_id,
+                           ice_servers_json(&srv->cfg->ice, call_room(lc)->app_id, user_id,
                                             now_ms(), NULL));
 }
 
@@ -251,9 +247,9 @@ attach(server *srv, room *r, const plan *p)
 static void
 detach(server *srv, live_call *lc)
 {
-    hmap_del(srv->live_by_room, lc->room->id);
+    hmap_del(srv->live_by_room, call_room(lc)->id);
     if (call_is_live(lc))
-        hmap_del(srv->live_by_call, lc->call_id);
+        hmap_del(srv->live_by_call, call_id_of(lc));
     call_free(lc);
 }
 
@@ -310,7 +306,7 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
     live_job *j;
 
     if (lc) {
-        if (strcmp(lc->room->app_id, app_id) == 0)
+        if (strcmp(call_room(lc)->app_id, app_id) == 0)
             fn(arg, lc, E_OK);
         else
             fn(arg, NULL, E_ROOM_NOT_FOUND);
@@ -323,7 +319,7 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
     r = roomcache_get(srv->rooms, room_id);
     if (r) {
         if (strcmp(r->app_id, app_id) == 0)
-            fn(arg, attach(srv, room_clone(r), p), E_OK);
+            fn(arg, attach(srv, room_ref(r), p), E_OK);
         else
             fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
@@ -338,13 +334,14 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
 }
 
 void
-live_room_patched(server *srv, const room *r)
+live_room_committed(server *srv, const room *r)
 {
-    live_call *lc = live_find(srv, r->id);
+    live_call *lc;
 
-    if (!lc)
+    roomcache_put(srv->rooms, room_ref(r));
+    if (!(lc = live_find(srv, r->id)))
         return;
-    call_room_changed(lc, room_clone(r), now_ms());
+    call_room_changed(lc, room_ref(r), now_ms());
     live_reap(srv, lc);
 }
 
@@ -353,6 +350,7 @@ live_room_deleted(server *srv, const char *room_id)
 {
     live_call *lc = live_find(srv, room_id);
 
+    roomcache_remove(srv->rooms, room_id);
     if (!lc)
         return;
     call_room_deleted(lc, now_ms());
@@ -396,7 +394,7 @@ replan_one(const char *key, void *value, void *arg)
     live_call *lc = value;
 
     (void)key;
-    lc->plan = current_plan(arg, lc->room->app_id);
+    call_set_plan(lc, current_plan(arg, call_room(lc)->app_id));
 }
 
 void
@@ -417,8 +415,8 @@ add_totals(const char *key, void *value, void *arg)
 
     (void)key;
     t->calls += call_is_live(lc);
-    t->participants += (uint64_t)lc->nmembers;
-    t->waiting += (uint64_t)lc->waiting.count;
+    t->participants += (uint64_t)call_participant_count(lc);
+    t->waiting += (uint64_t)call_waiting_count(lc);
 }
 
 void

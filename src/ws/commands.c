@@ -356,7 +356,7 @@ with_call(ws_req *r)
 {
     live_call *lc = live_find_call(r->s->srv, json_get_str(r->msg, "callId"));
 
-    if (!lc || strcmp(lc->room->app_id, r->s->who.app_id) != 0) {
+    if (!lc || strcmp(call_room(lc)->app_id, r->s->who.app_id) != 0) {
         reply_error(r->s, r->id, E_NO_LIVE_CALL, "callId", LIMIT_NONE, "no such live call");
         return NULL;
     }
@@ -378,7 +378,7 @@ do_join(ws_req *r, live_call *lc)
     dpa_error ce = {0};
     dpa_err e;
 
-    if (!caps_room_take(r->s, lc->room->id)) {
+    if (!caps_room_take(r->s, call_room(lc)->id)) {
         reply_error(r->s, r->id, E_RATE_LIMITED, NULL, LIMIT_NONE,
                     "a session may take part in at most %d rooms at once", WS_ROOMS_PER_SESSION);
         return;
@@ -423,7 +423,7 @@ do_watch(ws_req *r, live_call *lc)
     struct json_object *o;
     dpa_err e;
 
-    if (!caps_room_take(r->s, lc->room->id)) {
+    if (!caps_room_take(r->s, call_room(lc)->id)) {
         reply_error(r->s, r->id, E_RATE_LIMITED, NULL, LIMIT_NONE,
                     "a session may take part in at most %d rooms at once", WS_ROOMS_PER_SESSION);
         return;
@@ -434,7 +434,7 @@ do_watch(ws_req *r, live_call *lc)
         return;
     }
     o = json_object_new_object();
-    json_object_object_add(o, "roomId", json_object_new_string(lc->room->id));
+    json_object_object_add(o, "roomId", json_object_new_string(call_room(lc)->id));
     json_object_object_add(o, "call", call_state_json(lc, a.user_id));
     json_object_object_add(o, "waiting", call_waiting_json(lc));
     reply(r->s, r->id, o);

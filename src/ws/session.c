@@ -172,7 +172,7 @@ void
 session_send_text(ws_session *s, const char *text, size_t len)
 {
     msgbuf *m = msg_new(text, len, 0);
-    m->after = s->cur_lc ? s->cur_lc->write_seq : 0;
+    m->after = s->cur_lc ? call_write_seq(s->cur_lc) : 0;
     enqueue(s, m);
     msg_unref(m);
 }

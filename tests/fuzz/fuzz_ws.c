@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/call_private.h"
 #include "core/util.h"
 #include "fakelws.h"
 #include "harness.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/jwt.h"
+#include "core/call_private.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "fakelws.h"

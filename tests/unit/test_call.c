@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/call.h"
+#include "core/call_private.h"
 #include "core/json.h"
 
 #define MAX_EVENTS 256
@@ -50,12 +50,12 @@ rec_note(void *arg, live_call *lc, call_note note, const char *call_id, const ch
 
 /* The glue's hook: marks the body with the member it was built for. */
 static void
-rec_joined(void *arg, const live_call *lc, const call_member *m, struct json_object *body)
+rec_joined(void *arg, const live_call *lc, const char *user_id, struct json_object *body)
 {
     char mark[160];
     (void)arg;
     (void)lc;
-    snprintf(mark, sizeof(mark), "for-%s", m->user_id);
+    snprintf(mark, sizeof(mark), "for-%s", user_id);
     json_object_object_add(body, "mark", json_object_new_string(mark));
 }
 
