@@ -74,15 +74,22 @@ export interface Info {
   limits?: { maxRoomsPerApp: number; maxParticipantsPerCall: number };
 }
 
-/** An event of a room's live call; see docs/protocol.md for every type. */
-export interface GroupCallEvent {
-  type: string;
-  seq?: number;
+// The protocol's events, generated from protocol/droponair.v1.json.
+import type { ServerEvent, JoinRoomReply, ErrorReply } from './protocol.js';
+export type { ServerEvent, ServerEventType } from './protocol.js';
+export type * as Protocol from './protocol.js';
+
+/** After a session could not be resumed, the SDK joins its calls again and reports each. */
+export interface SdkRejoinedEvent {
+  type: 'SDK_REJOINED';
   roomId: string;
-  callId: string;
-  groupId: '';
-  [field: string]: unknown;
+  callId: string | null;
+  status: 'JOINED' | JoinStatus | 'ERROR';
+  reply: JoinRoomReply | ErrorReply;
 }
+
+/** An event of a room's live call: `type` narrows it (see docs/protocol.md). */
+export type GroupCallEvent = ServerEvent | SdkRejoinedEvent;
 
 export declare class DropOnAirError extends Error {
   code: string;

@@ -1,5 +1,6 @@
 /*
- * WebSocket commands: each has a declared field table and a handler,
+ * WebSocket commands: each has a declared field table (generated from
+ * protocol/droponair.v1.json into ws/protocol_gen.c) and a handler,
  * dispatched by table. Replies carry the request's id; events the command
  * causes for the same session are held back until the reply is queued.
  */
@@ -12,6 +13,7 @@
 #include "core/util.h"
 #include "server/log.h"
 #include "ws/internal.h"
+#include "ws/protocol_gen.h"
 
 typedef struct ws_req {
     ws_session *s;
@@ -95,41 +97,6 @@ reply_call_err(ws_req *r, dpa_err e, const dpa_error *ce)
 {
     reply_err(r->s, r->id, e, ce);
 }
-
-/* ---- field tables ---- */
-
-static const char *const signal_types[] = {"GROUP_CALL_SDP_OFFER", "GROUP_CALL_SDP_ANSWER",
-                                           "GROUP_CALL_ICE_CANDIDATE", NULL};
-static const char *const mute_kinds[] = {"audio", "video", NULL};
-static const char *const set_roles[] = {"CO_HOST", "PARTICIPANT", NULL};
-
-#define F_END {NULL, 0, 0, 0, 0, NULL, NULL}
-#define F_ID {"id", FT_ANY, F_NULLABLE, 0, 256, NULL, NULL}, {"type", FT_STRING, 0, 1, 64, NULL, NULL}
-#define F_ROOM {"roomId", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL}
-#define F_CALL {"callId", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL}, \
-               {"groupId", FT_STRING, F_NULLABLE, 0, 64, NULL, NULL}
-#define F_USER(flags) {"userId", FT_STRING, flags | F_PRINTABLE, 1, USER_ID_MAX, NULL, NULL}
-
-static const field_spec f_auth[] = {F_ID, {"token", FT_STRING, F_REQUIRED, 1, TOKEN_MAX, NULL, NULL}, F_END};
-static const field_spec f_resume[] = {F_ID, {"resumeToken", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL},
-                                      {"lastSeq", FT_INT, F_REQUIRED, 0, INT64_MAX, NULL, NULL}, F_END};
-static const field_spec f_plain[] = {F_ID, F_END};
-static const field_spec f_room[] = {F_ID, F_ROOM, F_END};
-static const field_spec f_call[] = {F_ID, F_CALL, F_END};
-static const field_spec f_signal[] = {
-    F_ID, F_CALL, {"signal", FT_STRING, F_REQUIRED, 0, 0, NULL, signal_types},
-    {"to", FT_STRING, F_REQUIRED | F_PRINTABLE, 1, USER_ID_MAX, NULL, NULL},
-    {"payload", FT_ANY, F_REQUIRED | F_NULLABLE | F_TEXT, 0, 64 * 1024, NULL, NULL}, F_END};
-static const field_spec f_media[] = {F_ID, F_CALL, {"audio", FT_BOOL, 0, 0, 0, NULL, NULL},
-                                     {"video", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
-static const field_spec f_admit[] = {F_ID, F_ROOM, F_USER(0), {"all", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
-static const field_spec f_deny[] = {F_ID, F_ROOM, F_USER(F_REQUIRED), F_END};
-static const field_spec f_mute[] = {F_ID, F_CALL, F_USER(F_REQUIRED),
-                                    {"kind", FT_STRING, F_REQUIRED, 0, 0, NULL, mute_kinds}, F_END};
-static const field_spec f_remove[] = {F_ID, F_CALL, F_USER(F_REQUIRED),
-                                      {"ban", FT_BOOL, 0, 0, 0, NULL, NULL}, F_END};
-static const field_spec f_role[] = {F_ID, F_CALL, F_USER(F_REQUIRED),
-                                    {"role", FT_STRING, F_REQUIRED, 0, 0, NULL, set_roles}, F_END};
 
 /* ---- authentication ---- */
 
@@ -572,26 +539,13 @@ CALL_CMD(cmd_set_role, call_set_role(lc, USER, ARG("userId"),
                                      &ce))
 CALL_CMD(cmd_end, call_end(lc, USER, "HOST_ENDED", now_ms(), &ce))
 
-static const ws_command commands[] = {
-    {"AUTH", f_auth, cmd_auth, false},
-    {"RESUME", f_resume, cmd_resume, false},
-    {"PING", f_plain, cmd_ping, false},
-    {"JOIN_ROOM", f_room, cmd_join, true},
-    {"CANCEL_WAIT", f_room, cmd_cancel_wait, true},
-    {"WATCH_ROOM", f_room, cmd_watch, true},
-    {"UNWATCH_ROOM", f_room, cmd_unwatch, true},
-    {"GROUP_CALL_LEAVE", f_call, cmd_leave, true},
-    {"GROUP_CALL_SIGNAL", f_signal, cmd_signal, true},
-    {"GROUP_CALL_MEDIA_STATE", f_media, cmd_media, true},
-    {"GROUP_CALL_SCREEN_SHARE_START", f_call, cmd_screen_start, true},
-    {"GROUP_CALL_SCREEN_SHARE_STOP", f_call, cmd_screen_stop, true},
-    {"ADMIT", f_admit, cmd_admit, true},
-    {"DENY", f_deny, cmd_deny, true},
-    {"MUTE_PARTICIPANT", f_mute, cmd_mute, true},
-    {"REMOVE_PARTICIPANT", f_remove, cmd_remove, true},
-    {"SET_ROLE", f_role, cmd_set_role, true},
-    {"END_CALL", f_call, cmd_end, true},
-};
+/*
+ * The commands and their field tables are declared once, in
+ * protocol/droponair.v1.json; PROTO_COMMANDS names each one's handler above.
+ */
+#define COMMAND(type, fields, fn, needs_auth) {type, fields, fn, needs_auth},
+static const ws_command commands[] = {PROTO_COMMANDS(COMMAND)};
+#undef COMMAND
 
 /* Token bucket: ws_rate commands a second, bursts up to ws_burst. */
 static bool

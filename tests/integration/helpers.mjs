@@ -178,8 +178,135 @@ export function assertError(res, status, code, field) {
   if (field !== undefined) assert.equal(res.body.error.field, field);
 }
 
-// ---- WebSocket clients ----
+// ---- the WebSocket protocol: every frame the server sends is checked ----
 import WebSocket from 'ws';
+
+export const protocol = JSON.parse(readFileSync(join(root, 'protocol', 'droponair.v1.json'), 'utf8'));
+ajv.addSchema(protocol); // $id droponair.v1.json; it refers to openapi.json for shared shapes
+
+// A copy of a part of the description whose local $refs still point into it.
+function rebase(node) {
+  if (Array.isArray(node)) return node.map(rebase);
+  if (!node || typeof node !== 'object') return node;
+  const out = {};
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? `droponair.v1.json${v}` : rebase(v);
+  }
+  return out;
+}
+
+// {fields, required} (an event or session frame), as a closed JSON Schema.
+function frameSchema(type, decl, envelope) {
+  let d = decl;
+  if (d.$ref) d = protocol.$defs[d.$ref.split('/').pop()];
+  return {
+    type: 'object',
+    required: [...(envelope ? envelope.required : ['type']), ...(d.required || [])],
+    properties: { ...rebase(envelope ? envelope.fields : {}), ...rebase(d.fields), type: { const: type } },
+    additionalProperties: false,
+  };
+}
+
+function errorReplySchema(codes) {
+  return {
+    type: 'object',
+    required: ['ok', 'error'],
+    properties: {
+      id: {},
+      ok: { const: false },
+      error: { allOf: [{ $ref: 'droponair.v1.json#/$defs/ErrorBody' }], properties: { code: { enum: codes } } },
+    },
+    additionalProperties: false,
+  };
+}
+
+const allCodes = [...new Set([...protocol.commonErrors.codes, ...Object.values(protocol.commands).flatMap((c) => c.errors)])];
+const frameValidators = {
+  // What a reply can be when the command it answers is not known (no id, or one not sent by this client).
+  anyOk: { where: 'a reply', v: ajv.compile({ type: 'object', required: ['ok'], properties: { ok: { const: true } } }) },
+  anyError: { where: 'an error reply', v: ajv.compile(errorReplySchema(allCodes)) },
+  commands: {},
+  frames: {},
+};
+for (const [name, c] of Object.entries(protocol.commands)) {
+  frameValidators.commands[name] = {
+    ok: {
+      where: `commands.${name}.reply`,
+      v: ajv.compile({
+        type: 'object',
+        required: ['ok'],
+        properties: { id: {}, ok: { const: true } },
+        allOf: [{ $ref: `droponair.v1.json#/commands/${name}/reply` }],
+        unevaluatedProperties: false,
+      }),
+    },
+    error: { where: `commands.${name}.errors`, v: ajv.compile(errorReplySchema([...new Set([...protocol.commonErrors.codes, ...c.errors])])) },
+  };
+}
+for (const [name, e] of Object.entries(protocol.events)) {
+  frameValidators.frames[name] = { where: `events.${name}`, v: ajv.compile(frameSchema(name, e, protocol.event)) };
+}
+for (const [name, f] of Object.entries(protocol.sessionFrames)) {
+  frameValidators.frames[name] = { where: `sessionFrames.${name}`, v: ajv.compile(frameSchema(name, f, null)) };
+}
+
+// Checks one connection's frames against protocol/droponair.v1.json: sent()
+// learns which command each id names, received() returns null or what is wrong.
+export class FrameChecker {
+  constructor() { this.sentTypes = new Map(); }
+
+  sent(text) {
+    let m;
+    try { m = JSON.parse(text); } catch { return; }
+    if (!m || typeof m !== 'object' || !('id' in m)) return;
+    const key = JSON.stringify(m.id);
+    if (!this.sentTypes.has(key)) this.sentTypes.set(key, []);
+    this.sentTypes.get(key).push(m.type);
+  }
+
+  received(text) {
+    let msg;
+    try { msg = JSON.parse(text); } catch { return `a frame that is not JSON: ${text.slice(0, 200)}`; }
+    let check;
+    if (msg && typeof msg === 'object' && 'ok' in msg) {
+      const queue = 'id' in msg ? this.sentTypes.get(JSON.stringify(msg.id)) : undefined;
+      const type = queue && queue.shift();
+      const cmd = typeof type === 'string' ? frameValidators.commands[type] : undefined;
+      if (cmd) check = msg.ok === true ? cmd.ok : cmd.error;
+      else check = msg.ok === true ? frameValidators.anyOk : frameValidators.anyError;
+    } else if (msg && typeof msg === 'object' && typeof msg.type === 'string') {
+      check = frameValidators.frames[msg.type];
+      if (!check) return `a frame of undeclared type ${msg.type}: ${text.slice(0, 500)}`;
+    } else {
+      return `a frame that is neither a reply nor an event: ${text.slice(0, 500)}`;
+    }
+    if (check.v(msg)) return null;
+    const errs = check.v.errors.map((e) => `${e.instancePath || '/'} ${e.message} (schema ${e.schemaPath}${e.params && e.params.allowedValues ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}${e.params && e.params.additionalProperty ? ` ${e.params.additionalProperty}` : ''}${e.params && e.params.unevaluatedProperty ? ` ${e.params.unevaluatedProperty}` : ''})`);
+    return `frame does not match protocol/droponair.v1.json ${check.where}:\n  ${errs.join('\n  ')}\n  ${text.slice(0, 2000)}`;
+  }
+}
+
+// Fails the running test (as an uncaught error, after the frame was handled).
+function frameFailure(problem) {
+  if (problem) process.nextTick(() => { throw new assert.AssertionError({ message: problem }); });
+}
+
+// The ws package's WebSocket, checking every frame received against the
+// protocol: what the SDK tests hand the SDKs.
+export class CheckedWebSocket extends WebSocket {
+  constructor(...args) {
+    super(...args);
+    this.checker = new FrameChecker();
+    this.on('message', (data, binary) => { if (!binary) frameFailure(this.checker.received(data.toString())); });
+  }
+
+  send(data, ...rest) {
+    if (typeof data === 'string') this.checker.sent(data);
+    return super.send(data, ...rest);
+  }
+}
+
+// ---- WebSocket clients ----
 
 // A protocol client: request() sends a command with an id and resolves with
 // its reply; events are collected and can be awaited.
@@ -192,8 +319,17 @@ export class WsClient {
     this.waiters = [];
     this.frames = [];
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    // Every frame received is checked against the protocol; what is sent
+    // (also straight through ws.send) tells which command a reply answers.
+    this.checker = new FrameChecker();
+    const send = ws.send.bind(ws);
+    ws.send = (data, ...rest) => {
+      if (typeof data === 'string') this.checker.sent(data);
+      return send(data, ...rest);
+    };
     ws.on('message', (data) => {
       const msg = JSON.parse(data.toString());
+      frameFailure(this.checker.received(data.toString()));
       this.frames.push(msg);
       if (msg.id !== undefined && this.pending.has(msg.id)) {
         this.pending.get(msg.id)(msg);
@@ -231,7 +367,7 @@ export class WsClient {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no reply to ${JSON.stringify(cmd)}`)), timeout);
       this.pending.set(id, (m) => { clearTimeout(t); resolve(m); });
-      this.ws.send(JSON.stringify({ id, ...cmd }));
+      this.sendRaw(JSON.stringify({ id, ...cmd }));
     });
   }
 

@@ -4,7 +4,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import WebSocket from 'ws';
+import { CheckedWebSocket as WebSocket } from '../integration/helpers.mjs';
 import { DropOnAirClient } from '../../sdk/js/src/index.js';
 import { BIN, createApp, startServer, tokenFor } from '../integration/helpers.mjs';
 

@@ -1,7 +1,7 @@
 // The SDK's calls, results and errors against the real server.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
+import { CheckedWebSocket as WebSocket } from '../integration/helpers.mjs';
 import { DropOnAirClient, DropOnAirError } from '../../sdk/js/src/index.js';
 import { createApp, eventually, startServer, tokenFor } from '../integration/helpers.mjs';
 

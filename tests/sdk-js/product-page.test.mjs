@@ -1,7 +1,7 @@
 // The product page's sample runs unchanged against a dev server, with the SDK.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
+import { CheckedWebSocket as WebSocket } from '../integration/helpers.mjs';
 import { DropOnAirClient, VERSION } from '../../sdk/js/src/index.js';
 import { createApp, startServer, tokenFor } from '../integration/helpers.mjs';
 
