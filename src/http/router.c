@@ -130,7 +130,7 @@ static void
 run_authed(http_req *r)
 {
     const char *token = bearer(r);
-    const char *why = NULL;
+    dpa_error d;
     dpa_err e;
 
     if (r->route->auth != AUTH_NONE && r->authorization_too_long) {
@@ -145,12 +145,12 @@ run_authed(http_req *r)
             return;
         }
         http_req_hold(r);
-        if (server_auth(r->srv, token, &r->id, &e, &why, &r->waiter, r->auth_retried,
+        if (server_auth(r->srv, token, &r->id, &e, &d, &r->waiter, r->auth_retried,
                         true))
             return; /* resumes in auth_resumed */
         http_req_resume(r); /* answered at once: the connection is still here */
         if (e != E_OK) {
-            http_error(r, E_UNAUTHORIZED, NULL, "%s", why ? why : "invalid token");
+            http_reply_error(r, e, &d);
             return;
         }
         r->authed = true;

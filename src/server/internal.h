@@ -111,11 +111,11 @@ bool server_draining(const server *srv);
  * an app or key the loop does not know yet, the registry is re-read first:
  * then the function returns 1 and calls waiter->resume later (the caller
  * must call server_auth again from there). Otherwise returns 0 with *e
- * E_OK or E_UNAUTHORIZED (and *why). With cache, a verified token is kept
+ * E_OK or E_UNAUTHORIZED (and d saying why). With cache, a verified token is kept
  * for the next request that carries it (REST); a WebSocket authenticates
  * once per connection and does not fill the cache.
  */
-int server_auth(server *srv, const char *token, identity *id, dpa_err *e, const char **why,
+int server_auth(server *srv, const char *token, identity *id, dpa_err *e, dpa_error *d,
                 reload_waiter *waiter, bool retried, bool cache);
 
 /* Submits a job to the store worker. */

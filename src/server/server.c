@@ -135,17 +135,20 @@ reload_timer(lws_sorted_usec_list_t *sul)
 }
 
 int
-server_auth(server *srv, const char *token, identity *id, dpa_err *e, const char **why,
+server_auth(server *srv, const char *token, identity *id, dpa_err *e, dpa_error *d,
             reload_waiter *waiter, bool retried, bool cache)
 {
     bool unknown = false;
     int64_t now_s = (int64_t)(now_ms() / 1000);
+    const char *why = NULL;
 
     if (tokcache_get(srv->tokens, token, now_s, id)) {
         *e = E_OK;
         return 0;
     }
-    *e = auth_verify(srv->apps, token, now_s, id, why, &unknown);
+    *e = auth_verify(srv->apps, token, now_s, id, &why, &unknown);
+    if (*e != E_OK)
+        error_set(d, *e, NULL, "%s", why ? why : "invalid token");
     if (*e == E_OK && cache)
         tokcache_put(srv->tokens, token, id);
     if (*e != E_OK && unknown && !retried && !srv->draining) {

@@ -101,24 +101,21 @@ reply_call_err(ws_req *r, dpa_err e, const dpa_error *ce)
 /* ---- authentication ---- */
 
 static void
-finish_auth(ws_session *s, struct json_object *id, bool header, dpa_err e, const char *why,
+finish_auth(ws_session *s, struct json_object *id, bool header, dpa_err e, const dpa_error *d,
             const identity *who)
 {
     struct json_object *o;
 
     if (e != E_OK) {
         if (header) {
-            dpa_error d;
-
-            error_set(&d, E_UNAUTHORIZED, NULL, "%s", why ? why : "invalid token");
             o = json_object_new_object();
             json_object_object_add(o, "type", json_object_new_string("ERROR"));
-            json_object_object_add(o, "error", error_json(E_UNAUTHORIZED, &d));
+            json_object_object_add(o, "error", error_json(e, d));
             session_send_json(s, o);
             json_object_put(o);
             session_close(s, 1008, "unauthorized");
         } else {
-            reply_error(s, id, E_UNAUTHORIZED, NULL, LIMIT_NONE, "%s", why ? why : "invalid token");
+            reply_err(s, id, e, d);
         }
         return;
     }
@@ -158,12 +155,12 @@ auth_resumed(reload_waiter *w)
 {
     ws_session *s = lws_container_of(w, ws_session, waiter);
     identity who;
-    const char *why = NULL;
+    dpa_error d;
     dpa_err e;
 
     if (session_release(s)) {
-        server_auth(s->srv, s->pending_token, &who, &e, &why, &s->waiter, true, false);
-        finish_auth(s, s->pending_id, s->pending_is_header, e, why, &who);
+        server_auth(s->srv, s->pending_token, &who, &e, &d, &s->waiter, true, false);
+        finish_auth(s, s->pending_id, s->pending_is_header, e, &d, &who);
     } else {
         return;
     }
@@ -177,7 +174,7 @@ static void
 start_auth(ws_session *s, struct json_object *id, const char *token, bool header)
 {
     identity who;
-    const char *why = NULL;
+    dpa_error d;
     dpa_err e;
 
     if (s->pending_token) {
@@ -185,14 +182,14 @@ start_auth(ws_session *s, struct json_object *id, const char *token, bool header
         return;
     }
     s->waiter.resume = auth_resumed;
-    if (server_auth(s->srv, token, &who, &e, &why, &s->waiter, false, false)) {
+    if (server_auth(s->srv, token, &who, &e, &d, &s->waiter, false, false)) {
         s->pending_token = xstrdup(token);
         s->pending_id = json_object_get(id);
         s->pending_is_header = header;
         session_hold(s);
         return;
     }
-    finish_auth(s, id, header, e, why, &who);
+    finish_auth(s, id, header, e, &d, &who);
 }
 
 void
