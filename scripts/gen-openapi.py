@@ -108,7 +108,11 @@ doc = {
                "RoomList": room_list,
                "WaitingList": {"type": "object", "additionalProperties": False, "required": ["roomId", "callId", "waiting"],
                   "properties": {"roomId": {"type": "string"}, "callId": {"type": ["string", "null"]}, "waiting": call["properties"]["waiting"]}},
-               "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Call": call, "Participant": participant,
+               "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Call": call,
+               "IceServers": {"type": "array", "description": "Ready for `new RTCPeerConnection({iceServers})`.", "items": {"type": "object", "additionalProperties": False, "required": ["urls"], "properties": {
+                   "urls": {"type": "array", "items": {"type": "string", "pattern": "^(stuns?|turns?):"}, "minItems": 1},
+                   "username": {"type": "string", "description": "TURN only: `<expiry unix seconds>:<appId>:<userId>`."},
+                   "credential": {"type": "string", "description": "TURN only: base64(HMAC-SHA1(secret, username))."}}}}, "Participant": participant,
                "Health": {"type": "object", "additionalProperties": False, "required": ["status"], "properties": {
                    "status": {"enum": ["ok", "draining", "unavailable"], "description": "`unavailable`: the store cannot write (then `store`, `reason` and `since` say more)."},
                    "store": {"enum": ["failing", "lost"], "description": "`failing`: the database refuses writes (disk full, I/O error, locked); the server retries every second and is `ok` again once a write commits. `lost`: a file of the database was deleted or replaced while open; nothing is written until a restart (docs/operations.md)."},
@@ -119,6 +123,13 @@ doc = {
      "security": [{}, {"bearer": []}],
      "description": "Without a token `features` lists every feature the server supports. With one it lists the app's plan features and adds appId, userId, plan and limits. A bad token is 401, not anonymous.",
      "responses": {"200": ok("Server information", ref("Info"), reqid), **common}}},
+  "/api/ice-servers": {"get": {"summary": "STUN/TURN servers for RTCPeerConnection, with a TURN credential minted for the caller", "operationId": "getIceServers",
+     "security": [{"bearer": []}],
+     "description": "The same list the JOINED reply and the ADMITTED event carry, for apps that do their own media. TURN credentials follow coturn's REST-API convention (username `<expiry>:<appId>:<userId>`, credential base64(HMAC-SHA1(secret, username))) and stop working at `expiresAt`; ask again (or rejoin) for fresh ones. Without --stun/--turn the list is empty and `expiresAt` null. See docs/calls.md.",
+     "responses": {"200": ok("ICE servers", {"type": "object", "additionalProperties": False, "required": ["iceServers", "expiresAt"], "properties": {
+         "iceServers": ref("IceServers"),
+         "expiresAt": {"type": ["integer", "null"], "description": "Epoch ms when the TURN credential expires; null without TURN."}}}, reqid),
+       "401": E401, **common}}},
   "/api/ws": {"get": {"summary": "WebSocket upgrade: live calls (subprotocol droponair.v1)", "operationId": "websocket", "security": [{}, {"bearer": []}],
      "description": "See docs/protocol.md. Authenticate with a first AUTH frame, the Authorization header or ?token=.",
      "responses": {"101": {"description": "Switching Protocols"}}}},

@@ -44,6 +44,13 @@ usage(FILE *f)
             "  --ws-ping-s SECS       ping a WebSocket that has been silent this long\n"
             "                         (default 20) ...\n"
             "  --ws-idle-s SECS       ... and close it when silent this long (default 60)\n"
+            "  --stun URL             a STUN server for clients (stun:host[:port]; repeatable)\n"
+            "  --turn URL             a TURN server (turn:host[:port][?transport=udp|tcp]\n"
+            "                         or turns:...; repeatable); needs a shared secret:\n"
+            "  --turn-secret SECRET   coturn's static-auth-secret, to mint per-user TURN\n"
+            "                         credentials (prefer --turn-secret-file)\n"
+            "  --turn-secret-file F   read the secret from the first line of F\n"
+            "  --turn-ttl SECS        how long a minted credential works (default 21600)\n"
             "  --event-loop uv|poll   uv (default): epoll through libuv, scales with\n"
             "                         connections; poll: lws's own loop, faster for a\n"
             "                         few busy HTTP connections (docs/performance.md)\n",
@@ -165,12 +172,18 @@ cmd_serve(int argc, char **argv)
         {"ws-ping-s", required_argument, NULL, 'P'},
         {"ws-idle-s", required_argument, NULL, 'I'},
         {"event-loop", required_argument, NULL, 'E'},
+        {"stun", required_argument, NULL, 'S'},
+        {"turn", required_argument, NULL, 'T'},
+        {"turn-secret", required_argument, NULL, 'x'},
+        {"turn-secret-file", required_argument, NULL, 'X'},
+        {"turn-ttl", required_argument, NULL, 'Y'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static server_config cfg;
     static plan_set plans;
     const char *db = DEFAULT_DB, *plans_file = NULL;
     store *s;
+    const char *why = NULL;
     long v;
     int c;
 
@@ -257,6 +270,33 @@ cmd_serve(int argc, char **argv)
                 return bad_option("--event-loop", "uv or poll");
             cfg.loop_uv = strcmp(optarg, "uv") == 0;
             break;
+        case 'S':
+        case 'T':
+            if (ice_add_url(&cfg.ice, c == 'S' ? ICE_STUN : ICE_TURN, optarg, &why)) {
+                fprintf(stderr, "droponaird: %s \"%s\" %s\n", c == 'S' ? "--stun" : "--turn",
+                        optarg, why);
+                return 2;
+            }
+            break;
+        case 'x':
+            if (ice_set_secret(&cfg.ice, optarg, strlen(optarg), &why)) {
+                fprintf(stderr, "droponaird: --turn-secret %s\n", why);
+                return 2;
+            }
+            /* Out of `ps` from now on: the process's argv is what it shows. */
+            memset(optarg, 'x', strlen(optarg));
+            break;
+        case 'X':
+            if (ice_read_secret_file(&cfg.ice, optarg, &why)) {
+                fprintf(stderr, "droponaird: --turn-secret-file %s: %s\n", optarg, why);
+                return 2;
+            }
+            break;
+        case 'Y':
+            if (parse_positive(optarg, TURN_TTL_MIN, TURN_TTL_MAX, &v))
+                return bad_option("--turn-ttl", "60 to 604800");
+            cfg.ice.ttl_s = (int)v;
+            break;
         case 'L':
             if ((log_level = log_level_parse(optarg)) < 0) {
                 fprintf(stderr, "droponaird: --log-level must be debug, info, warn or error\n");
@@ -277,6 +317,10 @@ cmd_serve(int argc, char **argv)
     }
     if (cfg.ws_idle_s <= cfg.ws_ping_s) {
         fprintf(stderr, "droponaird: --ws-idle-s must be longer than --ws-ping-s\n");
+        return 2;
+    }
+    if (ice_config_check(&cfg.ice, &why)) {
+        fprintf(stderr, "droponaird: %s\n", why);
         return 2;
     }
     if (cfg.dev && cfg.ncors == 0)

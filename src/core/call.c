@@ -311,6 +311,8 @@ add_joined_fields(const live_call *lc, struct json_object *o, const call_member 
     json_object_object_add(o, "participants", participants_json(lc));
     if (m->role >= ROLE_CO_HOST)
         json_object_object_add(o, "waiting", call_waiting_json(lc));
+    if (lc->sink.joined)
+        lc->sink.joined(lc->sink.arg, lc, m, o);
 }
 
 static void

@@ -43,12 +43,20 @@ typedef enum call_note {
     NOTE_CALL_ENDED_ROOM_CLOSE
 } call_note;
 
+struct call_member;
+
 typedef struct call_sink {
     /* Delivers event to session. The event is borrowed: copy or encode it. */
     void (*emit)(void *arg, const live_call *lc, uint64_t session, struct json_object *event);
     void (*note)(void *arg, live_call *lc, call_note note, const char *call_id,
                  const char *reason, int peak);
     void *arg;
+    /*
+     * Optional: adds what the glue knows to a JOINED reply or ADMITTED event
+     * for member m (the ICE servers minted for that user).
+     */
+    void (*joined)(void *arg, const live_call *lc, const struct call_member *m,
+                   struct json_object *body);
 } call_sink;
 
 typedef struct call_member {

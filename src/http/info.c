@@ -1,5 +1,6 @@
 /* GET /api/info: what this server is and, with a token, what the app may do. */
 #include "core/json.h"
+#include "core/util.h"
 #include "http/internal.h"
 
 static struct json_object *
@@ -39,5 +40,22 @@ info_get(http_req *r)
     } else {
         json_object_object_add(o, "features", features_json(FEAT__ALL));
     }
+    http_reply_json(r, 200, o);
+}
+
+/*
+ * GET /api/ice-servers: the STUN/TURN servers for the caller, with a TURN
+ * credential minted for its user, for apps that do their own media.
+ */
+void
+ice_servers_get(http_req *r)
+{
+    struct json_object *o = json_object_new_object();
+    int64_t expires = 0;
+
+    json_object_object_add(o, "iceServers",
+                           ice_servers_json(&r->srv->cfg->ice, r->id.app_id, r->id.user_id,
+                                            now_ms(), &expires));
+    json_object_object_add(o, "expiresAt", expires ? json_object_new_int64(expires) : NULL);
     http_reply_json(r, 200, o);
 }

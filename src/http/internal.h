@@ -150,6 +150,7 @@ void rooms_get(http_req *r);
 void rooms_patch(http_req *r);
 void rooms_delete(http_req *r);
 void info_get(http_req *r);
+void ice_servers_get(http_req *r);
 void ops_health(http_req *r);
 void ops_metrics(http_req *r);
 void ops_openapi(http_req *r);

@@ -11,6 +11,7 @@
 
 static const route routes[] = {
     {"/api/info", AUTH_OPTIONAL, {{LWSHUMETH_GET, info_get}}},
+    {"/api/ice-servers", AUTH_REQUIRED, {{LWSHUMETH_GET, ice_servers_get}}},
     {"/api/openapi.json", AUTH_NONE, {{LWSHUMETH_GET, ops_openapi}}},
     {"/api/dev/token", AUTH_NONE, {{LWSHUMETH_GET, dev_token}}},
     {"/api/rooms", AUTH_REQUIRED,

@@ -209,6 +209,17 @@ on_emit(void *arg, const live_call *lc, uint64_t session, struct json_object *ev
     ws_emit((server *)arg, session, ev, lc->write_seq);
 }
 
+/* Every JOINED reply and ADMITTED event carries ICE servers minted for its user. */
+static void
+on_joined(void *arg, const live_call *lc, const call_member *m, struct json_object *body)
+{
+    const server *srv = arg;
+
+    json_object_object_add(body, "iceServers",
+                           ice_servers_json(&srv->cfg->ice, lc->room->app_id, m->user_id,
+                                            now_ms(), NULL));
+}
+
 /* ---- lookup and lifetime ---- */
 
 live_call *
@@ -226,7 +237,7 @@ live_find_call(server *srv, const char *call_id)
 static live_call *
 attach(server *srv, room *r, const plan *p)
 {
-    call_sink sink = {on_emit, on_note, srv};
+    call_sink sink = {on_emit, on_note, srv, on_joined};
     live_call *lc = call_new(r, p, sink);
 
     hmap_put(srv->live_by_room, r->id, lc);

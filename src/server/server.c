@@ -39,6 +39,7 @@ server_config_defaults(server_config *cfg)
     cfg->ws_ping_s = 20;
     cfg->ws_idle_s = 60;
     cfg->loop_uv = true;
+    ice_config_defaults(&cfg->ice);
 }
 
 server *

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "auth/ice.h"
 #include "core/plan.h"
 #include "store/store.h"
 
@@ -27,6 +28,7 @@ typedef struct server_config {
     int ws_conns_per_user;
     int ws_ping_s;                /* ping a WebSocket silent this long ... */
     int ws_idle_s;                /* ... and close it when silent this long */
+    ice_config ice;               /* STUN/TURN handed to clients */
     bool dev;
     bool loop_uv;                 /* libuv (epoll) under lws; false: lws's own poll() */
 } server_config;

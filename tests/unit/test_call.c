@@ -48,6 +48,17 @@ rec_note(void *arg, live_call *lc, call_note note, const char *call_id, const ch
              reason ? reason : "-", peak);
 }
 
+/* The glue's hook: marks the body with the member it was built for. */
+static void
+rec_joined(void *arg, const live_call *lc, const call_member *m, struct json_object *body)
+{
+    char mark[160];
+    (void)arg;
+    (void)lc;
+    snprintf(mark, sizeof(mark), "for-%s", m->user_id);
+    json_object_object_add(body, "mark", json_object_new_string(mark));
+}
+
 static void
 reset(void)
 {
@@ -83,7 +94,7 @@ make_call(const char *policy, const char *plan_name)
     struct json_object *o = NULL;
     field_error fe;
     room *r = NULL;
-    call_sink sink = {rec_emit, rec_note, NULL};
+    call_sink sink = {rec_emit, rec_note, NULL, rec_joined};
 
     snprintf(body, sizeof(body), "{\"hosts\":[\"hank\"],\"policy\":%s}", policy);
     assert_int_equal(json_parse(body, strlen(body), &o), E_OK);
@@ -92,6 +103,8 @@ make_call(const char *policy, const char *plan_name)
     reset();
     return call_new(r, plans_find(&plans, plan_name), sink);
 }
+
+static char last_mark[160]; /* the last join reply's "mark" ("" when none) */
 
 /* Joins user (session = its first letter) and returns the reply's status. */
 static const char *
@@ -106,6 +119,8 @@ join(live_call *lc, const char *user, dpa_err *e_out)
     if (e_out)
         *e_out = e;
     snprintf(status, sizeof(status), "%s", e ? error_code(e) : json_get_str(reply, "status"));
+    snprintf(last_mark, sizeof(last_mark), "%s",
+             e || !json_get_str(reply, "mark") ? "" : json_get_str(reply, "mark"));
     json_object_put(reply);
     return status;
 }
@@ -130,6 +145,7 @@ open_room_relays_signals(void **state)
     (void)state;
 
     assert_string_equal(join(lc, "alice", NULL), "JOINED");
+    assert_string_equal(last_mark, "for-alice"); /* the JOINED reply too */
     assert_true(call_is_live(lc));
     assert_string_equal(notes[0], "OPENED - 0");
     strcpy(call_id, lc->call_id);
@@ -207,6 +223,8 @@ waiting_room_admit_deny(void **state)
     json_object_put(reply);
     assert_int_equal(count(S("bob"), "GROUP_CALL_ADMITTED"), 1);
     assert_non_null(strstr(find(S("bob"), "GROUP_CALL_ADMITTED")->json, "\"role\":\"PARTICIPANT\""));
+    /* The admission carries what the glue adds for bob (his ICE servers). */
+    assert_non_null(strstr(find(S("bob"), "GROUP_CALL_ADMITTED")->json, "\"mark\":\"for-bob\""));
     assert_int_equal(count(S("hank"), "GROUP_CALL_PARTICIPANT_JOINED"), 1);
     assert_int_equal(call_admit(lc, "hank", "bob", 400, &reply, &err), E_NOT_WAITING);
 
