@@ -172,11 +172,16 @@ function describe(pages, before, after) {
 /**
  * Waits (at most ms) until, on every page, video frames decoded from every
  * other page grow between two samples about a second apart on the same
- * connection. Resolves to the last sample; fails with every pair's counts.
+ * connection. `renewed: {since, users}`: the pairs that involve one of
+ * `users` must be on connections other than those in the earlier sample
+ * `since` (the old ones must not count). Resolves to the last sample; fails
+ * with every pair's counts.
  */
-export async function videoFlows(pages, ms, what) {
+export async function videoFlows(pages, ms, what, { renewed = null } = {}) {
   const deadline = Date.now() + ms;
   const sample = async () => Object.fromEntries(await Promise.all(pages.map(async (p) => [p.user, await peerStats(p)])));
+  const isNew = (u, v, b) => !renewed || !(renewed.users.includes(u) || renewed.users.includes(v))
+    || !renewed.since[u][v] || renewed.since[u][v].gen !== b.gen;
   for (;;) {
     const before = await sample();
     await sleep(1000);
@@ -185,10 +190,12 @@ export async function videoFlows(pages, ms, what) {
       if (other === page) return true;
       const a = before[page.user][other.user];
       const b = after[page.user][other.user];
-      return a && b && a.gen === b.gen && b.framesDecoded > a.framesDecoded;
+      return a && b && a.gen === b.gen && b.framesDecoded > a.framesDecoded && isNew(page.user, other.user, b);
     }));
     if (ok) return after;
-    if (Date.now() > deadline) assert.fail(`${what}: video is not flowing between every pair within ${ms / 1000} s\n${describe(pages, before, after)}`);
+    if (Date.now() > deadline) {
+      assert.fail(`${what}: video is not flowing between every pair${renewed ? ' on new connections' : ''} within ${ms / 1000} s\n${describe(pages, before, after)}`);
+    }
   }
 }
 
