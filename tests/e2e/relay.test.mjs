@@ -5,15 +5,22 @@
 // droponaird minted for each of them: video flows between all three and
 // every selected candidate pair is relayed. A forged or an expired
 // credential gets no allocation: no relay candidate, an icecandidateerror.
+// Then coturn restarts mid-call (its allocations are gone): the connections
+// fail, the offering side restarts ICE, and video flows again on the same
+// connections.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../integration/helpers.mjs';
-import { startCoturn, turnCredential } from '../integration/coturn.mjs';
-import { createRoom, join, launchBrowser, signedIn, videoFlows } from './lib.mjs';
+import { randomBytes } from 'node:crypto';
+import { startServer, tempDir } from '../integration/helpers.mjs';
+import { turnCredential } from '../integration/coturn.mjs';
+import {
+  createRoom, freeUdpPort, join, launchBrowser, signedIn, startCoturnAt, videoFlows,
+} from './lib.mjs';
 
 let turn, srv, browser;
+const turnDir = tempDir();
 before(async () => {
-  turn = await startCoturn();
+  turn = await startCoturnAt({ port: await freeUdpPort(), secret: randomBytes(24).toString('base64url'), dir: turnDir });
   srv = await startServer({ args: ['--dev', '--turn', turn.url, '--turn-secret', turn.secret] });
   browser = await launchBrowser();
 });
@@ -44,7 +51,7 @@ function gather(page, iceServers) {
   }, iceServers);
 }
 
-test('relay only: three peers through coturn with minted credentials; forged and expired ones get nothing', async () => {
+test('relay only: three peers through coturn with minted credentials; forged and expired ones get nothing; coturn restarts and ICE restarts', async () => {
   const pages = [];
   const ida = await signedIn(browser, srv.url, 'ida');
   const roomId = await createRoom(ida, 'relay');
@@ -84,5 +91,24 @@ test('relay only: three peers through coturn with minted credentials; forged and
     const r = await gather(ida, servers);
     assert.equal(r.relay, 0, `${what} credential got a relay candidate: ${JSON.stringify(r)}`);
     assert.ok(r.errors.some((e) => e.startsWith('401')), `${what} credential: no 401 icecandidateerror: ${JSON.stringify(r)}`);
+  }
+
+  // coturn restarts: every relayed connection loses its allocation.
+  await turn.kill();
+  turn = await startCoturnAt({ port: turn.port, secret: turn.secret, dir: turnDir });
+  const restarted = Date.now();
+  // The connections notice (ICE consent fails) ...
+  for (const p of pages) {
+    await p.waitForFunction(async () => Object.values(await window.dpa.call.mesh.peerStats())
+      .some((s) => s.state === 'disconnected' || s.state === 'failed'), null, { timeout: 30000, polling: 250 });
+  }
+  // ... and the ICE restart brings them back: the same connections (same gen), relayed again.
+  const again = await videoFlows(pages, 30000, 'after coturn restarted');
+  console.log(`# video flowing everywhere ${((Date.now() - restarted) / 1000).toFixed(1)} s after coturn restarted`);
+  for (const p of pages) {
+    for (const [other, s] of Object.entries(again[p.user])) {
+      assert.equal(s.gen, stats[p.user][other].gen, `${p.user} -> ${other} was rebuilt, not restarted`);
+      assert.equal(s.localCandidateType, 'relay');
+    }
   }
 });
