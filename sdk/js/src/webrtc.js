@@ -21,8 +21,15 @@
 //   `disconnected` for restartAfterMs, gets an ICE restart (restartIce); not
 //   connected rebuildAfterMs later — or never connected connectTimeoutMs
 //   after it was made — it is rebuilt with a new gen (and the newest ICE
-//   servers), which the other side sees as above. Only that side rebuilds on
-//   its own, so two rebuilds never cross.
+//   servers), which the other side sees as above.
+// - The answering side waits longer (restart + rebuild + 2 s) for that; if
+//   its connection is still down it rebuilds its own and sends a `reoffer`
+//   signal (an ICE-candidate signal with `reoffer: true`, no candidate): the
+//   offering side, unless it already talks to that new connection, answers
+//   it with a fresh connection and offer. When both start over at once, the
+//   answering side's fresh connection takes whichever new offer comes, and
+//   an offer from a generation newer than the one bound replaces it again:
+//   the two settle on one pair.
 
 const OFFER = 'GROUP_CALL_SDP_OFFER';
 const ANSWER = 'GROUP_CALL_SDP_ANSWER';
@@ -180,6 +187,9 @@ export class MeshCall {
       makingOffer: false, ignoreOffer: false, negotiated: false, tracksAdded: false,
       senders: new Map(), closed: false, connected: false, restarting: false, timers: new Set(),
     };
+    // Chromium never settles an operation of a connection closed meanwhile:
+    // every await on one races this, so a sender's signals never wait forever.
+    peer.whenClosed = new Promise((resolve) => { peer.markClosed = resolve; });
     this.peers.set(userId, peer);
     pc.onicecandidate = ({ candidate }) => {
       if (candidate) this._send(peer, CANDIDATE, candidate.toJSON());
@@ -196,8 +206,8 @@ export class MeshCall {
       if (peer.closed || (peer.polite && !peer.negotiated)) return; // the other side makes the first offer
       try {
         peer.makingOffer = true;
-        await pc.setLocalDescription();
-        this._send(peer, OFFER, descOf(pc.localDescription));
+        await settled(peer, pc.setLocalDescription());
+        if (!peer.closed) this._send(peer, OFFER, descOf(pc.localDescription));
       } catch (err) {
         if (!peer.closed) console.warn('droponair: offer failed', err);
       } finally {
@@ -242,6 +252,15 @@ export class MeshCall {
     const { gen = null, rgen = null, ...body } = ev.payload;
     let peer = this.peers.get(ev.from);
     if (rgen && (!peer || rgen !== peer.gen)) return; // meant for a connection we closed
+    if (ev.type === CANDIDATE && body.reoffer) {
+      // The answering side started over by itself: unless we already talk to
+      // that new connection, offer to it from a fresh one of ours.
+      if (peer && !peer.polite && gen && gen !== peer.remoteGen) {
+        await this._freshIceServers();
+        if (this.peers.get(ev.from) === peer) this._rebuild(peer);
+      }
+      return;
+    }
     if (ev.type === OFFER) {
       if (peer && gen && peer.remoteGen && gen !== peer.remoteGen) {
         await this._freshIceServers();
@@ -255,7 +274,7 @@ export class MeshCall {
     const { pc } = peer;
     if (ev.type === CANDIDATE) {
       try {
-        await pc.addIceCandidate(body);
+        await settled(peer, pc.addIceCandidate(body));
       } catch (err) {
         if (!peer.ignoreOffer && !peer.closed) console.warn('droponair: ICE candidate failed', err);
       }
@@ -265,11 +284,12 @@ export class MeshCall {
     peer.ignoreOffer = !peer.polite && collision;
     if (peer.ignoreOffer) return;
     if (gen && !peer.remoteGen) peer.remoteGen = gen;
-    await pc.setRemoteDescription(body);
+    await settled(peer, pc.setRemoteDescription(body));
     if (peer.closed) return;
     if (body.type === 'offer') {
       this._addTracks(peer); // the answerer sends on the offer's transceivers
-      await pc.setLocalDescription();
+      await settled(peer, pc.setLocalDescription());
+      if (peer.closed) return;
       this._send(peer, ANSWER, descOf(pc.localDescription));
     }
     peer.negotiated = true;
@@ -281,10 +301,21 @@ export class MeshCall {
     if (state === 'connected') {
       peer.connected = true;
       peer.restarting = false;
+      peer.fallback = false;
       this._clearTimers(peer);
       return;
     }
-    if (peer.polite) return;
+    if (peer.polite) {
+      // The offering side restarts and rebuilds; if it has not fixed the
+      // connection well after it should have, start over from this side.
+      if ((state === 'failed' || state === 'disconnected') && !peer.fallback) {
+        peer.fallback = true;
+        this._after(peer, this.restartAfterMs + this.rebuildAfterMs + 2000, () => {
+          if (peer.pc.connectionState !== 'connected') this._rebuild(peer);
+        });
+      }
+      return;
+    }
     if (state === 'failed') this._restart(peer);
     else if (state === 'disconnected') {
       this._after(peer, this.restartAfterMs, () => {
@@ -305,11 +336,18 @@ export class MeshCall {
     });
   }
 
-  /** Closes peer's connection and makes a fresh one (new gen) toward the same user. */
+  /**
+   * Closes peer's connection and makes a fresh one (new gen) toward the same
+   * user. The offering side's fresh connection offers by itself; an answering
+   * side that starts over unasked tells the other to offer again (a
+   * `reoffer` signal), since nothing else would.
+   */
   _rebuild(peer, answering = false) {
     if (this.closed || this.peers.get(peer.userId) !== peer) return this.peers.get(peer.userId);
     this._drop(peer.userId, true);
-    return this._newPeer(peer.userId, answering);
+    const fresh = this._newPeer(peer.userId, answering);
+    if (fresh.polite && !answering) this._send(fresh, CANDIDATE, { reoffer: true });
+    return fresh;
   }
 
   _after(peer, ms, fn) {
@@ -366,6 +404,7 @@ export class MeshCall {
     if (!peer) return;
     this.peers.delete(userId);
     peer.closed = true;
+    peer.markClosed();
     this._clearTimers(peer);
     peer.pc.close();
     this.onPeerLeft(userId, { rebuilt });
@@ -418,7 +457,11 @@ export class MeshCall {
   async peerStats() {
     const out = {};
     for (const [userId, peer] of [...this.peers]) {
-      const stats = await peer.pc.getStats();
+      let stats;
+      try {
+        stats = await settled(peer, peer.pc.getStats());
+      } catch { /* closed meanwhile */ }
+      if (peer.closed || !stats) continue;
       let frames = 0;
       let pair = null;
       stats.forEach((s) => {
@@ -435,6 +478,11 @@ export class MeshCall {
     }
     return out;
   }
+}
+
+/** `promise`, or undefined as soon as peer's connection is closed. */
+function settled(peer, promise) {
+  return Promise.race([promise, peer.whenClosed]);
 }
 
 function descOf(d) {
