@@ -9,7 +9,7 @@ const statusEl = document.getElementById('status');
 const whoEl = document.getElementById('who');
 const signoutBtn = document.getElementById('signout');
 
-const state = { client: null, info: null, call: null, stopWatch: null, timers: [] };
+const state = { client: null, info: null, call: null, stopWatch: null, timers: [], relayOnly: false };
 window.dpa = state; // for diagnostics and end-to-end tests
 
 // ---- helpers ----
@@ -195,11 +195,12 @@ async function viewRoom(roomId) {
   const isHost = room.hosts.includes(me);
   const live = h('div', { id: 'live' });
   const joinBtn = h('button', { id: 'join', onclick: () => joinCall(room) }, 'Join call');
+  const relay = h('input', { type: 'checkbox', id: 'relayonly', checked: Boolean(state.relayOnly), onchange: () => { state.relayOnly = relay.checked; } });
   const parts = [h('section', { class: 'card' },
     h('h1', {}, room.name || room.roomId, ' ', h('span', { class: `tag ${room.status === 'CLOSED' ? 'closed' : ''}` }, room.status)),
     h('p', { class: 'muted' }, `Room ${room.roomId} · created by ${room.createdBy} · hosts ${room.hosts.join(', ')}`),
     h('p', {}, `Policy: ${policyText(room.policy)} · schedule ${fmtTime(room.scheduledStartAt)} – ${fmtTime(room.scheduledEndAt)}`),
-    h('div', { class: 'row' }, joinBtn), live)];
+    h('div', { class: 'row' }, joinBtn, h('label', { class: 'check' }, relay, 'Relay media through TURN only (to test a TURN server)')), live)];
   if (room.createdBy === me) {
     parts.push(h('section', { class: 'card' }, h('h2', {}, 'Edit'), roomForm(room, async (body) => {
       await c.updateRoom(roomId, body, { ifMatch: room.version });
@@ -241,6 +242,33 @@ async function watchLive(roomId, el) {
 
 // ---- the call ----
 
+// What people read instead of the protocol's codes.
+const ENDED_TEXT = {
+  HOST_ENDED: 'The host ended the call.',
+  ROOM_CLOSED: 'The room was closed.',
+  ROOM_DELETED: 'The room was deleted.',
+  REMOVED_BY_HOST: 'A host removed you from the call.',
+  REPLACED: 'You joined this call from another window, so this one left it.',
+  DENIED: 'A host did not let you in.',
+};
+const REJOIN_ERROR_TEXT = {
+  ROOM_FULL: 'the call is full now',
+  ROOM_NOT_FOUND: 'the room no longer exists',
+  FORBIDDEN: 'you are not allowed back into this call',
+};
+
+/** The message for SDK_REJOINED: the connection was lost longer than the server keeps a place. */
+function rejoinText(ev) {
+  const away = 'Your connection was lost for a while';
+  switch (ev.status) {
+    case 'JOINED': return `${away}; you are back in the call.`;
+    case 'HOST_REQUIRED': return `${away} and no host is in the call now; you will be let back in when one arrives.`;
+    case 'WAITING_ROOM_PENDING': return `${away}; you are in the waiting room again until a host lets you in.`;
+    case 'ROOM_CLOSED': return `${away} and the room has been closed meanwhile.`;
+    default: return `${away} and you could not rejoin: ${REJOIN_ERROR_TEXT[ev.error && ev.error.code] || 'please try joining again'}.`;
+  }
+}
+
 async function joinCall(room) {
   const c = state.client;
   clearTimers();
@@ -252,16 +280,20 @@ async function joinCall(room) {
     say(result === 'HOST_REQUIRED' ? 'Waiting for a host to arrive…' : `Waiting for a host to let you in (position ${c.lastJoin.position})…`);
     main.replaceChildren(h('section', { class: 'card', id: 'waiting' }, h('h1', {}, room.name || room.roomId),
       h('p', {}, result === 'HOST_REQUIRED' ? 'A host needs to be here first. You will join as soon as one arrives.' : 'You are in the waiting room.'),
-      h('button', { class: 'secondary', onclick: async () => { await c.cancelWait(room.roomId).catch(() => {}); off(); route(); } }, 'Leave')));
+      h('button', { class: 'secondary', onclick: async () => { off(); await c.leaveCall(room.roomId).catch(() => {}); route(); } }, 'Leave')));
     const off = c.onGroupCallEvent((ev) => {
       if (ev.roomId !== room.roomId) return;
       if (ev.type === 'GROUP_CALL_HOST_PRESENT') { off(); joinCall(room); }
-      if (ev.type === 'GROUP_CALL_ADMITTED') { off(); startCall(room, ev.callId, ev); }
-      if (ev.type === 'GROUP_CALL_DENIED') { off(); say(`Not admitted (${ev.reason}).`, true); route(); }
+      if (ev.type === 'GROUP_CALL_ADMITTED') { off(); startCall(room); }
+      if (ev.type === 'GROUP_CALL_DENIED') { off(); say(ENDED_TEXT[ev.reason] || 'You were not let in.', true); route(); }
+      if (ev.type === 'SDK_REJOINED') {
+        if (ev.status === 'JOINED') { off(); startCall(room); } else say(rejoinText(ev), ev.status !== 'WAITING_ROOM_PENDING' && ev.status !== 'HOST_REQUIRED');
+      }
     });
+    state.stopWatch = off;
     return;
   }
-  startCall(room, result, c.lastJoin);
+  startCall(room);
 }
 
 function tile(userId, label, stream, local = false) {
@@ -270,65 +302,99 @@ function tile(userId, label, stream, local = false) {
   return h('div', { class: 'tile', 'data-user': userId }, video, h('span', { class: 'name' }, label));
 }
 
-async function startCall(room, callId, joined) {
+/** The call page. The SDK keeps the call's roster and signals while the camera opens. */
+async function startCall(room) {
   const c = state.client;
+  const roomId = room.roomId;
   const me = c.userId;
+  const roster = () => c.getCall(roomId);
+  const nameOf = (userId) => {
+    const r = roster();
+    const p = r && r.participants.find((x) => x.userId === userId);
+    return (p && p.name) || userId;
+  };
+  const isMod = () => { const r = roster(); return Boolean(r) && (r.role === 'HOST' || r.role === 'CO_HOST'); };
   let local = null;
-  // Offers and arrivals can come while the camera is being opened: keep them for the mesh.
-  const early = [];
-  const offEarly = c.onGroupCallEvent((ev) => { if (ev.callId === callId) early.push(ev); });
   try {
     local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
   } catch (err) {
     say(`No camera or microphone (${err.name}); joining without sending media.`, true);
   }
+  if (!roster()) { // the call ended (or we were removed) while the camera opened
+    for (const t of (local ? local.getTracks() : [])) t.stop();
+    say('The call ended before you got in.', true);
+    route();
+    return;
+  }
   const tiles = h('div', { class: 'tiles', id: 'tiles' });
   if (local) tiles.append(tile(me, `${me} (you)`, local, true));
-  const names = new Map((joined.participants || []).map((p) => [p.userId, p.name || p.userId]));
   const people = h('div', { id: 'people' });
   const waitingEl = h('div', { id: 'waitlist' });
-  const isMod = () => (joined.role === 'HOST' || joined.role === 'CO_HOST');
+  const callTag = h('span', { class: 'tag', id: 'calltag' });
   const mesh = new MeshCall(c, {
-    callId, localStream: local,
+    roomId, localStream: local, iceTransportPolicy: state.relayOnly ? 'relay' : 'all',
     onRemoteStream: (userId, stream) => {
       let t = tiles.querySelector(`.tile[data-user="${CSS.escape(userId)}"][data-stream="${CSS.escape(stream.id)}"]`);
       if (!t) {
-        t = tile(userId, names.get(userId) || userId, stream);
+        t = tile(userId, nameOf(userId), stream);
         t.dataset.stream = stream.id;
         tiles.append(t);
       }
     },
     onPeerLeft: (userId) => tiles.querySelectorAll(`.tile[data-user="${CSS.escape(userId)}"]`).forEach((t) => { if (userId !== me) t.remove(); }),
-    onEnded: (ev) => { say(`The call ended (${ev.reason}).`); leave(false); },
+    onEnded: (ev) => { say(ENDED_TEXT[ev.reason] || 'The call ended.'); leave(); },
+    onRejoined: (ev) => {
+      const final = ev.status !== 'JOINED' && ev.status !== 'HOST_REQUIRED' && ev.status !== 'WAITING_ROOM_PENDING';
+      say(rejoinText(ev), ev.status !== 'JOINED');
+      if (final) { leave(); return; }
+      renderCall();
+    },
   });
-  state.call = { mesh, callId, roomId: room.roomId };
-  offEarly();
-  mesh.start(joined.participants || [], early);
+  state.call = { mesh, roomId, get callId() { return mesh.callId; } };
+  mesh.start();
 
-  const renderPeople = async () => {
-    let r;
-    try { r = await c.getRoom(room.roomId); } catch { return; }
-    if (!r.call) return;
-    for (const p of r.call.participants) names.set(p.userId, p.name || p.userId);
-    const mine = r.call.participants.find((p) => p.userId === me);
-    if (mine) joined.role = mine.role;
-    people.replaceChildren(h('h2', {}, `People (${r.call.participantCount})`),
-      personList(r.call.participants.map((p) => ({ ...p, label: `${p.name || p.userId}${p.role !== 'PARTICIPANT' ? ` · ${p.role.toLowerCase()}` : ''}${p.audio ? '' : ' · muted'}` })),
+  const renderPeople = () => {
+    const r = roster();
+    callTag.textContent = r && r.callId ? `call ${r.callId}` : 'rejoining…';
+    if (!r || r.status !== 'JOINED') {
+      people.replaceChildren(h('h2', {}, 'People'), h('p', { class: 'muted' }, 'You are not in the call right now.'));
+      return;
+    }
+    const callId = r.callId;
+    people.replaceChildren(h('h2', {}, `People (${r.participants.length})`),
+      personList(r.participants.map((p) => ({ ...p, label: `${p.name || p.userId}${p.role !== 'PARTICIPANT' ? ` · ${p.role.toLowerCase()}` : ''}${p.audio ? '' : ' · muted'}${p.reconnecting ? ' · reconnecting' : ''}` })),
         (p) => (isMod() && p.userId !== me && p.role !== 'HOST' ? [
           h('button', { class: 'secondary', onclick: () => c.muteParticipant(callId, p.userId, 'audio').then(() => say(`Asked ${p.userId} to mute`), fail) }, 'Mute'),
-          h('button', { class: 'danger', onclick: () => c.removeParticipant(callId, p.userId).then(renderPeople, fail) }, 'Remove')] : [])));
-    const waiting = r.call.waiting || [];
-    waitingEl.replaceChildren(...(isMod() ? [h('h2', {}, `Waiting (${waiting.length})`),
-      personList(waiting.map((w) => ({ ...w, label: w.name || w.userId })), (w) => [
-        h('button', { class: 'admit', onclick: () => c.admit(room.roomId, w.userId).then(renderPeople, fail) }, 'Admit'),
-        h('button', { class: 'secondary deny', onclick: () => c.deny(room.roomId, w.userId).then(renderPeople, fail) }, 'Deny')])] : []));
+          h('button', { class: 'danger', onclick: () => c.removeParticipant(callId, p.userId).then(renderCall, fail) }, 'Remove')] : [])));
   };
+  // Who waits is not in the roster: hosts and co-hosts read it over REST.
+  const renderWaiting = async () => {
+    if (!isMod()) { waitingEl.replaceChildren(); return; }
+    let r;
+    try { r = await c.getRoom(roomId); } catch { return; }
+    const waiting = (r.call && r.call.waiting) || [];
+    waitingEl.replaceChildren(h('h2', {}, `Waiting (${waiting.length})`),
+      personList(waiting.map((w) => ({ ...w, label: w.name || w.userId })), (w) => [
+        h('button', { class: 'admit', onclick: () => c.admit(roomId, w.userId).then(renderCall, fail) }, 'Admit'),
+        h('button', { class: 'secondary deny', onclick: () => c.deny(roomId, w.userId).then(renderCall, fail) }, 'Deny')]));
+  };
+  function renderCall() {
+    renderPeople();
+    renderWaiting();
+    endBtn.hidden = !(roster() && roster().role === 'HOST');
+  }
   const off = c.onGroupCallEvent((ev) => {
-    if (ev.roomId !== room.roomId) return;
+    if (ev.roomId !== roomId) return;
     if (ev.type === 'GROUP_CALL_MUTE_REQUESTED') { mesh.setMuted(ev.kind, true); micBtn.textContent = 'Unmute'; say(`${ev.by} muted your ${ev.kind}`); }
-    if (['GROUP_CALL_PARTICIPANT_JOINED', 'GROUP_CALL_PARTICIPANT_LEFT', 'GROUP_CALL_WAITING', 'GROUP_CALL_ROLE_CHANGED', 'GROUP_CALL_MEDIA_STATE'].includes(ev.type)) renderPeople();
+    if (['GROUP_CALL_PARTICIPANT_JOINED', 'GROUP_CALL_PARTICIPANT_LEFT', 'GROUP_CALL_PARTICIPANT_RECONNECTING', 'GROUP_CALL_PARTICIPANT_RECONNECTED',
+      'GROUP_CALL_WAITING', 'GROUP_CALL_ROLE_CHANGED', 'GROUP_CALL_MEDIA_STATE', 'GROUP_CALL_ADMITTED'].includes(ev.type)) renderCall();
   });
-  state.timers.push(setInterval(renderPeople, 3000));
+  let wasDown = false;
+  const offState = c.onConnectionState((s) => {
+    if (s === 'reconnecting' && !wasDown) { wasDown = true; say('Connection lost; reconnecting…', true); }
+    if (s === 'open' && wasDown) { wasDown = false; say('Reconnected.'); renderCall(); }
+  });
+  state.timers.push(setInterval(renderWaiting, 3000));
 
   let micOn = true; let camOn = true; let sharing = false;
   const micBtn = h('button', { id: 'mic', onclick: async () => { micOn = !micOn; await mesh.setMuted('audio', !micOn).catch(fail); micBtn.textContent = micOn ? 'Mute' : 'Unmute'; } }, 'Mute');
@@ -348,25 +414,27 @@ async function startCall(room, callId, joined) {
       shareBtn.textContent = sharing ? 'Stop sharing' : 'Share screen';
     } catch (err) { fail(err); }
   } }, 'Share screen');
-  const leaveBtn = h('button', { id: 'leave', class: 'danger', onclick: () => leave(true) }, 'Leave');
-  const endBtn = h('button', { id: 'endcall', class: 'danger', onclick: () => c.endCall(callId).catch(fail) }, 'End for all');
+  const leaveBtn = h('button', { id: 'leave', class: 'danger', onclick: () => leave() }, 'Leave');
+  const endBtn = h('button', { id: 'endcall', class: 'danger', onclick: () => c.endCall(mesh.callId).catch(fail) }, 'End for all');
 
-  async function leave(explicit) {
+  // Leaving, or going back to the room page when the call is over for us.
+  async function leave() {
     off();
+    offState();
     clearTimers();
-    if (explicit) await mesh.leave(); else mesh.closed = true;
+    await mesh.leave().catch(fail);
     for (const t of (local ? local.getTracks() : [])) t.stop();
     state.call = null;
     route();
   }
 
   main.replaceChildren(h('section', { class: 'card' },
-    h('h1', {}, room.name || room.roomId, ' ', h('span', { class: 'tag' }, `call ${callId}`)),
+    h('h1', {}, room.name || room.roomId, ' ', callTag),
     h('div', { class: 'call' },
-      h('div', {}, tiles, h('div', { class: 'row', style: 'margin-top:.6rem' }, micBtn, camBtn, shareBtn, leaveBtn, joined.role === 'HOST' ? endBtn : null)),
+      h('div', {}, tiles, h('div', { class: 'row', style: 'margin-top:.6rem' }, micBtn, camBtn, shareBtn, leaveBtn, endBtn)),
       h('aside', { class: 'side' }, people, waitingEl))));
-  say(`In the call as ${joined.role.toLowerCase()}.`);
-  renderPeople();
+  say(`In the call as ${(roster().role || 'participant').toLowerCase()}.`);
+  renderCall();
 }
 
 // ---- routing ----

@@ -80,16 +80,56 @@ export type { ServerEvent, ServerEventType } from './protocol.js';
 export type * as Protocol from './protocol.js';
 
 /** After a session could not be resumed, the SDK joins its calls again and reports each. */
+/**
+ * Emitted (via onGroupCallEvent) after the SDK joined a call again because
+ * its session could not be resumed (offline past the grace, a server
+ * restart): callId may be new; previousCallId is the one before.
+ */
 export interface SdkRejoinedEvent {
   type: 'SDK_REJOINED';
   roomId: string;
   callId: string | null;
+  previousCallId: string | null;
   status: 'JOINED' | JoinStatus | 'ERROR';
   reply: JoinRoomReply | ErrorReply;
+  error?: DropOnAirError;
 }
 
 /** An event of a room's live call: `type` narrows it (see docs/protocol.md). */
 export type GroupCallEvent = ServerEvent | SdkRejoinedEvent;
+
+/** What the SDK knows of a call it joined (or is trying to get into): client.getCall(roomId). */
+export interface CallRoster {
+  roomId: string;
+  status: 'JOINED' | 'HOST_REQUIRED' | 'WAITING_ROOM_PENDING';
+  /** null while not in the call (HOST_REQUIRED, WAITING_ROOM_PENDING). */
+  callId: string | null;
+  role: Role | null;
+  /** Everyone in the call, this user included; `reconnecting` while their connection is in the grace. */
+  participants: Array<Participant & { reconnecting?: boolean }>;
+  /** Ready for new RTCPeerConnection({iceServers}); [] when the server has none. */
+  iceServers: RTCIceServerLike[];
+  /** When the TURN credentials stop working (epoch ms), or null. */
+  iceServersExpireAt: number | null;
+  /** Signals kept for a consumer (MeshCall) that has not attached yet; at most SIGNAL_BUFFER_CAP. */
+  bufferedSignals: number;
+  /** Signals dropped (the oldest) because the buffer was full. */
+  droppedSignals: number;
+}
+
+export interface RTCIceServerLike { urls: string | string[]; username?: string; credential?: string; }
+
+/** SDK_REJOINED (see SdkRejoinedEvent). */
+export type RejoinedEvent = SdkRejoinedEvent;
+
+export type CallChange =
+  | { type: 'call'; reason: 'joined' | 'admitted' | 'rejoined'; fresh: boolean; event: RejoinedEvent | null }
+  | { type: 'joined' | 'left'; userId: string; reason?: string }
+  | { type: 'signal'; event: GroupCallEvent }
+  | { type: 'lost'; status: string; final: boolean; event: RejoinedEvent }
+  | { type: 'ended'; event: GroupCallEvent };
+
+export declare const SIGNAL_BUFFER_CAP: 512;
 
 export declare class DropOnAirError extends Error {
   code: string;
@@ -106,6 +146,8 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   reconnect?: boolean;
   requestTimeoutMs?: number;
+  /** Signals kept per call until a consumer attaches (default 512). */
+  signalBufferCap?: number;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -132,6 +174,18 @@ export declare class DropOnAirClient {
   onGroupCallEvent(cb: (event: GroupCallEvent) => void): () => void;
   onConnectionState(cb: (state: ConnectionState) => void): () => void;
   leaveGroupCall(callId: string): Promise<void>;
+  /** Leaves the room's current call (whatever its callId now) or its waiting room; resolves once acknowledged. */
+  leaveCall(roomId: string): Promise<void>;
+  /** Best effort, no reply awaited: for pagehide. */
+  leaveCallNow(roomId: string): void;
+  /** The roster of the call joined in this room, or null. */
+  getCall(roomId: string): CallRoster | null;
+  /** The room a callId belongs to, among this client's calls. */
+  roomOfCall(callId: string): string | null;
+  /** For a custom mesh: the room's signals and roster changes, the kept signals first. Returns a detach function. */
+  attachCall(roomId: string, handler: (change: CallChange) => void): () => void;
+  /** GET /api/ice-servers; the rosters take the new list too. */
+  getIceServers(): Promise<{ iceServers: RTCIceServerLike[]; expiresAt: number | null }>;
   cancelWait(roomId: string): Promise<void>;
   setMediaState(callId: string, state: { audio?: boolean; video?: boolean }): Promise<void>;
   startScreenShare(callId: string): Promise<void>;

@@ -1,0 +1,265 @@
+// What the Chromium scenarios share: the browser, signed-in console pages,
+// a server on a fixed port (to restart it on the same address and
+// database), a TCP proxy that can cut a page off the server, and the proof
+// of media: video frames decoded from every other peer keep growing.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { join as joinPath } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { BIN, tempDir } from '../integration/helpers.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection'];
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
+
+/** A free TCP port on loopback (for a server that must come back on the same one). */
+export async function freePort() {
+  const s = net.createServer();
+  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/**
+ * Starts droponaird on 127.0.0.1:port with the database in dir (both kept
+ * across restarts). Resolves to {url, port, db, dir, stop(), logs()}; stop()
+ * sends SIGTERM and requires a clean exit.
+ */
+export async function startServerAt({ port, dir = tempDir(), args = [] }) {
+  const db = `sqlite:${joinPath(dir, 'droponair.db')}`;
+  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--db', db, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stdout.on('data', () => {});
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${stderr}`)); }, 15000);
+    proc.stderr.on('data', (d) => {
+      stderr += d;
+      if (/msg="listening"/.test(stderr)) { clearTimeout(timer); resolve(); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${stderr}`)); });
+  });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    url: `http://127.0.0.1:${port}`, port, db, dir, proc,
+    logs: () => stderr,
+    async stop() {
+      proc.kill('SIGTERM');
+      const { code, signal } = await exited;
+      assert.equal(signal, null, `server died by ${signal}:\n${stderr.slice(-4000)}`);
+      assert.equal(code, 0, `server exit code ${code}:\n${stderr.slice(-4000)}`);
+    },
+  };
+}
+
+/** A UDP port free on loopback now. */
+export async function freeUdpPort() {
+  const s = dgram.createSocket('udp4');
+  await new Promise((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+// A STUN Binding request (RFC 5389): resolves true when the server answers.
+function stunAnswers(port, ms = 300) {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    const req = Buffer.alloc(20);
+    req.writeUInt16BE(0x0001, 0);
+    req.writeUInt32BE(0x2112a442, 4);
+    randomBytes(12).copy(req, 8);
+    const done = (ok) => { clearTimeout(t); s.close(); resolve(ok); };
+    const t = setTimeout(() => done(false), ms);
+    s.on('message', (m) => done(m.length >= 20 && m.readUInt16BE(0) === 0x0101));
+    s.on('error', () => done(false));
+    s.send(req, port, '127.0.0.1');
+  });
+}
+
+/**
+ * coturn on loopback with the TURN REST secret (the command line of
+ * LAB-NOTES "coturn on loopback"), on a given port and secret so it can be
+ * started again in the same place; its pid file and logs in dir. Resolves
+ * once it answers STUN: {port, secret, url, stop(), kill(), logs()}.
+ */
+export async function startCoturnAt({ port, secret, dir = tempDir() }) {
+  let logs = '';
+  const proc = spawn('turnserver', ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1',
+    `--listening-port=${port}`, '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=droponair',
+    '--no-tls', '--no-dtls', '--allow-loopback-peers', '--no-cli', '--log-file=stdout', '--simple-log',
+    `--pidfile=${joinPath(dir, `turnserver-${port}.pid`)}`, `--userdb=${joinPath(dir, `turndb-${port}`)}`],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.on('data', (d) => { logs += d; });
+  proc.stderr.on('data', (d) => { logs += d; });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  const deadline = Date.now() + 10000;
+  while (!(await stunAnswers(port))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`coturn did not start:\n${logs}`);
+    }
+  }
+  return {
+    port, secret, url: `turn:127.0.0.1:${port}?transport=udp`, logs: () => logs,
+    async stop() { if (proc.exitCode === null) proc.kill('SIGTERM'); await exited; },
+    async kill() { if (proc.exitCode === null) proc.kill('SIGKILL'); await exited; },
+  };
+}
+
+/**
+ * A TCP proxy on a free loopback port to targetPort. cut() drops every
+ * connection and refuses new ones (the network is gone); restore() listens
+ * again on the same port.
+ */
+export async function tcpProxy(targetPort) {
+  const sockets = new Set();
+  let server = null;
+  const listen = (port) => new Promise((resolve, reject) => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => { client.destroy(); upstream.destroy(); });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server.address().port));
+  });
+  const port = await listen(0);
+  return {
+    port, url: `http://127.0.0.1:${port}`,
+    async cut() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    async restore() { await listen(port); },
+    async close() {
+      for (const s of sockets) s.destroy();
+      if (server.listening) await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * A console page signed in as user (dev sign-in) at baseUrl. opts.gateCamera
+ * makes getUserMedia wait until releaseCamera(page) is called.
+ */
+export async function signedIn(browser, baseUrl, user, { gateCamera = false } = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (gateCamera) {
+    await ctx.addInitScript(() => {
+      const md = navigator.mediaDevices;
+      const real = md.getUserMedia.bind(md);
+      let release;
+      const gate = new Promise((r) => { release = r; });
+      window.__camera = { asked: false, release };
+      md.getUserMedia = async (c) => { window.__camera.asked = true; await gate; return real(c); };
+    });
+  }
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(`[${user}] page error:`, e.message));
+  await page.goto(`${baseUrl}/`);
+  await page.fill('#devuser', user);
+  await page.click('#devsignin');
+  await page.getByRole('heading', { name: 'Your rooms' }).waitFor();
+  page.user = user;
+  return page;
+}
+
+export async function cameraAsked(page) {
+  await page.waitForFunction(() => window.__camera && window.__camera.asked);
+}
+
+export async function releaseCamera(page) {
+  await page.evaluate(() => window.__camera.release());
+}
+
+/** The host creates a room in the console; resolves to its roomId. */
+export async function createRoom(page, name, { waitingRoom = false, requireHost = false } = {}) {
+  await page.fill('#f-name', name);
+  if (waitingRoom) await page.check('#f-waiting');
+  if (requireHost) await page.check('#f-requirehost');
+  await page.click('#f-submit');
+  await page.waitForURL(/#\/room\/rm_/);
+  return /#\/room\/(rm_[^/?]+)/.exec(page.url())[1];
+}
+
+/** Opens the room page and clicks "Join call". */
+export async function join(page, baseUrl, roomId, { relayOnly = false } = {}) {
+  await page.goto(`${baseUrl}/#/room/${roomId}`);
+  await page.locator('#join').waitFor();
+  if (relayOnly) await page.check('#relayonly');
+  await page.click('#join');
+}
+
+async function peerStats(page) {
+  return page.evaluate(() => (window.dpa.call ? window.dpa.call.mesh.peerStats() : {}));
+}
+
+function describe(pages, before, after) {
+  const lines = [];
+  for (const page of pages) {
+    for (const other of pages) {
+      if (other === page) continue;
+      const a = before[page.user][other.user];
+      const b = after[page.user][other.user];
+      lines.push(`  ${page.user} <- ${other.user}: ${b ? `gen ${b.gen} ${b.state} frames ${a && a.gen === b.gen ? a.framesDecoded : '-'} -> ${b.framesDecoded}` : 'no connection'}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Waits (at most ms) until, on every page, video frames decoded from every
+ * other page grow between two samples about a second apart on the same
+ * connection. `renewed: {since, users}`: the pairs that involve one of
+ * `users` must be on connections other than those in the earlier sample
+ * `since` (the old ones must not count). Resolves to the last sample; fails
+ * with every pair's counts.
+ */
+export async function videoFlows(pages, ms, what, { renewed = null } = {}) {
+  const deadline = Date.now() + ms;
+  const sample = async () => Object.fromEntries(await Promise.all(pages.map(async (p) => [p.user, await peerStats(p)])));
+  const isNew = (u, v, b) => !renewed || !(renewed.users.includes(u) || renewed.users.includes(v))
+    || !renewed.since[u][v] || renewed.since[u][v].gen !== b.gen;
+  for (;;) {
+    const before = await sample();
+    await sleep(1000);
+    const after = await sample();
+    const ok = pages.every((page) => pages.every((other) => {
+      if (other === page) return true;
+      const a = before[page.user][other.user];
+      const b = after[page.user][other.user];
+      return a && b && a.gen === b.gen && b.framesDecoded > a.framesDecoded && isNew(page.user, other.user, b);
+    }));
+    if (ok) return after;
+    if (Date.now() > deadline) {
+      assert.fail(`${what}: video is not flowing between every pair${renewed ? ' on new connections' : ''} within ${ms / 1000} s\n${describe(pages, before, after)}`);
+    }
+  }
+}
+
+/** The server's participant list of a room (via a page's own client). */
+export async function participantsOf(page, roomId) {
+  return page.evaluate(async (id) => {
+    const room = await window.dpa.client.getRoom(id);
+    return room.call ? room.call.participants.map((p) => p.userId).sort() : [];
+  }, roomId);
+}
