@@ -3,8 +3,6 @@
 // database), a TCP proxy that can cut a page off the server, and the proof
 // of media: video frames decoded from every other peer keep growing.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { join as joinPath } from 'node:path';
 import assert from 'node:assert/strict';
@@ -61,61 +59,6 @@ export async function startServerAt({ port, dir = tempDir(), args = [] }) {
       assert.equal(signal, null, `server died by ${signal}:\n${stderr.slice(-4000)}`);
       assert.equal(code, 0, `server exit code ${code}:\n${stderr.slice(-4000)}`);
     },
-  };
-}
-
-/** A UDP port free on loopback now. */
-export async function freeUdpPort() {
-  const s = dgram.createSocket('udp4');
-  await new Promise((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-// A STUN Binding request (RFC 5389): resolves true when the server answers.
-function stunAnswers(port, ms = 300) {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const req = Buffer.alloc(20);
-    req.writeUInt16BE(0x0001, 0);
-    req.writeUInt32BE(0x2112a442, 4);
-    randomBytes(12).copy(req, 8);
-    const done = (ok) => { clearTimeout(t); s.close(); resolve(ok); };
-    const t = setTimeout(() => done(false), ms);
-    s.on('message', (m) => done(m.length >= 20 && m.readUInt16BE(0) === 0x0101));
-    s.on('error', () => done(false));
-    s.send(req, port, '127.0.0.1');
-  });
-}
-
-/**
- * coturn on loopback with the TURN REST secret (the command line of
- * LAB-NOTES "coturn on loopback"), on a given port and secret so it can be
- * started again in the same place; its pid file and logs in dir. Resolves
- * once it answers STUN: {port, secret, url, stop(), kill(), logs()}.
- */
-export async function startCoturnAt({ port, secret, dir = tempDir() }) {
-  let logs = '';
-  const proc = spawn('turnserver', ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1',
-    `--listening-port=${port}`, '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=droponair',
-    '--no-tls', '--no-dtls', '--allow-loopback-peers', '--no-cli', '--log-file=stdout', '--simple-log',
-    `--pidfile=${joinPath(dir, `turnserver-${port}.pid`)}`, `--userdb=${joinPath(dir, `turndb-${port}`)}`],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout.on('data', (d) => { logs += d; });
-  proc.stderr.on('data', (d) => { logs += d; });
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  const deadline = Date.now() + 10000;
-  while (!(await stunAnswers(port))) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`coturn did not start:\n${logs}`);
-    }
-  }
-  return {
-    port, secret, url: `turn:127.0.0.1:${port}?transport=udp`, logs: () => logs,
-    async stop() { if (proc.exitCode === null) proc.kill('SIGTERM'); await exited; },
-    async kill() { if (proc.exitCode === null) proc.kill('SIGKILL'); await exited; },
   };
 }
 

@@ -10,17 +10,16 @@
 // connections.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { startServer, tempDir } from '../integration/helpers.mjs';
-import { turnCredential } from '../integration/coturn.mjs';
+import { freePort, startCoturn, turnCredential } from '../integration/coturn.mjs';
 import {
-  createRoom, freeUdpPort, join, launchBrowser, signedIn, startCoturnAt, videoFlows,
+  createRoom, join, launchBrowser, signedIn, videoFlows,
 } from './lib.mjs';
 
 let turn, srv, browser;
 const turnDir = tempDir();
 before(async () => {
-  turn = await startCoturnAt({ port: await freeUdpPort(), secret: randomBytes(24).toString('base64url'), dir: turnDir });
+  turn = await startCoturn({ port: await freePort(), dir: turnDir });
   srv = await startServer({ args: ['--dev', '--turn', turn.url, '--turn-secret', turn.secret] });
   browser = await launchBrowser();
 });
@@ -95,7 +94,7 @@ test('relay only: three peers through coturn with minted credentials; forged and
 
   // coturn restarts: every relayed connection loses its allocation.
   await turn.kill();
-  turn = await startCoturnAt({ port: turn.port, secret: turn.secret, dir: turnDir });
+  turn = await startCoturn({ port: turn.port, secret: turn.secret, dir: turnDir });
   const restarted = Date.now();
   // The connections notice (ICE consent fails) ...
   for (const p of pages) {

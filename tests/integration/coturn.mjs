@@ -10,7 +10,7 @@ import { root, tempDir } from './helpers.mjs';
 
 // A port free for both UDP and TCP (coturn listens on both), below the
 // kernel's ephemeral range so no outgoing connection can take it meanwhile.
-async function freePort() {
+export async function freePort() {
   for (let tries = 0; tries < 50; tries++) {
     const port = 20000 + Math.floor(Math.random() * 12000);
     const udp = dgram.createSocket('udp4');
@@ -49,9 +49,14 @@ function stunPing(port, ms = 300) {
   });
 }
 
-export async function startCoturn({ dir = tempDir() } = {}) {
-  const secret = randomBytes(24).toString('base64url');
-  const port = await freePort();
+/**
+ * Starts coturn; port and secret may be given to start it again in the same
+ * place (a restart mid-call). Resolves once it answers STUN:
+ * {port, secret, url, logs(), stop(), kill()}.
+ */
+export async function startCoturn({ dir = tempDir(), port, secret } = {}) {
+  secret = secret || randomBytes(24).toString('base64url');
+  port = port || await freePort();
   let logs = '';
   const proc = spawn('turnserver', [
     '-c', join(root, 'deploy', 'coturn', 'turnserver.conf'),
@@ -62,7 +67,8 @@ export async function startCoturn({ dir = tempDir() } = {}) {
     '--allow-loopback-peers', '--allowed-peer-ip=127.0.0.1',
     // Relayed ports below the ephemeral range too (coturn skips ports in use).
     '--min-port=10000', '--max-port=19999',
-    '--log-file=stdout', `--pidfile=${join(dir, 'turnserver.pid')}`, `--userdb=${join(dir, 'turndb')}`,
+    '--log-file=stdout', `--pidfile=${join(dir, `turnserver-${port}.pid`)}`,
+    `--userdb=${join(dir, `turndb-${port}`)}`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.on('data', (d) => { logs += d; });
   proc.stderr.on('data', (d) => { logs += d; });
@@ -78,7 +84,8 @@ export async function startCoturn({ dir = tempDir() } = {}) {
     port, secret, proc,
     url: `turn:127.0.0.1:${port}?transport=udp`,
     logs: () => logs,
-    async stop() { proc.kill('SIGTERM'); await exited; },
+    async stop() { if (proc.exitCode === null) proc.kill('SIGTERM'); await exited; },
+    async kill() { if (proc.exitCode === null) proc.kill('SIGKILL'); await exited; },
   };
 }
 
