@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "auth/jwt.h"
-#include "core/call_private.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "fakelws.h"
@@ -321,7 +320,7 @@ static const char *
 call_of(int i)
 {
     live_call *lc = H.in_input ? live_find(&H.srv, fz_room_ids[i]) : NULL;
-    return lc && call_is_live(lc) ? lc->call_id : "call_none";
+    return lc && call_is_live(lc) ? call_id_of(lc) : "call_none";
 }
 
 char *
