@@ -5,10 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fail.h" /* fz_fail(): aborts, a broken invariant is a finding like a crash */
+
 /* The target's entry point (libFuzzer's, or the replay driver's). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Aborts with a message: a broken invariant is a finding like a crash. */
-void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "harness.h"
+#include "fuzzsrv.h"
 
 #define REQUESTS_MAX 16
 #define SEPARATOR "\n--next--\n"

@@ -49,7 +49,7 @@
 #include "core/call_private.h"
 #include "core/util.h"
 #include "fakelws.h"
-#include "harness.h"
+#include "fuzzsrv.h"
 #include "ws/internal.h"
 
 #define CONNS 4

@@ -13,7 +13,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "fakelws.h"
-#include "harness.h"
+#include "fuzzsrv.h"
 #include "http/internal.h"
 
 static const struct {

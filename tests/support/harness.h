@@ -1,23 +1,24 @@
 /*
- * A droponaird server without sockets, for the fuzz targets of the HTTP
- * router and the WebSocket commands: the real `server` state (live calls,
- * sessions, room cache, token cache, app registry) and the real store
- * worker on an in-memory SQLite database. Nothing listens; replies written
- * to a session without a connection are dropped (session.c), HTTP replies
- * stay in the http_req for the target to check.
+ * A droponaird server without sockets, for the fuzz targets (tests/fuzz)
+ * and the unit tests of the protocol layers (tests/unit): the real loop
+ * state (live calls, room cache, token cache, app registry), the
+ * protocols the caller names, and the real store worker on an in-memory
+ * SQLite database. Nothing listens: the caller drives the protocols'
+ * callbacks on fake connections (fakelws.h). The harness names no
+ * protocol, so a test of one layer links that layer and the loop only.
  *
- * Before each input fz_begin() resets the database to the fixtures below
- * and builds fresh loop state; fz_end() ends every session, runs what that
- * submits to the store and frees the loop state. So an input's outcome does
- * not depend on the inputs before it.
+ * Before each input (or test) fz_start() resets the database to the
+ * fixtures below and builds fresh loop state; fz_end() lets the caller
+ * settle its protocols, runs what that submits to the store and frees the
+ * loop state. So an outcome does not depend on what ran before it.
  */
-#ifndef DPA_FUZZ_HARNESS_H
-#define DPA_FUZZ_HARNESS_H
+#ifndef DPA_TESTS_SUPPORT_HARNESS_H
+#define DPA_TESTS_SUPPORT_HARNESS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fuzz.h"
+#include "fail.h"
 #include "server/internal.h"
 
 /*
@@ -43,13 +44,26 @@ const char *fz_room_app(const char *room_id);
 #define FZ_TOKENS 8
 const char *fz_token(unsigned i);
 
-/* Starts an input: fixtures in the database, fresh loop state. */
-server *fz_begin(void);
+/*
+ * The configuration every server of the harness shares (made on first
+ * use): dev mode, CORS for https://app.example, a 1 s reconnect grace, 3
+ * connections per user, a 64 KiB outbound queue, the rest the defaults.
+ * A test may change it; the change lasts until it changes it back.
+ */
+server_config *fz_config(void);
+
+/*
+ * Starts an input: fixtures in the database, fresh loop state serving
+ * protocols[0..n) (their start hooks run). At fz_end, settle(srv), if
+ * given, ends what the protocols still hold (sessions) while the store
+ * worker can still complete what that submits.
+ */
+server *fz_start(const server_protocol *const *protocols, int n, void (*settle)(server *srv));
 
 /* Runs store jobs, and whatever their completions submit, until none are left. */
 void fz_drain(void);
 
-/* Ends an input: every session ends, the store settles, loop state is freed. */
+/* Ends an input: settle, the store settles, loop state and protocols are freed. */
 void fz_end(void);
 
 /*
@@ -64,13 +78,5 @@ char *fz_expand(const char *in, size_t len, size_t *outlen);
 void fz_set_last_room(const char *room_id);
 /* Sets $<letter><digit> for the rest of the input (a target's own names). */
 void fz_set_value(char letter, int digit, const char *value);
-
-/*
- * Runs one HTTP request given as text (httpreq.c; the format is in
- * fuzz_http.c) after fz_expand, lets the store settle and checks the reply:
- * it was answered, with a real status, as a JSON object (errors with a
- * code), no 2xx names another app's room, rooms in it keep their rules.
- */
-void fz_http_request(server *srv, const char *text, size_t len);
 
 #endif

@@ -1,8 +1,10 @@
 /* The lws wrappers of fakelws.h: fake connections here, real ones to lws. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fail.h"
 #include "fakelws.h"
-#include "fuzz.h"
 
 #define FAKES_MAX 32
 
@@ -31,6 +33,8 @@ fake_unregister(fake_wsi *f)
     for (i = 0; i < FAKES_MAX; i++)
         if (fakes[i] == f)
             fakes[i] = NULL;
+    free(f->line);
+    f->line = NULL;
 }
 
 struct lws *
@@ -144,6 +148,12 @@ header(const fake_wsi *f, enum lws_token_indexes h)
     case WSI_TOKEN_HTTP_AUTHORIZATION: return f->authorization;
     case WSI_TOKEN_GET_URI: return f->uri;
     case WSI_TOKEN_HTTP_URI_ARGS: return f->query;
+    case WSI_TOKEN_HTTP_IF_MATCH: return f->if_match;
+    case WSI_TOKEN_ORIGIN: return f->origin;
+    case WSI_TOKEN_HTTP_CONTENT_TYPE: return f->content_type;
+    case WSI_TOKEN_HTTP_CONTENT_LENGTH: return f->content_length;
+    case WSI_TOKEN_HTTP_TRANSFER_ENCODING: return f->transfer_encoding;
+    case WSI_TOKEN_HTTP: return f->line ? "HTTP/1.1" : NULL;
     default: return NULL;
     }
 }
@@ -189,21 +199,17 @@ hexval(char c)
 }
 
 /*
- * Fragment frag_idx of the query: lws keeps each '&'-separated argument
+ * Fragment frag_idx of f's query: lws keeps each '&'-separated argument
  * percent-decoded (so "%00" is a NUL inside it), copies one only when it
  * fits with its NUL, and returns -1 past the last.
  */
-WRAP(int, lws_hdr_copy_fragment, (struct lws *wsi, char *dest, int len,
-                                  enum lws_token_indexes h, int frag_idx))
+static int
+fragment(const fake_wsi *f, char *dest, int len, int frag_idx)
 {
-    fake_wsi *f = fake_of(wsi);
-    const char *p;
+    const char *p = f->query;
     size_t n, i, o = 0;
     int k;
 
-    if (!f)
-        return __real_lws_hdr_copy_fragment(wsi, dest, len, h, frag_idx);
-    p = h == WSI_TOKEN_HTTP_URI_ARGS ? f->query : NULL;
     for (k = 0; p && k < frag_idx; k++) {
         p = strchr(p, '&');
         if (p)
@@ -226,4 +232,142 @@ WRAP(int, lws_hdr_copy_fragment, (struct lws *wsi, char *dest, int len,
         return -1;
     dest[o] = '\0';
     return (int)o;
+}
+
+WRAP(int, lws_hdr_copy_fragment, (struct lws *wsi, char *dest, int len,
+                                  enum lws_token_indexes h, int frag_idx))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f)
+        return __real_lws_hdr_copy_fragment(wsi, dest, len, h, frag_idx);
+    return h == WSI_TOKEN_HTTP_URI_ARGS ? fragment(f, dest, len, frag_idx) : -1;
+}
+
+/*
+ * lws 4.1 keeps the path NUL-ended, then (after one skipped byte) the
+ * query's first argument, or else the HTTP version right after it.
+ */
+void
+fake_http_request(fake_wsi *f, int method, const char *path, const char *query)
+{
+    size_t plen = strlen(path), qlen = query ? strlen(query) : 0;
+    char *line = calloc(1, plen + qlen + 16);
+
+    if (!line)
+        fz_fail("fakelws: out of memory");
+    memcpy(line, path, plen);
+    f->query = query;
+    if (query && fragment(f, line + plen + 2, (int)qlen + 1, 0) >= 0)
+        line[plen + 1] = '?';
+    else
+        memcpy(line + plen + 1, "HTTP/1.1", 9);
+    free(f->line);
+    f->line = line;
+    f->uri = line;
+    f->method = method;
+}
+
+WRAP(int, lws_http_get_uri_and_method, (struct lws *wsi, char **puri_ptr, int *puri_len))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f)
+        return __real_lws_http_get_uri_and_method(wsi, puri_ptr, puri_len);
+    if (!f->line)
+        return -1;
+    *puri_ptr = f->line;
+    *puri_len = (int)strlen(f->line);
+    return f->method;
+}
+
+static const char *
+custom_header(const fake_wsi *f, const char *name, int nlen)
+{
+    if (nlen == 16 && strncmp(name, "idempotency-key:", 16) == 0)
+        return f->idempotency_key;
+    return NULL;
+}
+
+WRAP(int, lws_hdr_custom_length, (struct lws *wsi, const char *name, int nlen))
+{
+    fake_wsi *f = fake_of(wsi);
+    const char *v;
+
+    if (!f)
+        return __real_lws_hdr_custom_length(wsi, name, nlen);
+    v = custom_header(f, name, nlen);
+    return v ? (int)strlen(v) : -1;
+}
+
+WRAP(int, lws_hdr_custom_copy, (struct lws *wsi, char *dst, int len, const char *name,
+                                int nlen))
+{
+    fake_wsi *f = fake_of(wsi);
+    const char *v;
+    size_t n;
+
+    if (!f)
+        return __real_lws_hdr_custom_copy(wsi, dst, len, name, nlen);
+    v = custom_header(f, name, nlen);
+    n = v ? strlen(v) : 0;
+    if (!v || len <= 0 || n >= (size_t)len)
+        return -1;
+    memcpy(dst, v, n + 1);
+    return (int)n;
+}
+
+/* ---- the reply's header block, written as lws writes it for HTTP/1.1 ---- */
+
+static int
+put_text(unsigned char **p, unsigned char *end, const char *text, size_t n)
+{
+    if (n > (size_t)(end - *p))
+        return 1;
+    memcpy(*p, text, n);
+    *p += n;
+    return 0;
+}
+
+WRAP(int, lws_add_http_common_headers, (struct lws *wsi, unsigned int code,
+                                        const char *content_type, lws_filepos_t content_len,
+                                        unsigned char **p, unsigned char *end))
+{
+    char text[512];
+    int n;
+
+    if (!fake_of(wsi))
+        return __real_lws_add_http_common_headers(wsi, code, content_type, content_len, p, end);
+    n = snprintf(text, sizeof(text), "HTTP/1.1 %u\r\ncontent-type: %s\r\ncontent-length: %llu\r\n",
+                 code, content_type, (unsigned long long)content_len);
+    return put_text(p, end, text, (size_t)n);
+}
+
+WRAP(int, lws_add_http_header_by_name, (struct lws *wsi, const unsigned char *name,
+                                        const unsigned char *value, int length,
+                                        unsigned char **p, unsigned char *end))
+{
+    size_t nlen = strlen((const char *)name);
+
+    if (!fake_of(wsi))
+        return __real_lws_add_http_header_by_name(wsi, name, value, length, p, end);
+    return put_text(p, end, (const char *)name, nlen) || put_text(p, end, " ", 1) ||
+           put_text(p, end, (const char *)value, (size_t)length) || put_text(p, end, "\r\n", 2);
+}
+
+WRAP(int, lws_finalize_http_header, (struct lws *wsi, unsigned char **p, unsigned char *end))
+{
+    if (!fake_of(wsi))
+        return __real_lws_finalize_http_header(wsi, p, end);
+    return put_text(p, end, "\r\n", 2);
+}
+
+WRAP(int, lws_http_transaction_completed, (struct lws *wsi))
+{
+    fake_wsi *f = fake_of(wsi);
+
+    if (!f)
+        return __real_lws_http_transaction_completed(wsi);
+    f->completed = true;
+    return 0; /* keep-alive: the connection stays for the next request */
 }

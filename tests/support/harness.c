@@ -1,19 +1,16 @@
-/* The socketless server of harness.h. */
+/* The socketless server of harness.h. It names no protocol (the caller does). */
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/jwt.h"
-#include "core/call_private.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "fakelws.h"
 #include "harness.h"
-#include "http/http.h"
 #include "server/log.h"
 #include "store/internal.h"
-#include "ws/internal.h"
 
 #define SECRET_FZ "fuzz-secret-fz-0123456789abcdef"
 #define SECRET_FZ2 "fuzz-secret-fz2-0123456789abcdef"
@@ -48,6 +45,7 @@ static struct {
     room *rooms[FZ_ROOMS];
     char *tokens[FZ_TOKENS];
     server srv;
+    void (*settle)(server *srv);
     bool in_input;
     char last_room[ROOM_ID_MAX];
     char values[26][10][64];    /* fz_set_value */
@@ -228,8 +226,16 @@ registry(void)
     return reg;
 }
 
+server_config *
+fz_config(void)
+{
+    if (!H.ready)
+        setup();
+    return &H.cfg;
+}
+
 server *
-fz_begin(void)
+fz_start(const server_protocol *const *protocols, int n, void (*settle)(server *srv))
 {
     server *srv = &H.srv;
     store_job job;
@@ -237,7 +243,7 @@ fz_begin(void)
     if (!H.ready)
         setup();
     if (H.in_input)
-        fz_fail("harness: fz_begin without fz_end");
+        fz_fail("harness: fz_start without fz_end");
     H.in_input = true;
     memset(&job, 0, sizeof(job));
     job.run = reset_run;
@@ -252,10 +258,8 @@ fz_begin(void)
     srv->worker = H.worker;
     srv->apps = registry();
     server_state_init(srv, 1000, 1000);
-    {
-        static const server_protocol *const protocols[] = {&http_protocol, &ws_protocol};
-        server_protocols_start(srv, protocols, 2);
-    }
+    server_protocols_start(srv, protocols, n);
+    H.settle = settle;
     srv->rooms_total = FZ_ROOMS;
     snprintf(H.last_room, sizeof(H.last_room), "rm_none");
     memset(H.values, 0, sizeof(H.values));
@@ -268,17 +272,10 @@ fz_end(void)
     server *srv = &H.srv;
 
     fz_drain();
-    /* What a shutdown does with sessions left over, while the worker still runs. */
-    {
-        ws_state *ws = ws_of(srv);
-
-        ws_free_all(ws);
+    /* What the protocols still hold goes while the worker still runs. */
+    if (H.settle) {
+        H.settle(srv);
         fz_drain();
-        if (hmap_count(ws->sessions) || hmap_count(ws->sessions_by_token) ||
-            hmap_count(ws->users))
-            fz_fail("harness: sessions left after ws_free_all (%zu, %zu, %zu)",
-                    hmap_count(ws->sessions), hmap_count(ws->sessions_by_token),
-                    hmap_count(ws->users));
     }
     if (srv->reload_waiters)
         fz_fail("harness: a reload waiter was never resumed");
@@ -323,7 +320,7 @@ static const char *
 call_of(int i)
 {
     live_call *lc = H.in_input ? live_find(&H.srv, fz_room_ids[i]) : NULL;
-    return lc && call_is_live(lc) ? lc->call_id : "call_none";
+    return lc && call_is_live(lc) ? call_id_of(lc) : "call_none";
 }
 
 char *
