@@ -113,8 +113,6 @@ struct http_req {
     bool in_callback;           /* dispatching inside lws's callback: write there */
 
     /* Moderation (moderation.c). */
-    void (*mod_fn)(http_req *r, live_call *lc);
-    bool mod_ban;
 
     /* Lifetime. */
     async_req async;            /* held while it waits; gone when the connection closed */

@@ -10,12 +10,20 @@
 #include "core/util.h"
 #include "http/internal.h"
 
-typedef void (*mod_fn)(http_req *r, live_call *lc);
+typedef void (*mod_fn)(http_req *r, live_call *lc, bool ban);
+
+/* What a moderation request does once the room's live state is loaded. */
+typedef struct mod_op {
+    http_req *req;
+    mod_fn fn;
+    bool ban;               /* remove: ban from this call */
+} mod_op;
 
 static void
 loaded(void *arg, live_call *lc, dpa_err e)
 {
-    http_req *r = arg;
+    const mod_op *op = arg;
+    http_req *r = op->req;
 
     if (!lc) {
         http_error(r, e, NULL, NULL);
@@ -25,20 +33,24 @@ loaded(void *arg, live_call *lc, dpa_err e)
         http_error(r, E_FORBIDDEN, NULL, "only the room's hosts (and co-hosts) may moderate");
         return;
     }
-    r->mod_fn(r, lc);
+    op->fn(r, lc, op->ban);
     /* The reply waits for the call-record writes its action implies (an ended call). */
     http_reply_after_writes(r, call_write_seq(lc));
 }
 
 static void
-with_live(http_req *r, mod_fn fn)
+with_live(http_req *r, mod_fn fn, bool ban)
 {
-    r->mod_fn = fn;
-    live_with_room(r->srv, &r->async, r->id.app_id, r->param[0], r->id.plan, loaded, NULL, r);
+    mod_op *op = xmalloc(sizeof(*op));
+
+    op->req = r;
+    op->fn = fn;
+    op->ban = ban;
+    live_with_room(r->srv, &r->async, r->id.app_id, r->param[0], r->id.plan, loaded, free, op);
 }
 
 static void
-do_waiting(http_req *r, live_call *lc)
+do_waiting(http_req *r, live_call *lc, bool ban)
 {
     struct json_object *o = json_object_new_object();
 
@@ -50,7 +62,7 @@ do_waiting(http_req *r, live_call *lc)
 }
 
 static void
-do_admit(http_req *r, live_call *lc)
+do_admit(http_req *r, live_call *lc, bool ban)
 {
     const char *target = r->param[1][0] ? r->param[1] : NULL;
     struct json_object *out = NULL;
@@ -64,7 +76,7 @@ do_admit(http_req *r, live_call *lc)
 }
 
 static void
-do_deny(http_req *r, live_call *lc)
+do_deny(http_req *r, live_call *lc, bool ban)
 {
     dpa_error ce = {0};
     dpa_err e = call_deny(lc, r->id.user_id, r->param[1], &ce);
@@ -76,7 +88,7 @@ do_deny(http_req *r, live_call *lc)
 }
 
 static void
-do_remove(http_req *r, live_call *lc)
+do_remove(http_req *r, live_call *lc, bool ban)
 {
     dpa_error ce = {0};
     dpa_err e;
@@ -85,7 +97,7 @@ do_remove(http_req *r, live_call *lc)
         http_error(r, E_NO_LIVE_CALL, NULL, NULL);
         return;
     }
-    e = call_remove(lc, r->id.user_id, r->param[1], r->mod_ban, now_ms(), &ce);
+    e = call_remove(lc, r->id.user_id, r->param[1], ban, now_ms(), &ce);
     if (e)
         http_reply_error(r, e, &ce);
     else
@@ -93,7 +105,7 @@ do_remove(http_req *r, live_call *lc)
 }
 
 static void
-do_end(http_req *r, live_call *lc)
+do_end(http_req *r, live_call *lc, bool ban)
 {
     dpa_error ce = {0};
     dpa_err e = call_end(lc, r->id.user_id, "HOST_ENDED", now_ms(), &ce);
@@ -107,26 +119,26 @@ do_end(http_req *r, live_call *lc)
 void
 mod_waiting(http_req *r)
 {
-    with_live(r, do_waiting);
+    with_live(r, do_waiting, false);
 }
 
 void
 mod_admit(http_req *r)
 {
-    with_live(r, do_admit);
+    with_live(r, do_admit, false);
 }
 
 void
 mod_admit_all(http_req *r)
 {
     r->param[1][0] = '\0';
-    with_live(r, do_admit);
+    with_live(r, do_admit, false);
 }
 
 void
 mod_deny(http_req *r)
 {
-    with_live(r, do_deny);
+    with_live(r, do_deny, false);
 }
 
 static const field_spec remove_fields[] = {
@@ -146,13 +158,14 @@ mod_remove(http_req *r)
         http_reply_error(r, E_VALIDATION_FAILED, &fe);
         return;
     }
-    r->mod_ban = json_get_bool(body, "ban", false);
+    bool ban = json_get_bool(body, "ban", false);
+
     json_object_put(body);
-    with_live(r, do_remove);
+    with_live(r, do_remove, ban);
 }
 
 void
 mod_end(http_req *r)
 {
-    with_live(r, do_end);
+    with_live(r, do_end, false);
 }
