@@ -73,6 +73,7 @@ export type Joined = {
   participants: Participant[];
   waiting?: WaitingList;
   iceServers: IceServers;
+  iceServersExpireAt: number | null;
 };
 export type Empty = {};
 export type SignalType = "GROUP_CALL_SDP_OFFER" | "GROUP_CALL_SDP_ANSWER" | "GROUP_CALL_ICE_CANDIDATE";
@@ -143,6 +144,7 @@ export interface GroupCallAdmittedEvent {
   participants: Participant[];
   waiting?: WaitingList;
   iceServers: IceServers;
+  iceServersExpireAt: number | null;
 }
 
 /** The waiter was refused, or the room closed or was deleted. To: the waiter. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -111,6 +112,12 @@ ice_set_secret(ice_config *c, const char *secret, size_t len, const char **why)
         len--;
     if (len == 0)
         return set_why(why, "is empty");
+    /*
+     * coturn would hold the secret without the blanks a copy-paste added,
+     * and every allocation would fail with no hint: refuse them here.
+     */
+    if (isspace((unsigned char)secret[0]) || isspace((unsigned char)secret[len - 1]))
+        return set_why(why, "starts or ends with a space or tab");
     if (len > TURN_SECRET_MAX)
         return set_why(why, "is longer than 512 bytes");
     if (memchr(secret, '\0', len) || memchr(secret, '\n', len))
@@ -126,15 +133,29 @@ int
 ice_read_secret_file(ice_config *c, const char *path, const char **why)
 {
     char buf[TURN_SECRET_MAX + 3];
+    struct stat st;
     size_t n;
-    FILE *f = fopen(path, "r");
-    int rc;
+    const char *nl;
+    FILE *f;
+    int rc, err;
 
-    if (!f)
+    if (stat(path, &st) != 0)
         return set_why(why, errno == ENOENT ? "file does not exist" : "file cannot be read");
+    if (!S_ISREG(st.st_mode))
+        return set_why(why, "is not a regular file");
+    if (!(f = fopen(path, "r")))
+        return set_why(why, "file cannot be read");
     n = fread(buf, 1, sizeof(buf), f);
+    err = ferror(f);
     fclose(f);
-    if (n == sizeof(buf)) {
+    if (err) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+        return set_why(why, "file cannot be read");
+    }
+    /* The first line is the secret (what follows it, a comment or nothing). */
+    if ((nl = memchr(buf, '\n', n)))
+        n = (size_t)(nl - buf);
+    if (n > TURN_SECRET_MAX) {
         OPENSSL_cleanse(buf, sizeof(buf));
         return set_why(why, "is longer than 512 bytes");
     }

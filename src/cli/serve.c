@@ -275,8 +275,9 @@ cmd_serve(int argc, char **argv)
         case 'S':
         case 'T':
             if (ice_add_url(&cfg.ice, c == 'S' ? ICE_STUN : ICE_TURN, optarg, &why)) {
+                /* A URL with "user:pass@" is not shown: it may hold a password. */
                 fprintf(stderr, "droponaird: %s \"%s\" %s\n", c == 'S' ? "--stun" : "--turn",
-                        optarg, why);
+                        strchr(optarg, '@') ? "(not shown: it holds '@')" : optarg, why);
                 return 2;
             }
             break;

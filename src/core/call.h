@@ -65,7 +65,6 @@ typedef struct call_actor {
     uint64_t session;
 } call_actor;
 
-/* Takes ownership of r. */
 /*
  * The live call of room r (a reference the call keeps: rooms are shared
  * and never changed once shared; a committed change is a new room given to

@@ -42,7 +42,7 @@ typedef enum dpa_err {
 typedef enum limit_source { LIMIT_NONE, LIMIT_ROOM, LIMIT_PLAN } limit_source;
 
 #define ERR_FIELD_MAX 128
-#define ERR_MSG_MAX 256
+#define ERR_MSG_MAX 512
 
 /*
  * The detail of a failure, the one carrier every layer fills: the request

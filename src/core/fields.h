@@ -43,7 +43,7 @@ typedef struct field_spec {
 #define FIELD_PATH_MAX ERR_FIELD_MAX
 #define FIELD_MSG_MAX ERR_MSG_MAX
 
-/* Where and why a check failed. */
+/* Where and why a check failed: a dpa_error (core/error.h) with its field set. */
 
 /*
  * The string policy: every string a request carries, at any depth (member

@@ -34,8 +34,9 @@ build_reply(struct fallback_pss *pss, const char *in, size_t len)
 {
     static const char *const known[] = {"GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE",
                                         "HEAD", NULL};
-    struct json_object *o = json_object_new_object(), *err = json_object_new_object();
+    struct json_object *o = json_object_new_object();
     char method[40], shown[40], msg[160], head[256];
+    dpa_error d;
     const char *body;
     size_t n = 0, blen;
     dpa_err e = E_NOT_IMPLEMENTED;
@@ -57,9 +58,8 @@ build_reply(struct fallback_pss *pss, const char *in, size_t len)
     } else {
         snprintf(msg, sizeof(msg), "%s is not a method this server knows", shown);
     }
-    json_object_object_add(err, "code", json_object_new_string(error_code(e)));
-    json_object_object_add(err, "message", json_object_new_string(msg));
-    json_object_object_add(o, "error", err);
+    error_set(&d, e, NULL, "%s", msg);
+    json_object_object_add(o, "error", error_json(e, &d));
     body = json_plain(o, &blen);
     hlen = snprintf(head, sizeof(head),
                     "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"

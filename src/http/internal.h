@@ -112,8 +112,6 @@ struct http_req {
     bool close_after;
     bool in_callback;           /* dispatching inside lws's callback: write there */
 
-    /* Moderation (moderation.c). */
-
     /* Lifetime. */
     async_req async;            /* held while it waits; gone when the connection closed */
 };

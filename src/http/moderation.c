@@ -10,14 +10,15 @@
 #include "core/util.h"
 #include "http/internal.h"
 
-typedef void (*mod_fn)(http_req *r, live_call *lc, bool ban);
+typedef struct mod_op mod_op;
+typedef void (*mod_fn)(const mod_op *op, live_call *lc);
 
 /* What a moderation request does once the room's live state is loaded. */
-typedef struct mod_op {
+struct mod_op {
     http_req *req;
     mod_fn fn;
     bool ban;               /* remove: ban from this call */
-} mod_op;
+};
 
 static void
 loaded(void *arg, live_call *lc, dpa_err e)
@@ -33,7 +34,7 @@ loaded(void *arg, live_call *lc, dpa_err e)
         http_error(r, E_FORBIDDEN, NULL, "only the room's hosts (and co-hosts) may moderate");
         return;
     }
-    op->fn(r, lc, op->ban);
+    op->fn(op, lc);
     /* The reply waits for the call-record writes its action implies (an ended call). */
     http_reply_after_writes(r, call_write_seq(lc));
 }
@@ -50,8 +51,9 @@ with_live(http_req *r, mod_fn fn, bool ban)
 }
 
 static void
-do_waiting(http_req *r, live_call *lc, bool ban)
+do_waiting(const mod_op *op, live_call *lc)
 {
+    http_req *r = op->req;
     struct json_object *o = json_object_new_object();
 
     json_object_object_add(o, "roomId", json_object_new_string(call_room(lc)->id));
@@ -62,8 +64,9 @@ do_waiting(http_req *r, live_call *lc, bool ban)
 }
 
 static void
-do_admit(http_req *r, live_call *lc, bool ban)
+do_admit(const mod_op *op, live_call *lc)
 {
+    http_req *r = op->req;
     const char *target = r->param[1][0] ? r->param[1] : NULL;
     struct json_object *out = NULL;
     dpa_error ce = {0};
@@ -76,8 +79,9 @@ do_admit(http_req *r, live_call *lc, bool ban)
 }
 
 static void
-do_deny(http_req *r, live_call *lc, bool ban)
+do_deny(const mod_op *op, live_call *lc)
 {
+    http_req *r = op->req;
     dpa_error ce = {0};
     dpa_err e = call_deny(lc, r->id.user_id, r->param[1], &ce);
 
@@ -88,8 +92,9 @@ do_deny(http_req *r, live_call *lc, bool ban)
 }
 
 static void
-do_remove(http_req *r, live_call *lc, bool ban)
+do_remove(const mod_op *op, live_call *lc)
 {
+    http_req *r = op->req;
     dpa_error ce = {0};
     dpa_err e;
 
@@ -97,7 +102,7 @@ do_remove(http_req *r, live_call *lc, bool ban)
         http_error(r, E_NO_LIVE_CALL, NULL, NULL);
         return;
     }
-    e = call_remove(lc, r->id.user_id, r->param[1], ban, now_ms(), &ce);
+    e = call_remove(lc, r->id.user_id, r->param[1], op->ban, now_ms(), &ce);
     if (e)
         http_reply_error(r, e, &ce);
     else
@@ -105,8 +110,9 @@ do_remove(http_req *r, live_call *lc, bool ban)
 }
 
 static void
-do_end(http_req *r, live_call *lc, bool ban)
+do_end(const mod_op *op, live_call *lc)
 {
+    http_req *r = op->req;
     dpa_error ce = {0};
     dpa_err e = call_end(lc, r->id.user_id, "HOST_ENDED", now_ms(), &ce);
 
@@ -150,6 +156,7 @@ mod_remove(http_req *r)
 {
     struct json_object *body = http_body_json(r);
     dpa_error fe;
+    bool ban;
 
     if (!body)
         return;
@@ -158,8 +165,7 @@ mod_remove(http_req *r)
         http_reply_error(r, E_VALIDATION_FAILED, &fe);
         return;
     }
-    bool ban = json_get_bool(body, "ban", false);
-
+    ban = json_get_bool(body, "ban", false);
     json_object_put(body);
     with_live(r, do_remove, ban);
 }

@@ -335,6 +335,7 @@ http_stop(void *state)
 {
     http_state *h = state;
 
+    metrics_unregister(h->srv->metrics, h->metrics);
     http_metrics_free(h->metrics);
     free(h);
 }

@@ -215,9 +215,13 @@ on_joined(void *arg, const live_call *lc, const char *user_id, struct json_objec
 {
     const server *srv = arg;
 
+    int64_t expires = 0;
+
     json_object_object_add(body, "iceServers",
                            ice_servers_json(&srv->cfg->ice, call_room(lc)->app_id, user_id,
-                                            now_ms(), NULL));
+                                            now_ms(), &expires));
+    json_object_object_add(body, "iceServersExpireAt",
+                           expires ? json_object_new_int64(expires) : NULL);
 }
 
 /* ---- lookup and lifetime ---- */

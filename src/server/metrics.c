@@ -44,6 +44,17 @@ metrics_register(metrics *m, metrics_collector fn, void *arg)
     m->n++;
 }
 
+void
+metrics_unregister(metrics *m, const void *arg)
+{
+    int i, j = 0;
+
+    for (i = 0; i < m->n; i++)
+        if (m->c[i].arg != arg)
+            m->c[j++] = m->c[i];
+    m->n = j;
+}
+
 static void
 vput(metrics_out *o, const char *fmt, va_list ap0)
 {

@@ -19,6 +19,8 @@ metrics *metrics_new(void);
 void metrics_free(metrics *m);
 /* Adds a collector (at most 16); it runs on every render until metrics_free. */
 void metrics_register(metrics *m, metrics_collector fn, void *arg);
+/* Removes the collectors registered with arg (a layer that stops). */
+void metrics_unregister(metrics *m, const void *arg);
 /* Renders the Prometheus text of every collector; the caller frees. */
 char *metrics_render(metrics *m, size_t *len);
 

@@ -53,6 +53,12 @@ server_of(struct lws *wsi)
 void
 server_submit(server *srv, store_job *job)
 {
+    if (!srv->worker) {
+        /* After the worker stopped (the last steps of a shutdown): nothing is written. */
+        job->result = E_STORE_UNAVAILABLE;
+        job->done(job);
+        return;
+    }
     worker_submit(srv->worker, job);
 }
 

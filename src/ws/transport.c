@@ -330,8 +330,12 @@ static void
 ws_stop(void *state)
 {
     ws_state *ws = state;
+    call_delivery none = {NULL, NULL, NULL};
 
     ws_free_all(ws);
+    /* Nothing may reach the freed state: no delivery, no metrics. */
+    server_set_delivery(ws->srv, &none);
+    metrics_unregister(ws->srv->metrics, ws);
     hmap_free(ws->sessions);
     hmap_free(ws->sessions_by_token);
     hmap_free(ws->users);

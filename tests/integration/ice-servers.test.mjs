@@ -74,13 +74,15 @@ test('JOINED reply and ADMITTED event carry ICE servers minted for their user', 
   const now = Date.now();
   const h = await hank.request({ type: 'JOIN_ROOM', roomId });
   assert.equal(h.status, 'JOINED');
-  checkServers(h.iceServers, 'hank', now);
+  const ht = checkServers(h.iceServers, 'hank', now);
+  assert.equal(h.iceServersExpireAt, Number(ht.username.split(':')[0]) * 1000);
   const a = await amy.request({ type: 'JOIN_ROOM', roomId });
   assert.equal(a.status, 'WAITING_ROOM_PENDING');
   assert.equal(a.iceServers, undefined); // nothing to connect to yet
   assert.equal((await hank.request({ type: 'ADMIT', roomId, userId: 'amy' })).ok, true);
   const ad = await amy.waitEvent('GROUP_CALL_ADMITTED');
   const t = checkServers(ad.iceServers, 'amy', now);
+  assert.equal(ad.iceServersExpireAt, Number(t.username.split(':')[0]) * 1000);
   // hank's view of amy's arrival carries no credentials.
   const joined = await hank.waitEvent('GROUP_CALL_PARTICIPANT_JOINED', (e) => e.userId === 'amy');
   assert.equal(joined.iceServers, undefined);
@@ -114,6 +116,7 @@ test('without STUN/TURN options: an empty list, and expiresAt null', async () =>
     const c = await WsClient.connect(s, tokenFor(a, 'alice'));
     const j = await c.request({ type: 'JOIN_ROOM', roomId: room.body.roomId });
     assert.deepEqual(j.iceServers, []);
+    assert.equal(j.iceServersExpireAt, null);
     await c.close();
   } finally {
     await s.stop();

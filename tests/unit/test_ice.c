@@ -99,15 +99,27 @@ secret_rules(void **state)
     assert_int_equal(ice_set_secret(&c, "s3cret\n", 7, &why), 0);
     assert_string_equal(c.secret, "s3cret");
 
-    /* A file: its first line, trailing newline dropped. */
+    /* A file: its first line, trailing newline dropped; what follows is ignored. */
     fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, "from-file\n", 10), 10);
+    assert_int_equal(write(fd, "from-file\nsecond line\n", 22), 22);
     close(fd);
     assert_int_equal(ice_read_secret_file(&c, path, &why), 0);
     assert_string_equal(c.secret, "from-file");
     assert_int_equal(c.secret_len, 9);
     unlink(path);
+    /* Blanks around it would differ from coturn's copy: refused, not kept. */
+    memcpy(path, "/tmp/dpa-ice-XXXXXX", sizeof(path));
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "sekrit  \n", 9), 9);
+    close(fd);
+    assert_int_equal(ice_read_secret_file(&c, path, &why), -1);
+    assert_string_equal(why, "starts or ends with a space or tab");
+    unlink(path);
+    /* A directory is not a secret file. */
+    assert_int_equal(ice_read_secret_file(&c, "/tmp", &why), -1);
+    assert_string_equal(why, "is not a regular file");
     why = NULL;
     assert_int_equal(ice_read_secret_file(&c, path, &why), -1);
     assert_string_equal(why, "file does not exist");
