@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL for the tests, in DIR and nowhere else: its data in
-# DIR/data, its unix socket in DIR, listening on 127.0.0.1 only.
+# DIR/data, its unix socket in DIR, listening on 127.0.0.1 only. (As root,
+# when the postgres user cannot reach DIR, e.g. under /root, the cluster
+# lives in a private directory under /tmp instead, named in DIR/home and
+# removed by stop.)
 #
 #   scripts/pg-test.sh start DIR [PORT]   a fresh cluster (PORT 0 or none: a free one);
 #                                         prints its URL, also written to DIR/url
@@ -28,20 +31,32 @@ as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Where the cluster lives: DIR, or the private directory named in DIR/home.
+home() {
+    if [ -f "$dir/home" ]; then cat "$dir/home"; else echo "$dir"; fi
+}
+
 pg_ctl() {
-    as_pg "$bin/pg_ctl" -D "$dir/data" "$@"
+    as_pg "$bin/pg_ctl" -D "$(home)/data" "$@"
 }
 
 running() {
-    [ -f "$dir/data/postmaster.pid" ] && pg_ctl status >/dev/null 2>&1
+    [ -f "$(home)/data/postmaster.pid" ] && pg_ctl status >/dev/null 2>&1
 }
 
+# fsync off: the tests check what is committed, not power loss, and this
+# shared machine's disk is slow.
 start_server() {
-    local port
+    local port h
     port=$(cat "$dir/port")
-    pg_ctl -l "$dir/pg.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50" \
-        start >/dev/null
+    h=$(home)
+    pg_ctl -l "$h/pg.log" -w -t 30 \
+        -o "-p $port -k $h -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50" \
+        start >/dev/null || { tail -20 "$h/pg.log" >&2; return 1; }
+}
+
+stop_server() {
+    if [ -d "$(home)/data" ] && running; then pg_ctl -m fast -w stop >/dev/null; fi
 }
 
 free_port() {
@@ -54,35 +69,40 @@ start)
     [ "$port" != 0 ] || port=$(free_port)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    if running; then pg_ctl -m immediate stop >/dev/null || true; fi
-    rm -rf "${dir:?}/data" "$dir/pg.log" "$dir/url" "$dir/port"
+    # What a run that was interrupted left behind goes first.
+    if [ -d "$(home)/data" ] && running; then pg_ctl -m immediate stop >/dev/null || true; fi
+    [ "$(home)" = "$dir" ] || rm -rf "$(home)"
+    rm -rf "${dir:?}/data" "$dir/pg.log" "$dir/url" "$dir/port" "$dir/home"
     if [ "$(id -u)" = 0 ]; then
         chown postgres: "$dir"
-        runuser -u postgres -- test -w "$dir" || {
-            echo "pg-test.sh: the postgres user cannot reach $dir (a parent directory is closed to it)" >&2
-            exit 1
-        }
+        if ! runuser -u postgres -- test -w "$dir"; then
+            h=$(mktemp -d /tmp/dpa-pg.XXXXXX)
+            chown postgres: "$h"
+            echo "$h" >"$dir/home"
+        fi
     fi
-    as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
+    h=$(home)
+    as_pg "$bin/initdb" -D "$h/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
         cat "$dir/initdb.log" >&2
         exit 1
     }
     echo "$port" >"$dir/port"
-    start_server || { tail -20 "$dir/pg.log" >&2; exit 1; }
+    start_server
     url="postgres://postgres@127.0.0.1:$port/postgres"
     echo "$url" >"$dir/url"
     echo "$url"
     ;;
 stop)
-    [ -d "$dir/data" ] || exit 0
-    if running; then pg_ctl -m fast -w stop >/dev/null; fi
+    [ -d "$dir" ] || exit 0
+    stop_server
+    if [ "$(home)" != "$dir" ]; then rm -rf "$(home)" "$dir/home"; fi
     ;;
 restart)
-    pg_ctl -m fast -w stop >/dev/null
+    stop_server
     start_server
     ;;
 down)
-    pg_ctl -m fast -w stop >/dev/null
+    stop_server
     ;;
 up)
     start_server

@@ -286,6 +286,26 @@ ensure_conn(pg_store *ps)
 }
 
 /*
+ * Starts a transaction, reconnecting first when the connection is known to
+ * be gone. A server restarted since the last statement shows only when the
+ * next one fails: BEGIN has done nothing yet, so it is retried once on a
+ * new connection.
+ */
+static dpa_err
+begin_tx(pg_store *ps)
+{
+    dpa_err e;
+
+    if ((e = ensure_conn(ps)))
+        return e;
+    e = run_done(ps, "BEGIN", NULL, NULL);
+    if (e == E_STORE_UNAVAILABLE && PQstatus(ps->conn) != CONNECTION_OK &&
+        (e = ensure_conn(ps)) == E_OK)
+        e = run_done(ps, "BEGIN", NULL, NULL);
+    return e;
+}
+
+/*
  * Each operation is atomic: outside store_begin it runs in a transaction of
  * its own (the CLI, the tests). Inside one, a connection that dropped fails
  * the operation; it is never re-established in the middle of a transaction.
@@ -298,7 +318,7 @@ op_begin(pg_store *ps, bool *own)
     *own = false;
     if (ps->in_tx)
         return PQstatus(ps->conn) == CONNECTION_OK ? E_OK : E_STORE_UNAVAILABLE;
-    if ((e = ensure_conn(ps)) || (e = run_done(ps, "BEGIN", NULL, NULL)))
+    if ((e = begin_tx(ps)))
         return e;
     *own = true;
     return E_OK;
@@ -357,7 +377,7 @@ pg_exec(store *s, const char *sql)
 
     if (strncmp(sql, "BEGIN", 5) == 0) {
         ps->in_tx = false;
-        if ((e = ensure_conn(ps)) || (e = run_done(ps, "BEGIN", NULL, NULL)))
+        if ((e = begin_tx(ps)))
             return e;
         ps->in_tx = true;
         return E_OK;
@@ -420,6 +440,57 @@ fail:
     return e == E_STORE_UNAVAILABLE ? e : E_INTERNAL;
 }
 
+/* Replaces every occurrence of the n bytes at secret in msg (a buffer of len) with "***". */
+static void
+mask(char *msg, size_t len, const char *secret, size_t n)
+{
+    char *from = msg, *hit;
+
+    if (n == 0)
+        return;
+    while ((hit = memmem(from, strlen(from), secret, n))) {
+        size_t at = (size_t)(hit - msg), tail = strlen(hit + n) + 1;
+
+        if (at + 3 >= len) {
+            hit[0] = '\0';
+            return;
+        }
+        if (at + 3 + tail > len)
+            tail = len - at - 3; /* a longer message is cut, never overflowed */
+        memmove(hit + 3, hit + n, tail);
+        memcpy(hit, "***", 3);
+        msg[len - 1] = '\0';
+        from = hit + 3;
+    }
+}
+
+/*
+ * Masks the URL's password in msg: libpq quotes a URL it cannot parse. The
+ * password is what follows "user:" before "@" in the authority, and any
+ * password=... parameter.
+ */
+static void
+redact(char *msg, size_t len, const char *url)
+{
+    const char *auth = strstr(url, "://"), *end, *colon, *q;
+
+    if (auth) {
+        auth += 3;
+        end = auth + strcspn(auth, "/?");
+        q = memchr(auth, '@', (size_t)(end - auth));
+        /* the last '@' of the authority ends the user info */
+        while (q && memchr(q + 1, '@', (size_t)(end - q - 1)))
+            q = memchr(q + 1, '@', (size_t)(end - q - 1));
+        colon = q ? memchr(auth, ':', (size_t)(q - auth)) : NULL;
+        if (colon)
+            mask(msg, len, colon + 1, (size_t)(q - colon - 1));
+    }
+    for (q = strstr(url, "password="); q; q = strstr(q + 1, "password=")) {
+        q += 9;
+        mask(msg, len, q, strcspn(q, "&"));
+    }
+}
+
 static const struct store_ops postgres_ops;
 
 dpa_err
@@ -452,6 +523,7 @@ postgres_store_open(const char *url, store **out, char *errbuf, size_t errlen)
                      user ? user : "", host, port ? port : "", db ? db : "", ps->err);
         else
             snprintf(errbuf, errlen, "cannot connect to PostgreSQL: %s", ps->err);
+        redact(errbuf, errlen, url);
         pg_close(&ps->base);
         return E_STORE_UNAVAILABLE;
     }
