@@ -1043,6 +1043,16 @@ pg_idem_get(store *s, const char *app_id, const char *user_id, const char *key, 
     p_text(&p, app_id);
     p_text(&p, user_id);
     p_text(&p, key);
+    /*
+     * Inside a transaction the key is locked until it ends: a retry racing
+     * on another process waits for this one's record instead of making a
+     * second room. (Keys whose hashes collide only wait for each other.)
+     */
+    if (PS(s)->in_tx &&
+        (e = run_done(PS(s),
+                      "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))",
+                      &p, NULL)))
+        return e;
     p_int(&p, now - IDEM_TTL_MS);
     if (!(res = run(PS(s),
                     "SELECT request_hash, status, body, room_id FROM idempotency"

@@ -641,6 +641,51 @@ pg_room_limit_exact_under_race(void **state)
     }
 }
 
+typedef struct idem_waiter {
+    store *s;
+    dpa_err e;
+    idem_record got;
+} idem_waiter;
+
+static void *
+idem_wait_run(void *arg)
+{
+    idem_waiter *w = arg;
+
+    w->e = store_begin(w->s);
+    if (w->e == E_OK)
+        w->e = store_idem_get(w->s, "a", "u", "race", 2000, &w->got);
+    store_rollback(w->s);
+    return NULL;
+}
+
+/*
+ * Two processes retry one Idempotency-Key at once: the second waits for
+ * the first's transaction and finds its record, so one room is made.
+ */
+static void
+pg_idempotency_key_race(void **state)
+{
+    store *first = open_store();
+    idem_waiter w = {.s = open_store()};
+    idem_record rec = {"h", 201, "{}", "rm_r"}, got;
+    pthread_t t;
+    (void)state;
+
+    assert_int_equal(store_begin(first), E_OK);
+    assert_int_equal(store_idem_get(first, "a", "u", "race", 1000, &got), E_NOT_FOUND);
+    assert_int_equal(pthread_create(&t, NULL, idem_wait_run, &w), 0);
+    usleep(200000); /* the waiter is blocked on the key by now */
+    assert_int_equal(store_idem_put(first, "a", "u", "race", &rec, 1000), E_OK);
+    assert_int_equal(store_commit(first), E_OK);
+    pthread_join(t, NULL);
+    assert_int_equal(w.e, E_OK);
+    assert_string_equal(w.got.room_id, "rm_r");
+    idem_record_clear(&w.got);
+    store_close(w.s);
+    store_close(first);
+}
+
 typedef struct opener {
     const char *url;
     dpa_err e;
@@ -895,6 +940,7 @@ main(void)
     };
     const struct CMUnitTest postgres_only[] = {
         cmocka_unit_test(pg_room_limit_exact_under_race),
+        cmocka_unit_test(pg_idempotency_key_race),
         cmocka_unit_test(pg_migrations_race),
         cmocka_unit_test(pg_reconnects_after_restart),
         cmocka_unit_test(pg_down_is_unavailable_then_recovers),
