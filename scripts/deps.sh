@@ -10,9 +10,11 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv 
       libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev
       libcmocka-dev libcap-dev sqlite3)
 
-# The test suite also drives Debian's Chromium (end-to-end WebRTC test) and
-# relays calls through Debian's coturn, which the tests start themselves.
-[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn)
+# The test suite also drives Debian's Chromium (end-to-end WebRTC test),
+# relays calls through Debian's coturn and runs the store against Debian's
+# PostgreSQL (psql checks what it holds); the tests start both themselves,
+# on loopback, in temporary directories (scripts/pg-test.sh).
+[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client)
 # Benchmarks compare against nginx with wrk.
 [ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light)
 # Fuzzing builds with clang and links its libFuzzer and sanitizer runtimes.
@@ -41,6 +43,15 @@ if [ ${#missing[@]} -gt 0 ]; then
         as_root="sh -c"
         [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"
         $as_root "systemctl disable --now coturn.service" >/dev/null 2>&1 || true
+    fi
+    # Likewise the package creates and starts a cluster on port 5432 under
+    # systemd (without systemd it starts nothing): a machine that had no
+    # PostgreSQL before gets none running now. Its data stays, so
+    # `systemctl enable --now postgresql` brings it back.
+    if [[ " ${missing[*]} " == *" postgresql "* ]] && [ -d /run/systemd/system ]; then
+        as_root="sh -c"
+        [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"
+        $as_root "systemctl disable --now postgresql.service" >/dev/null 2>&1 || true
     fi
 fi
 

@@ -47,6 +47,8 @@ struct store {
 };
 
 dpa_err sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen);
+/* url is the whole "postgres://..." or "postgresql://..." URL, as libpq takes it. */
+dpa_err postgres_store_open(const char *url, store **out, char *errbuf, size_t errlen);
 
 /*
  * Writes one logfmt line on stderr: ts, level ("info", "warn", "error"),

@@ -53,11 +53,11 @@ store_open(const char *url, store **out, char *errbuf, size_t errlen)
     *out = NULL;
     if (strncmp(url, "sqlite:", 7) == 0)
         return sqlite_store_open(url + 7, out, errbuf, errlen);
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        snprintf(errbuf, errlen, "the PostgreSQL store is not available in this build yet");
-        return E_VALIDATION_FAILED;
-    }
-    snprintf(errbuf, errlen, "unknown database URL \"%s\" (expected sqlite:PATH)", url);
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return postgres_store_open(url, out, errbuf, errlen);
+    /* Not echoed: an unknown scheme may still carry a password. */
+    snprintf(errbuf, errlen,
+             "unknown database URL scheme (expected sqlite:PATH or postgres://USER@HOST:PORT/DB)");
     return E_VALIDATION_FAILED;
 }
 

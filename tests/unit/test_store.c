@@ -1,7 +1,16 @@
 /*
- * The SQLite store: apps and keys, rooms, lists, limits, idempotency, reopen;
- * a database whose files go away under it, and the worker that notices.
+ * The store, run once per backend (DPA_TEST_DB): the conformance cases —
+ * apps and keys, rooms, lists, limits, idempotency, calls, reopen — are
+ * written once and run against SQLite and against PostgreSQL. Then what is
+ * each backend's own: for SQLite, a database whose files go away under it
+ * and the worker that notices; for PostgreSQL, the room limit under two
+ * racing connections, a server restart, and the server down (503) and back.
+ *
+ * DPA_TEST_DB: "sqlite" (the default), "postgres" (the cluster that
+ * scripts/pg-test.sh started in DPA_TEST_PG_DIR; DPA_TEST_PG_SCRIPT restarts
+ * it) or a postgres:// URL. Each PostgreSQL run makes a database of its own.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,14 +21,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "core/json.h"
 #include "store/store.h"
 #include "store/worker.h"
 
 static char dir[256];
-static char url[300];
+static char url[600];
 static plan_set plans;
+
+/* PostgreSQL runs: the server's URL, the test's own database in it, the cluster. */
+static bool pg;
+static char pg_base[512];
+static char pg_db[64];
+static const char *pg_dir, *pg_script;
+
+static int pg_admin(const char *dbname, const char *sql);
+static int pg_fresh_db(const char *name, char *out, size_t len);
 
 static store *
 open_store(void)
@@ -290,6 +310,50 @@ bad_urls(void **state)
     assert_null(s);
     assert_int_not_equal(store_open("sqlite:/nonexistent/dir/x.db", &s, err, sizeof(err)), E_OK);
     assert_true(strlen(err) > 0);
+    /* A server that is not there: unavailable, and the password is never shown. */
+    assert_int_equal(store_open("postgres://u:hunter2@127.0.0.1:1/x", &s, err, sizeof(err)),
+                     E_STORE_UNAVAILABLE);
+    assert_null(s);
+    assert_non_null(strstr(err, "u@127.0.0.1:1/x"));
+    assert_null(strstr(err, "hunter2"));
+    assert_int_not_equal(store_open("postgresql://u:hunter2@[::1/x", &s, err, sizeof(err)), E_OK);
+    assert_null(strstr(err, "hunter2"));
+    assert_int_not_equal(store_open("postgresql://u@[::1/x?password=hunter2&sslmode=disable", &s,
+                                    err, sizeof(err)),
+                         E_OK);
+    assert_null(strstr(err, "hunter2"));
+    assert_int_not_equal(store_open("mysql://u:hunter2@h/x", &s, err, sizeof(err)), E_OK);
+    assert_null(strstr(err, "hunter2"));
+}
+
+/* A database whose schema_migrations names a version this build does not know. */
+static void
+newer_schema_is_refused(void **state)
+{
+    char err[STORE_ERR_MAX], u[600];
+    const char *bump = "INSERT INTO schema_migrations VALUES (99, 0)";
+    store *s = NULL;
+    (void)state;
+
+    if (pg) {
+        char name[80];
+        snprintf(name, sizeof(name), "%s_newer", pg_db);
+        assert_int_equal(pg_fresh_db(name, u, sizeof(u)), 0);
+        assert_int_equal(store_open(u, &s, err, sizeof(err)), E_OK);
+        store_close(s);
+        assert_int_equal(pg_admin(name, bump), 0);
+    } else {
+        sqlite3 *db;
+        snprintf(u, sizeof(u), "sqlite:%s/newer.db", dir);
+        assert_int_equal(store_open(u, &s, err, sizeof(err)), E_OK);
+        store_close(s);
+        assert_int_equal(sqlite3_open(u + 7, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, bump, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    assert_int_not_equal(store_open(u, &s, err, sizeof(err)), E_OK);
+    assert_null(s);
+    assert_non_null(strstr(err, "schema version 99"));
 }
 
 /* A store on its own file in the test directory: "sqlite:<dir>/<name>". */
@@ -460,17 +524,384 @@ worker_acknowledges_nothing_after_deletion(void **state)
     worker_stop(w);
 }
 
+/* Jobs queued together: one fails (a duplicate) and rolls back alone. */
+static void
+worker_commits_a_batch(void **state)
+{
+    store_worker *w = worker_start(open_store(), no_wake, NULL);
+    insert_job j[3];
+    const char *ids[3] = {"b1", "b1", "b2"};
+    app_registry *reg;
+    store *s;
+    int i, k;
+    (void)state;
+
+    memset(j, 0, sizeof(j));
+    for (i = 0; i < 3; i++) {
+        j[i].job.run = insert_run;
+        j[i].job.done = insert_done;
+        snprintf(j[i].app_id, sizeof(j[i].app_id), "%s", ids[i]);
+        worker_submit(w, &j[i].job);
+    }
+    for (k = 0; k < 10000 && !(j[0].done && j[1].done && j[2].done); k++) {
+        worker_complete(w);
+        usleep(1000);
+    }
+    assert_true(j[0].done && j[1].done && j[2].done);
+    assert_int_equal(j[0].job.result, E_OK);
+    assert_int_equal(j[1].job.result, E_VALIDATION_FAILED);
+    assert_int_equal(j[2].job.result, E_OK);
+    assert_int_equal(worker_health(w, NULL, 0, NULL), STORE_OK);
+    worker_stop(w);
+
+    s = open_store();
+    assert_int_equal(store_apps_load(s, &reg), E_OK);
+    apps_index(reg, &plans);
+    assert_non_null(apps_find(reg, "b1"));
+    assert_non_null(apps_find(reg, "b2"));
+    apps_free(reg);
+    store_close(s);
+}
+
+/* ---- PostgreSQL only ---- */
+
+#define RACE_TRIES 15
+#define RACE_LIMIT 10
+
+typedef struct racer {
+    store *s;
+    room *rooms[RACE_TRIES];
+    pthread_barrier_t *go;
+    int ok, limited, other;
+} racer;
+
+static void *
+race_run(void *arg)
+{
+    racer *r = arg;
+    int i;
+
+    pthread_barrier_wait(r->go);
+    for (i = 0; i < RACE_TRIES; i++) {
+        dpa_err e = store_begin(r->s);
+        if (e == E_OK)
+            e = store_room_insert(r->s, r->rooms[i], RACE_LIMIT);
+        if (e == E_OK)
+            e = store_commit(r->s);
+        else
+            store_rollback(r->s);
+        if (e == E_OK)
+            r->ok++;
+        else if (e == E_ROOM_LIMIT_REACHED)
+            r->limited++;
+        else
+            r->other++;
+    }
+    return NULL;
+}
+
+/* Two connections (two processes, in production) fill one app: exactly the limit gets in. */
+static void
+pg_room_limit_exact_under_race(void **state)
+{
+    pthread_barrier_t go;
+    pthread_t t[2];
+    racer r[2];
+    room_page page;
+    store *s;
+    int i, k;
+    (void)state;
+
+    pthread_barrier_init(&go, NULL, 2);
+    memset(r, 0, sizeof(r));
+    for (k = 0; k < 2; k++) {
+        r[k].s = open_store();
+        r[k].go = &go;
+        for (i = 0; i < RACE_TRIES; i++)
+            r[k].rooms[i] = new_room("race", "alice", "{}", 100 + i);
+    }
+    for (k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&t[k], NULL, race_run, &r[k]), 0);
+    for (k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    pthread_barrier_destroy(&go);
+    assert_int_equal(r[0].other + r[1].other, 0);
+    assert_int_equal(r[0].ok + r[1].ok, RACE_LIMIT);
+    assert_int_equal(r[0].limited + r[1].limited, 2 * RACE_TRIES - RACE_LIMIT);
+
+    s = open_store();
+    assert_int_equal(store_room_list(s, "race", "alice", -1, -1, NULL, 100, &page), E_OK);
+    assert_int_equal(page.count, RACE_LIMIT);
+    room_page_free(&page);
+    store_close(s);
+    for (k = 0; k < 2; k++) {
+        store_close(r[k].s);
+        for (i = 0; i < RACE_TRIES; i++)
+            room_free(r[k].rooms[i]);
+    }
+}
+
+typedef struct idem_waiter {
+    store *s;
+    dpa_err e;
+    idem_record got;
+} idem_waiter;
+
+static void *
+idem_wait_run(void *arg)
+{
+    idem_waiter *w = arg;
+
+    w->e = store_begin(w->s);
+    if (w->e == E_OK)
+        w->e = store_idem_get(w->s, "a", "u", "race", 2000, &w->got);
+    store_rollback(w->s);
+    return NULL;
+}
+
+/*
+ * Two processes retry one Idempotency-Key at once: the second waits for
+ * the first's transaction and finds its record, so one room is made.
+ */
+static void
+pg_idempotency_key_race(void **state)
+{
+    store *first = open_store();
+    idem_waiter w = {.s = open_store()};
+    idem_record rec = {"h", 201, "{}", "rm_r"}, got;
+    pthread_t t;
+    (void)state;
+
+    assert_int_equal(store_begin(first), E_OK);
+    assert_int_equal(store_idem_get(first, "a", "u", "race", 1000, &got), E_NOT_FOUND);
+    assert_int_equal(pthread_create(&t, NULL, idem_wait_run, &w), 0);
+    usleep(200000); /* the waiter is blocked on the key by now */
+    assert_int_equal(store_idem_put(first, "a", "u", "race", &rec, 1000), E_OK);
+    assert_int_equal(store_commit(first), E_OK);
+    pthread_join(t, NULL);
+    assert_int_equal(w.e, E_OK);
+    assert_string_equal(w.got.room_id, "rm_r");
+    idem_record_clear(&w.got);
+    store_close(w.s);
+    store_close(first);
+}
+
+typedef struct opener {
+    const char *url;
+    dpa_err e;
+    char err[STORE_ERR_MAX];
+} opener;
+
+static void *
+open_run(void *arg)
+{
+    opener *o = arg;
+    store *s = NULL;
+
+    o->e = store_open(o->url, &s, o->err, sizeof(o->err));
+    store_close(s);
+    return NULL;
+}
+
+/* Processes that start together on an empty database migrate it once. */
+static void
+pg_migrations_race(void **state)
+{
+    char name[80], u[600];
+    opener o[3];
+    pthread_t t[3];
+    app_registry *reg;
+    store *s = NULL;
+    int k;
+    (void)state;
+
+    snprintf(name, sizeof(name), "%s_mig", pg_db);
+    assert_int_equal(pg_fresh_db(name, u, sizeof(u)), 0);
+    for (k = 0; k < 3; k++) {
+        memset(&o[k], 0, sizeof(o[k]));
+        o[k].url = u;
+        assert_int_equal(pthread_create(&t[k], NULL, open_run, &o[k]), 0);
+    }
+    for (k = 0; k < 3; k++)
+        pthread_join(t[k], NULL);
+    for (k = 0; k < 3; k++) {
+        if (o[k].e != E_OK)
+            fprintf(stderr, "open %d: %s\n", k, o[k].err);
+        assert_int_equal(o[k].e, E_OK);
+    }
+    assert_int_equal(pg_admin(name, "DO $$ BEGIN IF (SELECT count(*) FROM schema_migrations)"
+                                    " <> 3 THEN RAISE 'not migrated once'; END IF; END $$"),
+                     0);
+    assert_int_equal(store_open(u, &s, o[0].err, sizeof(o[0].err)), E_OK);
+    assert_int_equal(store_apps_load(s, &reg), E_OK);
+    assert_int_equal(reg->napps, 0);
+    apps_free(reg);
+    store_close(s);
+    snprintf(u, sizeof(u), "DROP DATABASE %s WITH (FORCE)", name);
+    assert_int_equal(pg_admin("postgres", u), 0);
+}
+
+static void
+pg_ctl_script(const char *what)
+{
+    char cmd[1200];
+
+    snprintf(cmd, sizeof(cmd), "'%s' %s '%s'", pg_script, what, pg_dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A restarted server is reached again by the next transaction, without a restart of ours. */
+static void
+pg_reconnects_after_restart(void **state)
+{
+    store *s = open_store();
+    app_registry *reg;
+    (void)state;
+
+    if (!pg_script || !pg_dir) {
+        store_close(s);
+        skip();
+    }
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_app_insert(s, "r1", "before", "pro", 1), E_OK);
+    assert_int_equal(store_commit(s), E_OK);
+    pg_ctl_script("restart");
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_app_insert(s, "r2", "after", "pro", 1), E_OK);
+    assert_int_equal(store_commit(s), E_OK);
+    assert_int_equal(store_apps_load(s, &reg), E_OK);
+    apps_index(reg, &plans);
+    assert_non_null(apps_find(reg, "r1"));
+    assert_non_null(apps_find(reg, "r2"));
+    apps_free(reg);
+    store_close(s);
+}
+
+/*
+ * The server down: every job gets E_STORE_UNAVAILABLE (503) and nothing is
+ * acknowledged; the worker's probe finds the server back and jobs run again.
+ */
+static void
+pg_down_is_unavailable_then_recovers(void **state)
+{
+    char why[192], err[STORE_ERR_MAX];
+    store_worker *w;
+    store *other = NULL;
+    int i;
+    (void)state;
+
+    if (!pg_script || !pg_dir)
+        skip();
+    w = worker_start(open_store(), no_wake, NULL);
+    assert_int_equal(insert_via(w, "d1"), E_OK);
+    pg_ctl_script("down");
+    assert_int_equal(insert_via(w, "d2"), E_STORE_UNAVAILABLE);
+    assert_int_equal(worker_health(w, why, sizeof(why), NULL), STORE_FAILING);
+    assert_true(strlen(why) > 0);
+    assert_int_equal(insert_via(w, "d3"), E_STORE_UNAVAILABLE);
+    assert_int_equal(store_open(url, &other, err, sizeof(err)), E_STORE_UNAVAILABLE);
+    pg_ctl_script("up");
+    for (i = 0; i < 150 && worker_health(w, NULL, 0, NULL) != STORE_OK; i++)
+        usleep(100000);
+    assert_int_equal(worker_health(w, NULL, 0, NULL), STORE_OK);
+    assert_int_equal(insert_via(w, "d2"), E_OK);
+    worker_stop(w);
+
+    other = open_store();
+    {
+        app_registry *reg;
+        assert_int_equal(store_apps_load(other, &reg), E_OK);
+        apps_index(reg, &plans);
+        assert_non_null(apps_find(reg, "d1"));
+        assert_non_null(apps_find(reg, "d2"));
+        assert_null(apps_find(reg, "d3")); /* refused, so never written */
+        apps_free(reg);
+    }
+    store_close(other);
+}
+
+
+static void
+quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+/* Runs sql on the server's maintenance database (CREATE/DROP DATABASE). */
+static int
+pg_admin(const char *dbname, const char *sql)
+{
+    const char *keys[] = {"dbname", "dbname", NULL};
+    const char *vals[] = {pg_base, dbname, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    PGresult *res = NULL;
+    int ok = PQstatus(c) == CONNECTION_OK;
+
+    if (ok) {
+        PQsetNoticeProcessor(c, quiet, NULL);
+        res = PQexec(c, sql);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (!ok)
+            fprintf(stderr, "pg_admin: %s", PQresultErrorMessage(res));
+    } else {
+        fprintf(stderr, "pg_admin: %s", PQerrorMessage(c));
+    }
+    PQclear(res);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+/* A fresh database named name; its URL in out. */
+static int
+pg_fresh_db(const char *name, char *out, size_t len)
+{
+    char sql[160];
+    const char *slash = strrchr(pg_base, '/');
+
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+    if (pg_admin("postgres", sql))
+        return -1;
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+    if (pg_admin("postgres", sql))
+        return -1;
+    snprintf(out, len, "%.*s/%s", (int)(slash - pg_base), pg_base, name);
+    return 0;
+}
+
 static int
 setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
+    const char *tmp = getenv("TMPDIR"), *db = getenv("DPA_TEST_DB");
     (void)state;
     plans_builtin(&plans);
     snprintf(dir, sizeof(dir), "%s/storetest.XXXXXX", tmp ? tmp : "/tmp");
     if (!mkdtemp(dir))
         return -1;
     snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-    return 0;
+    if (!db || strcmp(db, "sqlite") == 0)
+        return 0;
+    pg = true;
+    pg_dir = getenv("DPA_TEST_PG_DIR");
+    pg_script = getenv("DPA_TEST_PG_SCRIPT");
+    if (strncmp(db, "postgres", 8) == 0 && strstr(db, "://")) {
+        snprintf(pg_base, sizeof(pg_base), "%s", db);
+    } else {
+        char p[400];
+        FILE *f;
+
+        snprintf(p, sizeof(p), "%s/url", pg_dir ? pg_dir : ".");
+        if (!(f = fopen(p, "r")) || !fgets(pg_base, sizeof(pg_base), f)) {
+            fprintf(stderr, "no PostgreSQL URL in %s (scripts/pg-test.sh start)\n", p);
+            if (f)
+                fclose(f);
+            return -1;
+        }
+        fclose(f);
+        pg_base[strcspn(pg_base, "\n")] = '\0';
+    }
+    snprintf(pg_db, sizeof(pg_db), "dpa_store_test_%d", (int)getpid());
+    return pg_fresh_db(pg_db, url, sizeof(url));
 }
 
 static int
@@ -478,6 +909,10 @@ teardown(void **state)
 {
     char cmd[400];
     (void)state;
+    if (pg) {
+        snprintf(cmd, sizeof(cmd), "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_db);
+        pg_admin("postgres", cmd);
+    }
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -485,7 +920,8 @@ teardown(void **state)
 int
 main(void)
 {
-    const struct CMUnitTest tests[] = {
+    /* Written once, run against each backend. */
+    const struct CMUnitTest conformance[] = {
         cmocka_unit_test(apps_and_keys),
         cmocka_unit_test(room_lifecycle),
         cmocka_unit_test(room_limit_counts_and_frees),
@@ -494,9 +930,33 @@ main(void)
         cmocka_unit_test(calls_recorded_and_recovered),
         cmocka_unit_test(reopen_keeps_data),
         cmocka_unit_test(bad_urls),
+        cmocka_unit_test(newer_schema_is_refused),
+        cmocka_unit_test(worker_commits_a_batch),
+    };
+    const struct CMUnitTest sqlite_only[] = {
         cmocka_unit_test(deleted_files_are_noticed_and_saved),
         cmocka_unit_test(missing_database_with_leftovers_is_refused),
         cmocka_unit_test(worker_acknowledges_nothing_after_deletion),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest postgres_only[] = {
+        cmocka_unit_test(pg_room_limit_exact_under_race),
+        cmocka_unit_test(pg_idempotency_key_race),
+        cmocka_unit_test(pg_migrations_race),
+        cmocka_unit_test(pg_reconnects_after_restart),
+        cmocka_unit_test(pg_down_is_unavailable_then_recovers),
+    };
+    struct CMUnitTest all[32];
+    size_t n = 0, i;
+    const char *db = getenv("DPA_TEST_DB");
+    bool on_pg = db && strcmp(db, "sqlite") != 0;
+    const struct CMUnitTest *own = on_pg ? postgres_only : sqlite_only;
+    size_t nown = on_pg ? sizeof(postgres_only) / sizeof(postgres_only[0])
+                        : sizeof(sqlite_only) / sizeof(sqlite_only[0]);
+
+    for (i = 0; i < sizeof(conformance) / sizeof(conformance[0]); i++)
+        all[n++] = conformance[i];
+    for (i = 0; i < nown; i++)
+        all[n++] = own[i];
+    return _cmocka_run_group_tests(on_pg ? "store_postgres" : "store_sqlite", all, n, setup,
+                                   teardown);
 }
