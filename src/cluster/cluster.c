@@ -6,9 +6,14 @@
  * Channels (pub/sub ignores the database number, so it is in the names):
  *   droponair:<db>:rooms        every node's committed room writes
  *   droponair:<db>:node:<id>    this node's own (today: its heartbeats)
- * A room message is JSON: {"node","op":"room","roomId","version"},
- * {"node","op":"deleted","roomId"} or {"node","op":"all"} (drop every
- * cached room: the sender could not announce everything it wrote).
+ * A room message is JSON: {"node","op":"room","roomId","version","seq"},
+ * {"node","op":"deleted","roomId","seq"} or {"node","op":"all"} (drop
+ * every cached room: the sender could not announce everything it wrote).
+ * A node that applied a room message answers {"node","op":"ack","seq"} on
+ * the writer's node channel. The writer's client gets its 2xx once every
+ * other subscriber (PUBLISH says how many there are) has acknowledged, or
+ * after 250 ms: so a read through any other node straight after the reply
+ * sees the write, however the machine schedules Redis and the nodes.
  *
  * Failures. Each connection reconnects with backoff (100 ms doubling to
  * 5 s). A connection counts as dead when it has not become ready within
@@ -51,6 +56,7 @@
 #define BACKOFF_MAX_MS 5000
 #define UNSENT_MAX 10000
 #define CLOSE_GRACE_MS 1000   /* draining: pending PUBLISHes get this long */
+#define ACK_WAIT_MS 250       /* a write waits this long for the other nodes' acks */
 
 typedef struct cluster cluster;
 
@@ -69,14 +75,21 @@ typedef struct rlink {
     bool failing;              /* a failure was logged: later ones go to debug */
 } rlink;
 
-enum { OP_ROOM, OP_DELETED, OP_ALL, OP_HEARTBEAT };
+enum { OP_ROOM, OP_DELETED, OP_ALL, OP_HEARTBEAT, OP_ACK };
 
 /* A PUBLISH waiting for its reply: sent again later if the link drops. */
 typedef struct pending {
+    struct pending *next;      /* in cl->awaiting while it has a seq */
     cluster *cl;
     int op;
+    uint64_t seq;              /* the write number the client's reply waits for */
     int64_t version;
     char room_id[ROOM_ID_MAX];
+    char to[NODE_ID_MAX];      /* OP_ACK: the writer */
+    bool replied;              /* PUBLISH answered: expect is known */
+    long long expect;          /* acknowledgements to wait for */
+    long long acks;
+    uint64_t deadline_ms;
 } pending;
 
 struct cluster {
@@ -87,7 +100,9 @@ struct cluster {
     char chan_node[64 + NODE_ID_MAX];
     rlink sub, pub;
     uv_timer_t tick;
+    uv_timer_t ack_timer;      /* the earliest ack deadline */
     int open_timers;           /* uv timers not yet closed */
+    pending *awaiting;         /* announcements whose writes wait, oldest first */
     bool cache_on;             /* the room cache serves reads */
     bool up;                   /* both links ready and the cache on (reported) */
     bool ever_up;
@@ -100,6 +115,7 @@ struct cluster {
     bool unsent_all;
     uint64_t sent, received, reconnects, dropped;
     bool draining, closing;
+    bool stopped;              /* after the loop: nothing may be answered any more */
     uint64_t closing_ms;
 };
 
@@ -151,7 +167,7 @@ keep_unsent(cluster *cl, int op, const char *room_id, int64_t version)
 {
     int64_t *v;
 
-    if (op == OP_HEARTBEAT)
+    if (op == OP_HEARTBEAT || op == OP_ACK)
         return;
     if (op == OP_ALL || cl->unsent_all ||
         (hmap_count(cl->unsent) >= UNSENT_MAX && !hmap_get(cl->unsent, room_id))) {
@@ -174,6 +190,66 @@ keep_unsent(cluster *cl, int op, const char *room_id, int64_t version)
         *v = version;
 }
 
+/* The write p->seq may be answered now: unlinks and frees p. */
+static void
+complete(pending *p)
+{
+    cluster *cl = p->cl;
+    pending **pp;
+
+    for (pp = &cl->awaiting; *pp && *pp != p; pp = &(*pp)->next)
+        ;
+    if (*pp)
+        *pp = p->next;
+    if (p->seq && !cl->stopped)
+        live_write_done(cl->srv, p->seq);
+    free(p);
+}
+
+static void
+complete_if_acked(pending *p)
+{
+    if (p->replied && p->acks >= p->expect)
+        complete(p);
+}
+
+static void
+on_ack_deadline(uv_timer_t *t)
+{
+    cluster *cl = t->data;
+    uint64_t now = mono_ms(), next = 0;
+    pending *p, *n;
+
+    for (p = cl->awaiting; p; p = n) {
+        n = p->next;
+        if (!p->replied)
+            continue;
+        if (now >= p->deadline_ms) {
+            dlog(LOG_WARN, "msg=\"not every node acknowledged a room change in time\" room=%s "
+                           "acks=%lld of=%lld", p->room_id, p->acks, p->expect);
+            complete(p);
+        } else if (!next || p->deadline_ms < next) {
+            next = p->deadline_ms;
+        }
+    }
+    if (next)
+        uv_timer_start(&cl->ack_timer, on_ack_deadline, next - now, 0);
+}
+
+/* Another node applied our announcement seq. */
+static void
+on_ack(cluster *cl, uint64_t seq)
+{
+    pending *p;
+
+    for (p = cl->awaiting; p; p = p->next)
+        if (p->seq == seq) {
+            p->acks++;
+            complete_if_acked(p);
+            return;
+        }
+}
+
 static void
 on_published(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -190,20 +266,40 @@ on_published(redisAsyncContext *ac, void *r, void *privdata)
             dlog(LOG_WARN, "msg=\"redis refused a PUBLISH\" err=\"%s\"", reply->str);
         keep_unsent(cl, p->op, p->room_id, p->version);
     }
-    free(p);
+    if (!p->seq || !reply || reply->type != REDIS_REPLY_INTEGER || cl->closing) {
+        complete(p);
+        return;
+    }
+    /* Every subscriber but our own acknowledges; some may have already. */
+    p->replied = true;
+    p->expect = reply->integer - 1;
+    p->deadline_ms = mono_ms() + ACK_WAIT_MS;
+    if (p->acks >= p->expect) {
+        complete(p);
+        return;
+    }
+    if (!uv_is_active((uv_handle_t *)&cl->ack_timer))
+        uv_timer_start(&cl->ack_timer, on_ack_deadline, ACK_WAIT_MS, 0);
 }
 
-/* Publishes one announcement, or keeps it until the publisher is back. */
+/*
+ * Publishes one announcement, or keeps it until the publisher is back.
+ * seq (0: none) is completed once Redis answers, or at once when the
+ * announcement is kept for later: a write never waits for Redis to return.
+ */
 static void
-publish(cluster *cl, int op, const char *room_id, int64_t version)
+publish(cluster *cl, int op, const char *room_id, int64_t version, uint64_t seq)
 {
     struct json_object *o;
     const char *text;
+    char ack_chan[64 + NODE_ID_MAX];
     const char *chan = op == OP_HEARTBEAT ? cl->chan_node : cl->chan_rooms;
     pending *p;
 
     if (!cl->pub.ready || cl->closing) {
         keep_unsent(cl, op, room_id, version);
+        if (seq)
+            live_write_done(cl->srv, seq);
         return;
     }
     o = json_object_new_object();
@@ -211,23 +307,40 @@ publish(cluster *cl, int op, const char *room_id, int64_t version)
     json_object_object_add(o, "op", json_object_new_string(op == OP_ROOM      ? "room"
                                                            : op == OP_DELETED ? "deleted"
                                                            : op == OP_ALL     ? "all"
+                                                           : op == OP_ACK     ? "ack"
                                                                               : "heartbeat"));
     if (op == OP_ROOM || op == OP_DELETED)
         json_object_object_add(o, "roomId", json_object_new_string(room_id));
     if (op == OP_ROOM)
         json_object_object_add(o, "version", json_object_new_int64(version));
+    if (seq)
+        json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
+    if (op == OP_ACK) {
+        /* room_id carries the writer's node id here. */
+        snprintf(ack_chan, sizeof(ack_chan), "droponair:%d:node:%s", cl->addr.db, room_id);
+        chan = ack_chan;
+    }
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     p = xcalloc(1, sizeof(*p));
     p->cl = cl;
     p->op = op;
     p->version = version;
+    p->seq = op == OP_ACK ? 0 : seq; /* an ack's seq is the writer's, not a write here */
     if (room_id)
         snprintf(p->room_id, sizeof(p->room_id), "%s", room_id);
     if (redisAsyncCommand(cl->pub.ac, on_published, p, "PUBLISH %s %b", chan, text,
                           strlen(text)) != REDIS_OK) {
         keep_unsent(cl, op, room_id, version);
+        if (seq)
+            live_write_done(cl->srv, seq);
         free(p);
     } else {
+        if (p->seq) {
+            pending **pp;
+            for (pp = &cl->awaiting; *pp; pp = &(*pp)->next)
+                ;
+            *pp = p;
+        }
         if (cl->inflight++ == 0)
             cl->waiting_since_ms = mono_ms();
         if (op != OP_HEARTBEAT)
@@ -242,7 +355,7 @@ flush_one(const char *key, void *value, void *arg)
     cluster *cl = arg;
     int64_t v = *(int64_t *)value;
 
-    publish(cl, v < 0 ? OP_DELETED : OP_ROOM, key, v);
+    publish(cl, v < 0 ? OP_DELETED : OP_ROOM, key, v, 0);
 }
 
 /* The publisher is back: what it could not send goes now. */
@@ -258,7 +371,7 @@ flush_unsent(cluster *cl)
     cl->unsent = hmap_new();
     cl->unsent_all = false;
     if (all)
-        publish(cl, OP_ALL, NULL, 0);
+        publish(cl, OP_ALL, NULL, 0, 0);
     else
         hmap_each(m, flush_one, cl);
     hmap_each(m, free_value, NULL);
@@ -268,15 +381,15 @@ flush_unsent(cluster *cl)
 }
 
 static void
-bus_committed(void *arg, const room *r)
+bus_committed(void *arg, const room *r, uint64_t seq)
 {
-    publish(arg, OP_ROOM, r->id, r->version);
+    publish(arg, OP_ROOM, r->id, r->version, seq);
 }
 
 static void
-bus_deleted(void *arg, const char *room_id)
+bus_deleted(void *arg, const char *room_id, uint64_t seq)
 {
-    publish(arg, OP_DELETED, room_id, 0);
+    publish(arg, OP_DELETED, room_id, 0, seq);
 }
 
 /* ---- what other nodes announce ---- */
@@ -333,7 +446,7 @@ on_room_message(cluster *cl, const char *text, size_t len)
     struct json_tokener *tok = json_tokener_new();
     struct json_object *o = json_tokener_parse_ex(tok, text, (int)len), *v;
     const char *node, *op, *room_id;
-    int64_t version = 0;
+    int64_t version = 0, seq = 0;
 
     json_tokener_free(tok);
     if (!o || !json_object_is_type(o, json_type_object) || !(node = get_str(o, "node")) ||
@@ -342,6 +455,7 @@ on_room_message(cluster *cl, const char *text, size_t len)
     if (strcmp(node, cl->srv->cfg->node_id) == 0)
         goto out; /* our own: already applied */
     cl->received++;
+    dlog(LOG_DEBUG, "msg=\"cluster message\" from=%s op=%s", node, op);
     if (strcmp(op, "all") == 0) {
         dlog(LOG_INFO, "msg=\"another node missed announcing changes: room cache emptied\" "
                        "from=%s", node);
@@ -349,8 +463,10 @@ on_room_message(cluster *cl, const char *text, size_t len)
         goto out;
     }
     room_id = get_str(o, "roomId");
-    if (!room_id || !room_id_ok(room_id))
+    if (!room_id || !room_id_ok(room_id) || !server_node_id_valid(node))
         goto bad;
+    if (json_object_object_get_ex(o, "seq", &v) && json_object_is_type(v, json_type_int))
+        seq = json_object_get_int64(v);
     if (strcmp(op, "deleted") == 0) {
         live_room_deleted_elsewhere(cl->srv, room_id);
     } else if (strcmp(op, "room") == 0 && json_object_object_get_ex(o, "version", &v) &&
@@ -359,12 +475,31 @@ on_room_message(cluster *cl, const char *text, size_t len)
     } else {
         goto bad;
     }
+    /* Applied: the writer's client may have its answer. */
+    if (seq > 0)
+        publish(cl, OP_ACK, node, 0, (uint64_t)seq);
     goto out;
 bad:
     cl->dropped++;
     dlog(LOG_WARN, "msg=\"ignored a malformed cluster message\" text=%.*s",
          (int)(len > 200 ? 200 : len), text);
 out:
+    json_object_put(o);
+}
+
+/* A message on our node channel: our heartbeat, or another node's ack. */
+static void
+on_node_message(cluster *cl, const char *text, size_t len)
+{
+    struct json_tokener *tok = json_tokener_new();
+    struct json_object *o = json_tokener_parse_ex(tok, text, (int)len), *v;
+    const char *op;
+
+    json_tokener_free(tok);
+    cl->hb_seen_ms = mono_ms(); /* anything arriving proves the subscriber works */
+    if (o && (op = get_str(o, "op")) && strcmp(op, "ack") == 0 &&
+        json_object_object_get_ex(o, "seq", &v) && json_object_is_type(v, json_type_int))
+        on_ack(cl, (uint64_t)json_object_get_int64(v));
     json_object_put(o);
 }
 
@@ -536,7 +671,7 @@ on_sub_reply(redisAsyncContext *ac, void *r, void *privdata)
             link_ready(l);
     } else if (strcmp(kind->str, "message") == 0 && body->type == REDIS_REPLY_STRING) {
         if (strcmp(chan->str, cl->chan_node) == 0)
-            cl->hb_seen_ms = mono_ms();
+            on_node_message(cl, body->str, body->len);
         else if (strcmp(chan->str, cl->chan_rooms) == 0)
             on_room_message(cl, body->str, body->len);
     }
@@ -617,7 +752,7 @@ on_tick(uv_timer_t *t)
         now - cl->hb_seen_ms > DEAD_AFTER_MS)
         force_close(&cl->sub, "own heartbeat not received for 3 s");
     if (cl->pub.ready)
-        publish(cl, OP_HEARTBEAT, NULL, 0);
+        publish(cl, OP_HEARTBEAT, NULL, 0, 0);
 }
 
 /* ---- the module's life on the loop ---- */
@@ -711,7 +846,9 @@ cluster_start(server *srv)
     link_init(cl, &cl->pub, "publisher");
     uv_timer_init(srv->loop, &cl->tick);
     cl->tick.data = cl;
-    cl->open_timers++;
+    uv_timer_init(srv->loop, &cl->ack_timer);
+    cl->ack_timer.data = cl;
+    cl->open_timers += 2;
     /* Connect as soon as the loop runs; the tick checks liveness from then on. */
     uv_timer_start(&cl->sub.retry, on_retry, 0, 0);
     uv_timer_start(&cl->pub.retry, on_retry, 0, 0);
@@ -745,6 +882,16 @@ begin_close(cluster *cl)
     cl->closing = true;
     cl->closing_ms = mono_ms();
     uv_close((uv_handle_t *)&cl->tick, tick_closed);
+    uv_close((uv_handle_t *)&cl->ack_timer, tick_closed);
+    /* Nothing waits for acknowledgements any more (unanswered ones complete on close). */
+    {
+        pending *p, *n;
+        for (p = cl->awaiting; p; p = n) {
+            n = p->next;
+            if (p->replied)
+                complete(p);
+        }
+    }
     uv_close((uv_handle_t *)&cl->sub.retry, retry_closed);
     uv_close((uv_handle_t *)&cl->pub.retry, retry_closed);
     if (cl->sub.ac) {
@@ -806,10 +953,16 @@ cluster_stop(void *state)
     if (!cl)
         return;
     cl->closing = true;
+    cl->stopped = true;
     if (cl->sub.ac)
         free_orphan(cl->sub.ac);
     if (cl->pub.ac)
         free_orphan(cl->pub.ac);
+    while (cl->awaiting) {
+        pending *p = cl->awaiting;
+        cl->awaiting = p->next;
+        free(p);
+    }
     hmap_each(cl->unsent, free_value, NULL);
     hmap_free(cl->unsent);
     free(cl);

@@ -41,11 +41,15 @@ typedef struct call_delivery {
 /*
  * How committed room writes reach the other nodes: implemented by the
  * cluster layer, set once with server_set_room_bus. Called on the loop
- * after the cache and the live call took the change; r is borrowed.
+ * after the cache and the live call took the change; r is borrowed. The
+ * announcement is numbered like a call-record write (seq): the bus calls
+ * live_write_done(srv, seq) once Redis has taken it, or at once when it
+ * cannot be sent now, so the client's 2xx follows the announcement and a
+ * read through another node straight after sees the change.
  */
 typedef struct room_bus {
-    void (*committed)(void *arg, const room *r);
-    void (*deleted)(void *arg, const char *room_id);
+    void (*committed)(void *arg, const room *r, uint64_t seq);
+    void (*deleted)(void *arg, const char *room_id, uint64_t seq);
     void *arg;
 } room_bus;
 
@@ -112,8 +116,10 @@ typedef struct server {
     hmap *live_by_room;          /* roomId -> live_call */
     hmap *live_by_call;          /* callId -> live_call */
     uint64_t calls_total;
-    uint64_t writes_submitted;   /* call-record writes, numbered in submission order */
-    uint64_t writes_done;        /* the last of them completed (they complete in order) */
+    uint64_t writes_submitted;   /* call-record writes and room announcements, numbered */
+    uint64_t writes_done;        /* every write up to this one has completed */
+    uint64_t *open_writes;       /* numbers not completed yet, ascending */
+    size_t nopen_writes, cap_open_writes;
     struct after_writes *after_writes;  /* acknowledgements waiting for a write */
 } server;
 
@@ -200,6 +206,14 @@ void live_with_room(server *srv, async_req *req, const char *app_id, const char 
  * of a live call (JOINED, a moderation 2xx) waits for the write it implies.
  */
 void live_after_writes(server *srv, uint64_t seq, void (*fn)(void *arg), void *arg);
+/*
+ * Numbers a write whose completion acknowledgements may wait for (a
+ * call record, a room announcement); live_write_done(srv, seq) completes
+ * it. writes_done advances past every completed number below the oldest
+ * open one, and what waited for them runs (live_after_writes, delivery).
+ */
+uint64_t live_write_begin(server *srv);
+void live_write_done(server *srv, uint64_t seq);
 /* Frees lc when nobody is in, waiting, asking or watching. */
 void live_reap(server *srv, live_call *lc);
 /*

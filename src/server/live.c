@@ -87,7 +87,6 @@ live_job_done(store_job *job)
     switch (j->kind) {
     case JOB_CALL_OPEN:
     case JOB_CALL_CLOSE:
-        srv->writes_done = j->seq;
         if (job->result != E_OK)
             dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s close_room=%d err=%s",
                  j->call_id, j->room_id, j->close_room, error_code(job->result));
@@ -101,7 +100,7 @@ live_job_done(store_job *job)
         }
         if (j->close_room && lc)
             live_reap(srv, lc);
-        run_after_writes(srv);
+        live_write_done(srv, j->seq);
         break;
     case JOB_ROOM_LOAD:
         lc = NULL;
@@ -172,6 +171,35 @@ live_after_writes(server *srv, uint64_t seq, void (*fn)(void *arg), void *arg)
     *p = a;
 }
 
+uint64_t
+live_write_begin(server *srv)
+{
+    if (srv->nopen_writes == srv->cap_open_writes) {
+        srv->cap_open_writes = srv->cap_open_writes ? 2 * srv->cap_open_writes : 64;
+        srv->open_writes = xrealloc(srv->open_writes,
+                                    srv->cap_open_writes * sizeof(*srv->open_writes));
+    }
+    srv->open_writes[srv->nopen_writes++] = ++srv->writes_submitted;
+    return srv->writes_submitted;
+}
+
+void
+live_write_done(server *srv, uint64_t seq)
+{
+    size_t i;
+
+    for (i = 0; i < srv->nopen_writes && srv->open_writes[i] != seq; i++)
+        ;
+    if (i == srv->nopen_writes)
+        return; /* not open (completed already) */
+    memmove(srv->open_writes + i, srv->open_writes + i + 1,
+            (srv->nopen_writes - i - 1) * sizeof(*srv->open_writes));
+    srv->nopen_writes--;
+    /* Store writes complete in order, announcements too, but not with each other. */
+    srv->writes_done = srv->nopen_writes ? srv->open_writes[0] - 1 : srv->writes_submitted;
+    run_after_writes(srv);
+}
+
 /* Runs the waiters whose writes have committed (in the order they came). */
 static void
 run_after_writes(server *srv)
@@ -218,7 +246,7 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
         break;
     }
     /* Replies and events that report this change wait for its commit. */
-    j->seq = ++srv->writes_submitted;
+    j->seq = live_write_begin(srv);
     call_set_write_seq(lc, j->seq);
     server_submit(srv, &j->job);
 }
@@ -386,7 +414,7 @@ live_room_committed(server *srv, const room *r)
 {
     apply_room(srv, r);
     if (srv->bus.committed)
-        srv->bus.committed(srv->bus.arg, r);
+        srv->bus.committed(srv->bus.arg, r, live_write_begin(srv));
 }
 
 void
@@ -397,7 +425,7 @@ live_room_deleted(server *srv, const char *room_id)
     snprintf(id, sizeof(id), "%s", room_id); /* room_id may live in what is freed */
     apply_delete(srv, id);
     if (srv->bus.deleted)
-        srv->bus.deleted(srv->bus.arg, id);
+        srv->bus.deleted(srv->bus.arg, id, live_write_begin(srv));
 }
 
 /* Reads lc's room again (another node changed it); reloaded() applies it. */
@@ -490,6 +518,9 @@ live_free_all(server *srv)
         free(a); /* the worker has stopped: every write is done or failed */
     }
     srv->after_writes = NULL;
+    free(srv->open_writes);
+    srv->open_writes = NULL;
+    srv->nopen_writes = srv->cap_open_writes = 0;
     hmap_each(srv->live_by_room, free_one, NULL);
     hmap_free(srv->live_by_room);
     hmap_free(srv->live_by_call);
