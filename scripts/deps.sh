@@ -10,9 +10,10 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv 
       libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev
       libcmocka-dev libcap-dev sqlite3)
 
-# The test suite also drives Debian's Chromium (end-to-end WebRTC test) and
-# relays calls through Debian's coturn, which the tests start themselves.
-[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn)
+# The test suite also drives Debian's Chromium (end-to-end WebRTC test),
+# relays calls through Debian's coturn and links nodes through Debian's
+# redis-server, which the tests (and make cluster) start themselves.
+[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn redis-server)
 # Benchmarks compare against nginx with wrk.
 [ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light)
 # Fuzzing builds with clang and links its libFuzzer and sanitizer runtimes.
@@ -35,13 +36,16 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "Run as root:  $line" >&2
         exit 1
     fi
-    # The package enables and starts a system-wide coturn on port 3478; the
-    # tests run their own on loopback, so leave the machine as it was.
-    if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ]; then
-        as_root="sh -c"
-        [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"
-        $as_root "systemctl disable --now coturn.service" >/dev/null 2>&1 || true
-    fi
+    # The packages enable and start a system-wide coturn (port 3478) and
+    # redis-server (port 6379); the tests run their own on loopback, so leave
+    # the machine as it was.
+    for svc in coturn redis-server; do
+        if [[ " ${missing[*]} " == *" $svc "* ]] && [ -d /run/systemd/system ]; then
+            as_root="sh -c"
+            [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"
+            $as_root "systemctl disable --now $svc.service" >/dev/null 2>&1 || true
+        fi
+    done
 fi
 
 # Test tooling (only when asked: make check).
