@@ -11,7 +11,7 @@ DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
 NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
-.PHONY: all deps build build-asan run check e2e-busy bench bench-idle soak fuzz clean
+.PHONY: all deps build build-asan run cluster check e2e-busy bench bench-idle soak fuzz clean
 
 all: build
 
@@ -29,6 +29,12 @@ build-asan: deps
 run: build
 	@mkdir -p data
 	./$(BUILD)/droponaird serve --dev --listen $(LISTEN) --db $(DB)
+
+# Redis and three droponaird processes on loopback sharing one store, until
+# Ctrl-C (scripts/cluster.sh; docs/cluster.md).
+cluster: build
+	@scripts/deps.sh --tests
+	BIN=$(BUILD)/droponaird scripts/cluster.sh
 
 # Unit tests under both builds, then the integration scenarios and SDK tests
 # against the sanitizer build (leaks and UB fail the server's exit status)

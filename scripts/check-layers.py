@@ -5,10 +5,11 @@
 
 Layers, lowest first (issue 10):
 
-    core < auth < store < server (the loop) < http, ws < cli < main.c
+    core < auth < store < server (the loop) < http, ws, cluster < cli < main.c
 
-A file may include its own layer and any lower one. http and ws are
-siblings: neither includes the other. Every #include "..." under src/ is
+A file may include its own layer and any lower one. http, ws and cluster
+are siblings: none includes another (the cluster link reaches live calls
+through the loop's interfaces, as the protocols do). Every #include "..." under src/ is
 resolved (beside the including file, then from src/) and checked; a
 quoted include that resolves to nothing under src/ is an error too, since
 its layer cannot be known.
@@ -31,13 +32,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdecls  # noqa: E402
 
 # Lowest first; names on one rank are siblings.
-LAYERS = [("core",), ("auth",), ("store",), ("server",), ("http", "ws"), ("cli",), ("main.c",)]
+LAYERS = [("core",), ("auth",), ("store",), ("server",), ("http", "ws", "cluster"), ("cli",),
+          ("main.c",)]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 ORDER = " < ".join(", ".join(names) for names in LAYERS)
 
 # Prefixes of functions the loop layer may not declare: they belong to the
-# transports (ws/, http/), which the loop knows only as server_protocol tables.
-TRANSPORT_PREFIXES = ("ws_", "http_")
+# transports (ws/, http/) and the cluster link (cluster/), which the loop
+# knows only as server_protocol tables (and the room bus).
+TRANSPORT_PREFIXES = ("ws_", "http_", "cluster_")
 
 # The metrics renderer reads no layer's structs: collectors registered by
 # each layer write their own families. It may include only these.
@@ -110,7 +113,7 @@ def check_includes(src, allowed, errors, used):
                 continue
             if RANK[there] == RANK[here]:
                 errors.append(f"{where}: {here} may not include {there}: they are siblings, "
-                              "neither includes the other")
+                              "none includes another")
             else:
                 errors.append(f"{where}: {here} may not include {there}, a higher layer "
                               f"({ORDER})")

@@ -11,10 +11,11 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv 
       libcmocka-dev libcap-dev sqlite3)
 
 # The test suite also drives Debian's Chromium (end-to-end WebRTC test),
-# relays calls through Debian's coturn and runs the store against Debian's
-# PostgreSQL (psql checks what it holds); the tests start both themselves,
-# on loopback, in temporary directories (scripts/pg-test.sh).
-[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client)
+# relays calls through Debian's coturn, runs the store against Debian's
+# PostgreSQL (psql checks what it holds) and links nodes through Debian's
+# redis-server; the tests (and make cluster) start them themselves, on
+# loopback, in temporary directories (scripts/pg-test.sh).
+[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client redis-server)
 # Benchmarks compare against nginx with wrk.
 [ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light)
 # Fuzzing builds with clang and links its libFuzzer and sanitizer runtimes.
@@ -37,22 +38,18 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "Run as root:  $line" >&2
         exit 1
     fi
-    # The package enables and starts a system-wide coturn on port 3478; the
-    # tests run their own on loopback, so leave the machine as it was.
-    if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ]; then
-        as_root="sh -c"
-        [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"
-        $as_root "systemctl disable --now coturn.service" >/dev/null 2>&1 || true
-    fi
-    # Likewise the package creates and starts a cluster on port 5432 under
-    # systemd (without systemd it starts nothing): a machine that had no
-    # PostgreSQL before gets none running now. Its data stays, so
-    # `systemctl enable --now postgresql` brings it back.
-    if [[ " ${missing[*]} " == *" postgresql "* ]] && [ -d /run/systemd/system ]; then
-        as_root="sh -c"
-        [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"
-        $as_root "systemctl disable --now postgresql.service" >/dev/null 2>&1 || true
-    fi
+    # The packages enable and start a system-wide coturn (port 3478),
+    # redis-server (port 6379) and PostgreSQL cluster (port 5432) under
+    # systemd; the tests run their own on loopback, so leave the machine as
+    # it was (PostgreSQL's data stays: `systemctl enable --now postgresql`
+    # brings it back).
+    for svc in coturn redis-server postgresql; do
+        if [[ " ${missing[*]} " == *" $svc "* ]] && [ -d /run/systemd/system ]; then
+            as_root="sh -c"
+            [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"
+            $as_root "systemctl disable --now $svc.service" >/dev/null 2>&1 || true
+        fi
+    done
 fi
 
 # Test tooling (only when asked: make check).

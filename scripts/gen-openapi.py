@@ -117,7 +117,9 @@ doc = {
                    "status": {"enum": ["ok", "draining", "unavailable"], "description": "`unavailable`: the store cannot write (then `store`, `reason` and `since` say more)."},
                    "store": {"enum": ["failing", "lost"], "description": "`failing`: the database refuses writes (disk full, I/O error, locked); the server retries every second and is `ok` again once a write commits. `lost`: a file of the database was deleted or replaced while open; nothing is written until a restart (docs/operations.md)."},
                    "reason": {"type": "string", "description": "Why, in a sentence."},
-                   "since": {"type": "integer", "description": "Epoch ms when the store stopped being ok."}}}}},
+                   "since": {"type": "integer", "description": "Epoch ms when the store stopped being ok."},
+                   "node": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,63}$", "description": "The node id of the process that answered (`--node-id`, or generated at start)."},
+                   "redis": {"enum": ["up", "down"], "description": "Only in cluster mode (`--redis`): `down` while this node's link to Redis is lost. The node goes on serving; its room cache is off until the link is back (docs/cluster.md)."}}}}},
  "paths": {
   "/api/info": {"get": {"summary": "What this server is; with a token, what the caller's app may do", "operationId": "getInfo",
      "security": [{}, {"bearer": []}],
@@ -206,7 +208,7 @@ doc = {
   "/healthz": {"get": {"summary": "Liveness", "operationId": "health", "security": [],
      "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down, or the store cannot write (`status` `unavailable`)", ref("Health"), retry_after)}}},
   "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics", "security": [],
-     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_store_up (1 while the store accepts writes), droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
+     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms_total, droponair_apps_total, droponair_store_jobs_pending, droponair_store_up (1 while the store accepts writes), droponair_node_info{node} (always 1; the label names the process), droponair_redis_up (cluster mode: 1 while both links to Redis work), droponair_cluster_messages_total{direction}, droponair_redis_reconnects_total, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
         "content": {"text/plain": {"schema": {"type": "string"}}}}}}}
  }}
 # Every HTTP operation reads the request line and headers the same way.

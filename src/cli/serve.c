@@ -8,6 +8,7 @@
 
 #include "auth/jwt.h"
 #include "cli/cli.h"
+#include "cluster/cluster.h"
 #include "core/util.h"
 #include "http/http.h"
 #include "server/log.h"
@@ -55,7 +56,15 @@ usage(FILE *f)
             "  --turn-ttl SECS        how long a minted credential works (default 21600)\n"
             "  --event-loop uv|poll   uv (default): epoll through libuv, scales with\n"
             "                         connections; poll: lws's own loop, faster for a\n"
-            "                         few busy HTTP connections (docs/performance.md)\n",
+            "                         few busy HTTP connections (docs/performance.md)\n"
+            "  --node-id ID           names this process in logs, /metrics and /healthz\n"
+            "                         ([A-Za-z0-9._-], up to 63; default HOSTNAME-PID)\n"
+            "  --reuse-port           SO_REUSEPORT: several processes listen on one port\n"
+            "                         and the kernel spreads connections over them\n"
+            "  --redis URL            cluster mode (redis://[:PASSWORD@]HOST[:PORT][/DB]):\n"
+            "                         room writes are announced to the other processes\n"
+            "                         sharing the store, which drop their cached copy\n"
+            "                         (docs/cluster.md); needs --event-loop uv\n",
             DEFAULT_DB);
 }
 
@@ -179,6 +188,9 @@ cmd_serve(int argc, char **argv)
         {"turn-secret", required_argument, NULL, 'x'},
         {"turn-secret-file", required_argument, NULL, 'X'},
         {"turn-ttl", required_argument, NULL, 'Y'},
+        {"node-id", required_argument, NULL, 'N'},
+        {"reuse-port", no_argument, NULL, 'R'},
+        {"redis", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static server_config cfg;
@@ -306,6 +318,29 @@ cmd_serve(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'N':
+            if (!server_node_id_valid(optarg))
+                return bad_option("--node-id", "1 to 63 bytes of A-Z a-z 0-9 . _ -");
+            snprintf(cfg.node_id, sizeof(cfg.node_id), "%s", optarg);
+            break;
+        case 'R': cfg.reuse_port = true; break;
+        case 'e': {
+            redis_addr addr;
+            char ip[64];
+
+            if (cluster_parse_url(optarg, &addr, &why)) {
+                fprintf(stderr, "droponaird: --redis \"%s\" %s\n", optarg, why);
+                return 2;
+            }
+            if (cluster_resolve(&addr, ip, sizeof(ip), &why)) {
+                fprintf(stderr, "droponaird: --redis: cannot resolve \"%s\": %s\n", addr.host,
+                        why);
+                return 2;
+            }
+            cfg.redis_url = optarg;
+            cfg.shared_store = true;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -326,6 +361,13 @@ cmd_serve(int argc, char **argv)
         fprintf(stderr, "droponaird: %s\n", why);
         return 2;
     }
+    if (cfg.redis_url && !cfg.loop_uv) {
+        fprintf(stderr, "droponaird: --redis needs --event-loop uv (hiredis runs on libuv)\n");
+        return 2;
+    }
+    if (!cfg.node_id[0])
+        server_node_id_generate(cfg.node_id, sizeof(cfg.node_id));
+    log_set_node(cfg.node_id);
     if (cfg.dev && cfg.ncors == 0)
         cfg.cors_origins[cfg.ncors++] = "*";
     if (cli_load_plans(&plans, plans_file))
@@ -337,10 +379,15 @@ cmd_serve(int argc, char **argv)
         return 1;
     }
     {
-        /* The composition: the protocols the loop serves, HTTP first. */
+        /*
+         * The composition: the protocols the loop serves, HTTP first, and
+         * the cluster link when --redis asks for it.
+         */
         static const server_protocol *const protocols[] = {&http_protocol, &ws_protocol,
-                                                           &http_fallback_protocol};
-        return server_run(&cfg, &plans, s, protocols,
-                          (int)(sizeof(protocols) / sizeof(protocols[0])));
+                                                           &http_fallback_protocol,
+                                                           &cluster_protocol};
+        int n = (int)(sizeof(protocols) / sizeof(protocols[0]));
+
+        return server_run(&cfg, &plans, s, protocols, cfg.redis_url ? n : n - 1);
     }
 }

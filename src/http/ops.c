@@ -16,7 +16,9 @@ extern const unsigned long openapi_json_len;
  * GET /healthz: 200 {"status":"ok"} while the server can serve; 503 while
  * draining, or while the store cannot write ({"status":"unavailable",
  * "store":"failing"|"lost","reason","since"}). Read from the worker's last
- * state: the loop never waits on the database for it.
+ * state: the loop never waits on the database for it. Every body also
+ * names the node and has the fields other layers registered (the cluster
+ * layer's "redis").
  */
 void
 ops_health(http_req *r)
@@ -28,11 +30,13 @@ ops_health(http_req *r)
 
     if (server_draining(r->srv)) {
         json_object_object_add(o, "status", json_object_new_string("draining"));
+        server_health_fields(r->srv, o);
         http_reply_json(r, 503, o);
         return;
     }
     if (h == STORE_OK) {
         json_object_object_add(o, "status", json_object_new_string("ok"));
+        server_health_fields(r->srv, o);
         http_reply_json(r, 200, o);
         return;
     }
@@ -41,6 +45,7 @@ ops_health(http_req *r)
     json_object_object_add(o, "store", json_object_new_string(store_health_name(h)));
     json_object_object_add(o, "reason", json_object_new_string(why));
     json_object_object_add(o, "since", json_object_new_int64(since));
+    server_health_fields(r->srv, o);
     http_reply_json(r, 503, o);
 }
 

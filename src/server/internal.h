@@ -38,6 +38,25 @@ typedef struct call_delivery {
     void *arg;
 } call_delivery;
 
+/*
+ * How committed room writes reach the other nodes: implemented by the
+ * cluster layer, set once with server_set_room_bus. Called on the loop
+ * after the cache and the live call took the change; r is borrowed. The
+ * announcement is numbered like a call-record write (seq): the bus calls
+ * live_write_done(srv, seq) once Redis has taken it, or at once when it
+ * cannot be sent now, so the client's 2xx follows the announcement and a
+ * read through another node straight after sees the change.
+ */
+typedef struct room_bus {
+    void (*committed)(void *arg, const room *r, uint64_t seq);
+    void (*deleted)(void *arg, const char *room_id, uint64_t seq);
+    void *arg;
+} room_bus;
+
+/* Adds fields to the /healthz body o (borrowed); registered by a layer. */
+typedef void (*health_fn)(void *arg, struct json_object *o);
+#define HEALTH_FNS_MAX 4
+
 /* Someone waiting for the app registry to be re-read (an unknown kid or app). */
 typedef struct reload_waiter {
     struct reload_waiter *next;
@@ -56,6 +75,12 @@ typedef struct server {
     } protos[SERVER_PROTOCOLS_MAX];
     int nprotos;
     call_delivery delivery;
+    room_bus bus;
+    struct {
+        health_fn fn;
+        void *arg;
+    } health[HEALTH_FNS_MAX];
+    int nhealth;
     store_worker *worker;
     app_registry *apps;          /* current snapshot; replaced whole */
     tokcache *tokens;            /* verified tokens; emptied with each new snapshot */
@@ -73,6 +98,15 @@ typedef struct server {
     int listen_fds[LISTEN_FDS_MAX];  /* lws's listening sockets, shut down when draining */
     int nlisten;
     int inert_peers[LISTEN_FDS_MAX]; /* kept open while the listeners are made inert */
+    /*
+     * --reuse-port: our own SO_REUSEPORT listener (lws 4.1 sets the option
+     * only with several service threads); accepted sockets are adopted
+     * into the vhost. -1 when lws listens itself.
+     */
+    int own_listen_fd;
+    int own_listen_port;
+    void *own_listen_poll;       /* its uv_poll_t */
+    void *own_listen_pause;      /* uv_timer_t: accepting paused after EMFILE */
     uint64_t refused_at_fd_limit;
     char refuse_reply[384];      /* the 503 sent to them, made on first use */
     size_t refuse_len;
@@ -82,8 +116,10 @@ typedef struct server {
     hmap *live_by_room;          /* roomId -> live_call */
     hmap *live_by_call;          /* callId -> live_call */
     uint64_t calls_total;
-    uint64_t writes_submitted;   /* call-record writes, numbered in submission order */
-    uint64_t writes_done;        /* the last of them completed (they complete in order) */
+    uint64_t writes_submitted;   /* call-record writes and room announcements, numbered */
+    uint64_t writes_done;        /* every write up to this one has completed */
+    uint64_t *open_writes;       /* numbers not completed yet, ascending */
+    size_t nopen_writes, cap_open_writes;
     struct after_writes *after_writes;  /* acknowledgements waiting for a write */
 } server;
 
@@ -103,6 +139,12 @@ void server_state_free(server *srv);
 void *server_protocol_state(server *srv, const server_protocol *p);
 /* Sets how live calls reach clients (the WebSocket layer calls it when it starts). */
 void server_set_delivery(server *srv, const call_delivery *d);
+/* Sets where committed room writes are announced (the cluster layer, when on). */
+void server_set_room_bus(server *srv, const room_bus *b);
+/* Adds a contributor to the /healthz body (at most HEALTH_FNS_MAX). */
+void server_health_register(server *srv, health_fn fn, void *arg);
+/* Adds every registered contributor's fields (and "node") to o (borrowed). */
+void server_health_fields(server *srv, struct json_object *o);
 /* Whether the server is draining (new work is refused). */
 bool server_draining(const server *srv);
 
@@ -117,6 +159,21 @@ bool server_draining(const server *srv);
  */
 int server_auth(server *srv, const char *token, identity *id, dpa_err *e, dpa_error *d,
                 reload_waiter *waiter, bool retried, bool cache);
+
+/*
+ * Near the file-descriptor limit: answers fd 503 and returns true (the
+ * caller closes it). Every new connection passes here.
+ */
+bool server_refuse_near_fd_limit(server *srv, int fd);
+
+/*
+ * --reuse-port (listen.c): opens the SO_REUSEPORT listener on cfg's
+ * address (returns -1 and logs when it cannot), starts accepting on the
+ * loop once the vhost exists, and closes it after the loop.
+ */
+int server_listen_reuseport(server *srv);
+void server_listen_start(server *srv);
+void server_listen_free(server *srv);
 
 /* Submits a job to the store worker. */
 void server_submit(server *srv, store_job *job);
@@ -149,6 +206,14 @@ void live_with_room(server *srv, async_req *req, const char *app_id, const char 
  * of a live call (JOINED, a moderation 2xx) waits for the write it implies.
  */
 void live_after_writes(server *srv, uint64_t seq, void (*fn)(void *arg), void *arg);
+/*
+ * Numbers a write whose completion acknowledgements may wait for (a
+ * call record, a room announcement); live_write_done(srv, seq) completes
+ * it. writes_done advances past every completed number below the oldest
+ * open one, and what waited for them runs (live_after_writes, delivery).
+ */
+uint64_t live_write_begin(server *srv);
+void live_write_done(server *srv, uint64_t seq);
 /* Frees lc when nobody is in, waiting, asking or watching. */
 void live_reap(server *srv, live_call *lc);
 /*
@@ -159,6 +224,28 @@ void live_reap(server *srv, live_call *lc);
 void live_room_committed(server *srv, const room *r);
 void live_room_deleted(server *srv, const char *room_id);
 void live_free_all(server *srv);
+/*
+ * Another node committed a write of room_id (its new version): the cached
+ * copy goes at once (the next read goes to the store, and no older copy
+ * still being loaded may come back), and a live call here reloads the room
+ * and applies it as it would a local write. Nothing is announced again.
+ */
+void live_room_changed_elsewhere(server *srv, const char *room_id, int64_t version);
+/* Another node deleted room_id: the cache drops it, a live call here ends. */
+void live_room_deleted_elsewhere(server *srv, const char *room_id);
+/*
+ * Whether the room cache may serve reads. Off while announcements from
+ * other nodes may be missed (their link down): every read goes to the
+ * store and nothing is kept.
+ */
+void live_cache_enable(server *srv, bool on);
+/*
+ * After announcements may have been missed: empties the room cache,
+ * reloads every live call's room, and calls done(arg) on the loop once
+ * every store read submitted before now has completed (so no copy read
+ * earlier can still reach the cache), for the caller to turn the cache on.
+ */
+void live_resync(server *srv, void (*done)(void *arg), void *arg);
 /* The app registry was replaced: every live call takes its app's current plan. */
 void live_apps_changed(server *srv);
 /* Totals for /metrics. */
@@ -175,5 +262,17 @@ room *roomcache_get(roomcache *c, const char *room_id);
 /* Takes ownership of r; replaces an older version, drops r if the cache has a newer one. */
 void roomcache_put(roomcache *c, room *r);
 void roomcache_remove(roomcache *c, const char *room_id);
+/*
+ * Another node wrote room_id at version (INT64_MAX: deleted): drops an
+ * older copy and refuses any older copy put later (a read that raced the
+ * write). Remembers up to max_entries such floors, then starts over.
+ */
+void roomcache_invalidate(roomcache *c, const char *room_id, int64_t version);
+/* The version below which room_id is known stale (0: none known). */
+int64_t roomcache_floor(roomcache *c, const char *room_id);
+/* Drops every cached room (floors stay). */
+void roomcache_clear(roomcache *c);
+/* Off: get finds nothing and put keeps nothing (rooms are read from the store). */
+void roomcache_set_enabled(roomcache *c, bool on);
 
 #endif

@@ -3,6 +3,7 @@
  * first use, persisting what the state machine notes (call records,
  * auto-close), and applying committed room changes to live calls.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,12 @@
 
 /* ---- persistence of call notes ---- */
 
-enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_LOAD };
+/*
+ * JOB_ROOM_RELOAD: another node changed a room this node has live state
+ * for. JOB_BARRIER reads nothing: its done runs once every job submitted
+ * before it has completed (jobs complete in submission order).
+ */
+enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_LOAD, JOB_ROOM_RELOAD, JOB_BARRIER };
 
 typedef struct live_job {
     store_job job;
@@ -30,6 +36,7 @@ typedef struct live_job {
     room *room;                                  /* the closed or loaded room */
     const plan *plan;
     void (*fn)(void *arg, live_call *lc, dpa_err e); /* JOB_ROOM_LOAD */
+    void (*barrier)(void *arg);                  /* JOB_BARRIER */
     void *arg;
 } live_job;
 
@@ -55,13 +62,20 @@ live_job_run(store_job *job, store *s)
         }
         break;
     case JOB_ROOM_LOAD:
+    case JOB_ROOM_RELOAD:
         job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
+        break;
+    case JOB_BARRIER:
+        job->result = E_OK;
         break;
     }
 }
 
 static live_call *attach(server *srv, room *r, const plan *p);
+static void detach(server *srv, live_call *lc);
 static void run_after_writes(server *srv);
+static void reload(server *srv, const live_call *lc);
+static void reloaded(server *srv, live_job *j);
 
 static void
 live_job_done(store_job *job)
@@ -73,7 +87,6 @@ live_job_done(store_job *job)
     switch (j->kind) {
     case JOB_CALL_OPEN:
     case JOB_CALL_CLOSE:
-        srv->writes_done = j->seq;
         if (job->result != E_OK)
             dlog(LOG_ERROR, "msg=\"cannot record the call\" call=%s room=%s close_room=%d err=%s",
                  j->call_id, j->room_id, j->close_room, error_code(job->result));
@@ -87,7 +100,7 @@ live_job_done(store_job *job)
         }
         if (j->close_room && lc)
             live_reap(srv, lc);
-        run_after_writes(srv);
+        live_write_done(srv, j->seq);
         break;
     case JOB_ROOM_LOAD:
         lc = NULL;
@@ -97,8 +110,17 @@ live_job_done(store_job *job)
             lc = live_find(srv, j->room_id);
             if (!lc)
                 lc = attach(srv, room_ref(j->room), j->plan);
+            /* Another node wrote it while it was read: read it again. */
+            if (call_room(lc)->version < roomcache_floor(srv->rooms, j->room_id))
+                reload(srv, lc);
         }
         j->fn(j->arg, lc, lc ? E_OK : job->result);
+        break;
+    case JOB_ROOM_RELOAD:
+        reloaded(srv, j);
+        break;
+    case JOB_BARRIER:
+        j->barrier(j->arg);
         break;
     }
     room_free(j->room);
@@ -149,6 +171,35 @@ live_after_writes(server *srv, uint64_t seq, void (*fn)(void *arg), void *arg)
     *p = a;
 }
 
+uint64_t
+live_write_begin(server *srv)
+{
+    if (srv->nopen_writes == srv->cap_open_writes) {
+        srv->cap_open_writes = srv->cap_open_writes ? 2 * srv->cap_open_writes : 64;
+        srv->open_writes = xrealloc(srv->open_writes,
+                                    srv->cap_open_writes * sizeof(*srv->open_writes));
+    }
+    srv->open_writes[srv->nopen_writes++] = ++srv->writes_submitted;
+    return srv->writes_submitted;
+}
+
+void
+live_write_done(server *srv, uint64_t seq)
+{
+    size_t i;
+
+    for (i = 0; i < srv->nopen_writes && srv->open_writes[i] != seq; i++)
+        ;
+    if (i == srv->nopen_writes)
+        return; /* not open (completed already) */
+    memmove(srv->open_writes + i, srv->open_writes + i + 1,
+            (srv->nopen_writes - i - 1) * sizeof(*srv->open_writes));
+    srv->nopen_writes--;
+    /* Store writes complete in order, announcements too, but not with each other. */
+    srv->writes_done = srv->nopen_writes ? srv->open_writes[0] - 1 : srv->writes_submitted;
+    run_after_writes(srv);
+}
+
 /* Runs the waiters whose writes have committed (in the order they came). */
 static void
 run_after_writes(server *srv)
@@ -195,7 +246,7 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
         break;
     }
     /* Replies and events that report this change wait for its commit. */
-    j->seq = ++srv->writes_submitted;
+    j->seq = live_write_begin(srv);
     call_set_write_seq(lc, j->seq);
     server_submit(srv, &j->job);
 }
@@ -337,8 +388,9 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
     server_submit(srv, &j->job);
 }
 
-void
-live_room_committed(server *srv, const room *r)
+/* A committed version r reaches the cache and the live call (if any). */
+static void
+apply_room(server *srv, const room *r)
 {
     live_call *lc;
 
@@ -349,8 +401,8 @@ live_room_committed(server *srv, const room *r)
     live_reap(srv, lc);
 }
 
-void
-live_room_deleted(server *srv, const char *room_id)
+static void
+apply_delete(server *srv, const char *room_id)
 {
     live_call *lc = live_find(srv, room_id);
 
@@ -359,6 +411,97 @@ live_room_deleted(server *srv, const char *room_id)
         return;
     call_room_deleted(lc, now_ms());
     detach(srv, lc);
+}
+
+void
+live_room_committed(server *srv, const room *r)
+{
+    apply_room(srv, r);
+    if (srv->bus.committed)
+        srv->bus.committed(srv->bus.arg, r, live_write_begin(srv));
+}
+
+void
+live_room_deleted(server *srv, const char *room_id)
+{
+    char id[ROOM_ID_MAX];
+
+    snprintf(id, sizeof(id), "%s", room_id); /* room_id may live in what is freed */
+    apply_delete(srv, id);
+    if (srv->bus.deleted)
+        srv->bus.deleted(srv->bus.arg, id, live_write_begin(srv));
+}
+
+/* Reads lc's room again (another node changed it); reloaded() applies it. */
+static void
+reload(server *srv, const live_call *lc)
+{
+    live_job *j = job_new(srv, JOB_ROOM_RELOAD, lc);
+    server_submit(srv, &j->job);
+}
+
+static void
+reloaded(server *srv, live_job *j)
+{
+    live_call *lc = live_find(srv, j->room_id);
+
+    if (j->job.result == E_OK) {
+        /* The cache takes it unless a newer write was announced meanwhile. */
+        if (lc && call_room(lc)->version < j->room->version)
+            apply_room(srv, j->room);
+        else
+            roomcache_put(srv->rooms, room_ref(j->room));
+    } else if (j->job.result == E_ROOM_NOT_FOUND) {
+        roomcache_invalidate(srv->rooms, j->room_id, INT64_MAX);
+        apply_delete(srv, j->room_id);
+    } else {
+        dlog(LOG_ERROR, "msg=\"cannot reload a room changed by another node\" room=%s err=%s",
+             j->room_id, error_code(j->job.result));
+    }
+}
+
+void
+live_room_changed_elsewhere(server *srv, const char *room_id, int64_t version)
+{
+    live_call *lc;
+
+    roomcache_invalidate(srv->rooms, room_id, version);
+    lc = live_find(srv, room_id);
+    if (lc && call_room(lc)->version < version)
+        reload(srv, lc);
+}
+
+void
+live_room_deleted_elsewhere(server *srv, const char *room_id)
+{
+    roomcache_invalidate(srv->rooms, room_id, INT64_MAX);
+    apply_delete(srv, room_id);
+}
+
+void
+live_cache_enable(server *srv, bool on)
+{
+    roomcache_set_enabled(srv->rooms, on);
+}
+
+static void
+reload_one(const char *key, void *value, void *arg)
+{
+    (void)key;
+    reload(arg, value);
+}
+
+void
+live_resync(server *srv, void (*done)(void *arg), void *arg)
+{
+    live_job *j;
+
+    roomcache_clear(srv->rooms);
+    hmap_each(srv->live_by_room, reload_one, srv);
+    j = job_new(srv, JOB_BARRIER, NULL);
+    j->barrier = done;
+    j->arg = arg;
+    server_submit(srv, &j->job);
 }
 
 static void
@@ -379,6 +522,9 @@ live_free_all(server *srv)
         free(a); /* the worker has stopped: every write is done or failed */
     }
     srv->after_writes = NULL;
+    free(srv->open_writes);
+    srv->open_writes = NULL;
+    srv->nopen_writes = srv->cap_open_writes = 0;
     hmap_each(srv->live_by_room, free_one, NULL);
     hmap_free(srv->live_by_room);
     hmap_free(srv->live_by_call);

@@ -12,6 +12,15 @@
 
 int log_level = LOG_INFO;
 
+/* This process's node id, in every line once set (a plain token: no quoting). */
+static char log_node[72];
+
+void
+log_set_node(const char *node_id)
+{
+    snprintf(log_node, sizeof(log_node), "%s", node_id ? node_id : "");
+}
+
 static const char *const names[] = {"debug", "info", "warn", "error"};
 
 int
@@ -226,9 +235,10 @@ dlog(int level, const char *fmt, ...)
         return;
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
-    n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s ",
+    n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s %s%s%s",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                 tm.tm_sec, (int)(tv.tv_usec / 1000), names[level & 3]);
+                 tm.tm_sec, (int)(tv.tv_usec / 1000), names[level & 3],
+                 log_node[0] ? "node=" : "", log_node, log_node[0] ? " " : "");
     va_start(ap, fmt);
     n += (int)log_format(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     va_end(ap);

@@ -1,6 +1,7 @@
 /*
- * Logs: one logfmt line per event on stderr, `ts=... level=... ` followed
- * by the caller's `msg="..." key=%s ...` text. Never log a token or secret.
+ * Logs: one logfmt line per event on stderr, `ts=... level=... node=... `
+ * followed by the caller's `msg="..." key=%s ...` text. Never log a token
+ * or secret.
  *
  * The format's literal text is the keys (and constant values such as
  * msg="request"); every conversion (%s, %d, %.*s, ...) is a value, and the
@@ -19,6 +20,12 @@
 enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 extern int log_level;
+
+/*
+ * Names this process in every line from now on (`node=ID` after the
+ * level); id must be a plain token (server_node_id_valid). NULL: none.
+ */
+void log_set_node(const char *node_id);
 
 /* Parses "debug|info|warn|error"; returns -1 for anything else. */
 int log_level_parse(const char *name);

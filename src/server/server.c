@@ -5,6 +5,7 @@
  * It names no protocol: HTTP and WebSocket reach it as server_protocol
  * tables (server.h).
  */
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -42,6 +43,34 @@ server_config_defaults(server_config *cfg)
     cfg->ws_idle_s = 60;
     cfg->loop_uv = true;
     ice_config_defaults(&cfg->ice);
+}
+
+bool
+server_node_id_valid(const char *id)
+{
+    size_t n = strlen(id), i;
+
+    if (n == 0 || n >= NODE_ID_MAX)
+        return false;
+    for (i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)id[i]) || id[i] == '.' || id[i] == '_' || id[i] == '-'))
+            return false;
+    return true;
+}
+
+void
+server_node_id_generate(char *out, size_t len)
+{
+    char host[256] = "node";
+    size_t i;
+
+    if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+        snprintf(host, sizeof(host), "node");
+    host[40] = '\0';
+    for (i = 0; host[i]; i++)
+        if (!(isalnum((unsigned char)host[i]) || host[i] == '.' || host[i] == '-'))
+            host[i] = '-';
+    snprintf(out, len, "%s-%ld", host, (long)getpid());
 }
 
 server *
@@ -312,8 +341,8 @@ start_draining(server *srv)
  * clients are refused promptly instead of hanging in the backlog. Service
  * resumes as soon as descriptors free up.
  */
-static bool
-refuse_near_fd_limit(server *srv, int fd)
+bool
+server_refuse_near_fd_limit(server *srv, int fd)
 {
     if (fd < srv->fd_ceiling)
         return false;
@@ -352,7 +381,7 @@ server_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason, void
                          void *in, size_t len)
 {
     if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
-        return refuse_near_fd_limit(server_of(wsi), (int)(intptr_t)in) ? 1 : 0;
+        return server_refuse_near_fd_limit(server_of(wsi), (int)(intptr_t)in) ? 1 : 0;
     if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
         server *srv = server_of(wsi);
         if (srv && srv->worker)
@@ -407,6 +436,7 @@ close_loop(server *srv, uv_loop_t *loop)
     uv_walk(loop, close_handle, NULL);
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
+    srv->loop = NULL;
 }
 
 /* The loop's own metrics: the store, the apps, the process. */
@@ -418,6 +448,8 @@ collect_loop(void *arg, metrics_out *o)
     long pages = 0, rss = 0;
     FILE *f;
 
+    metric_family(o, "droponair_node_info", "gauge", "This process; its node id is the label.");
+    metric_line(o, "droponair_node_info{node=\"%s\"} 1\n", srv->cfg->node_id);
     metric_u64(o, "droponair_rooms_total", "gauge", "Rooms in the store.",
                (uint64_t)srv->rooms_total);
     metric_u64(o, "droponair_apps_total", "gauge", "Apps known to the server.",
@@ -485,6 +517,31 @@ server_set_delivery(server *srv, const call_delivery *d)
     srv->delivery = *d;
 }
 
+void
+server_set_room_bus(server *srv, const room_bus *b)
+{
+    srv->bus = *b;
+}
+
+void
+server_health_register(server *srv, health_fn fn, void *arg)
+{
+    if (srv->nhealth == HEALTH_FNS_MAX)
+        return;
+    srv->health[srv->nhealth].fn = fn;
+    srv->health[srv->nhealth].arg = arg;
+    srv->nhealth++;
+}
+
+void
+server_health_fields(server *srv, struct json_object *o)
+{
+    if (srv->cfg && srv->cfg->node_id[0])
+        json_object_object_add(o, "node", json_object_new_string(srv->cfg->node_id));
+    for (int i = 0; i < srv->nhealth; i++)
+        srv->health[i].fn(srv->health[i].arg, o);
+}
+
 bool
 server_draining(const server *srv)
 {
@@ -520,6 +577,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     int64_t total = 0;
 
     memset(&srv, 0, sizeof(srv));
+    srv.own_listen_fd = -1;
     srv.cfg = cfg;
     {
         struct rlimit rl;
@@ -538,9 +596,15 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
         bool changed;
         int ended = 0, closed = 0;
 
-        /* Calls a crash left open end now; auto-close rooms among them close. */
-        if (store_begin(s) != E_OK || store_calls_recover(s, now_ms(), &ended, &closed) != E_OK ||
-            store_commit(s) != E_OK) {
+        /*
+         * Calls a crash left open end now; auto-close rooms among them close.
+         * Not with a shared store: those may be other live nodes' calls.
+         */
+        if (cfg->shared_store) {
+            dlog(LOG_INFO, "msg=\"shared store: open calls are left to their nodes\"");
+        } else if (store_begin(s) != E_OK ||
+                   store_calls_recover(s, now_ms(), &ended, &closed) != E_OK ||
+                   store_commit(s) != E_OK) {
             store_rollback(s);
             dlog(LOG_ERROR, "msg=\"cannot recover open calls\" err=\"%s\"", store_errmsg(s));
         } else if (ended) {
@@ -553,18 +617,34 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     srv.rooms_total = total;
     server_state_init(&srv, 100000, 50000);
 
-    if (n < 1 || n > SERVER_PROTOCOLS_MAX) {
-        dlog(LOG_ERROR, "msg=\"server_run: 1 to %d protocols\"", SERVER_PROTOCOLS_MAX);
+    if (n < 1 || n > SERVER_PROTOCOLS_MAX || !table[0]->callback) {
+        dlog(LOG_ERROR, "msg=\"server_run: 1 to %d protocols, the first with a callback\"",
+             SERVER_PROTOCOLS_MAX);
         goto fail_ctx;
+    }
+    /*
+     * libuv under lws: epoll, not lws's own poll(), which rescans every
+     * socket on each loop turn and cost ~200 us of CPU per command at 2,000
+     * connections (measured; docs/performance.md). Our own uv loop, so we
+     * can stop it when draining is done; it exists before the protocols
+     * start, so a module without connections (the cluster link) can put
+     * its handles on it.
+     */
+    if (cfg->loop_uv) {
+        uv_loop_init(&loop);
+        srv.loop = &loop;
     }
     server_protocols_start(&srv, table, n);
     memset(protocols, 0, sizeof(protocols));
-    for (int i = 0; i < n; i++) {
-        protocols[i].name = table[i]->name;
+    for (int i = 0, k = 0; i < n; i++) {
+        if (!table[i]->callback)
+            continue; /* a loop module, not an lws protocol */
+        protocols[k].name = table[i]->name;
         /* The first one hears the context's events through the loop first. */
-        protocols[i].callback = i == 0 ? server_protocol_callback : table[i]->callback;
-        protocols[i].per_session_data_size = table[i]->pss_size;
-        protocols[i].rx_buffer_size = table[i]->rx_buffer_size;
+        protocols[k].callback = i == 0 ? server_protocol_callback : table[i]->callback;
+        protocols[k].per_session_data_size = table[i]->pss_size;
+        protocols[k].rx_buffer_size = table[i]->rx_buffer_size;
+        k++;
     }
 
     lws_set_log_level(LLL_ERR, lws_log_emit);
@@ -573,20 +653,22 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     info.iface = cfg->listen_host;
     info.protocols = protocols;
     info.user = &srv;
-    /*
-     * libuv under lws: epoll, not lws's own poll(), which rescans every
-     * socket on each loop turn and cost ~200 us of CPU per command at 2,000
-     * connections (measured; docs/performance.md).
-     */
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (cfg->reuse_port) {
+        /* Our own SO_REUSEPORT listener (listen.c); lws serves what it accepts. */
+        if (!srv.loop || server_listen_reuseport(&srv)) {
+            if (!srv.loop)
+                dlog(LOG_ERROR, "msg=\"--reuse-port needs --event-loop uv\"");
+            close_loop(&srv, &loop);
+            goto fail_ctx;
+        }
+        info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    }
     if (cfg->loop_uv) {
-        /* Our own uv loop, so we can stop it when draining is done. */
         info.options |= LWS_SERVER_OPTION_LIBUV;
-        uv_loop_init(&loop);
         foreign_loops[0] = &loop;
         info.foreign_loops = foreign_loops;
         info.pcontext = &srv.ctx; /* lws writes NULL here when its destroy has completed */
-        srv.loop = &loop;
     }
     for (int i = 0; i < n; i++)
         if (table[i]->configure)
@@ -599,8 +681,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     srv.ctx = lws_create_context(&info);
     if (!srv.ctx) {
         dlog(LOG_ERROR, "msg=\"cannot create the lws context (is libwebsockets-evlib-uv installed?)\"");
-        if (srv.loop)
-            uv_loop_close(&loop);
+        close_loop(&srv, &loop);
         goto fail_ctx;
     }
     srv.vhost = lws_create_vhost(srv.ctx, &info);
@@ -609,6 +690,8 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
         close_loop(&srv, &loop);
         goto fail_ctx;
     }
+    if (srv.own_listen_fd >= 0)
+        server_listen_start(&srv);
     find_listeners(&srv);
     srv.worker = worker_start(s, wake_loop, srv.ctx);
     s = NULL;
@@ -620,10 +703,12 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    dlog(LOG_INFO, "msg=\"listening\" addr=%s:%d tls=%s loop=%s rooms=%lld apps=%d",
-         cfg->listen_host, lws_get_vhost_listen_port(srv.vhost),
-         cfg->tls_cert ? "on" : "off", cfg->loop_uv ? "uv" : "poll", (long long)total,
-         srv.apps->napps);
+    /* node= is in every line's context (log.c); reuse_port says whether others may share. */
+    dlog(LOG_INFO, "msg=\"listening\" addr=%s:%d tls=%s loop=%s reuse_port=%s rooms=%lld apps=%d",
+         cfg->listen_host,
+         srv.own_listen_fd >= 0 ? srv.own_listen_port : lws_get_vhost_listen_port(srv.vhost),
+         cfg->tls_cert ? "on" : "off", cfg->loop_uv ? "uv" : "poll",
+         cfg->reuse_port ? "on" : "off", (long long)total, srv.apps->napps);
     lws_sul_schedule(srv.ctx, 0, &srv.sul_reload, reload_timer,
                      (lws_usec_t)cfg->apps_poll_ms * LWS_US_PER_MS);
 
@@ -649,6 +734,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     srv.worker = NULL;
     signal_ctx = NULL;
     close_loop(&srv, &loop);
+    server_listen_free(&srv);
     for (int i = 0; i < LISTEN_FDS_MAX; i++)
         if (srv.inert_peers[i] > 0)
             close(srv.inert_peers[i]);
@@ -657,6 +743,7 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     return 0;
 
 fail_ctx:
+    server_listen_free(&srv);
     store_close(s);
     server_state_free(&srv);
     return 1;

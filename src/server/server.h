@@ -12,6 +12,8 @@
 #include "store/store.h"
 
 #define CORS_ORIGINS_MAX 16
+/* A node id: 1 to 63 bytes of [A-Za-z0-9._-]. */
+#define NODE_ID_MAX 64
 
 typedef struct server_config {
     char listen_host[128];
@@ -33,10 +35,23 @@ typedef struct server_config {
     ice_config ice;               /* STUN/TURN handed to clients */
     bool dev;
     bool loop_uv;                 /* libuv (epoll) under lws; false: lws's own poll() */
+    char node_id[NODE_ID_MAX];    /* names this process in logs, metrics, /healthz */
+    bool reuse_port;              /* SO_REUSEPORT: several processes listen on one port */
+    /*
+     * Other processes use the same store (cluster mode): calls left open in
+     * it are not this process's to end at start (the call-ownership step
+     * ends a dead node's calls when its lease expires).
+     */
+    bool shared_store;
+    const char *redis_url;        /* redis://host:port[/db]: cluster mode (src/cluster/) */
 } server_config;
 
 /* Defaults of DESIGN §8. */
 void server_config_defaults(server_config *cfg);
+/* Whether id is a valid node id (see NODE_ID_MAX). */
+bool server_node_id_valid(const char *id);
+/* Writes a generated node id, "<hostname>-<pid>", into out. */
+void server_node_id_generate(char *out, size_t len);
 
 typedef struct server server;
 
@@ -48,12 +63,20 @@ typedef struct server server;
  */
 typedef struct server_protocol {
     const char *name;                /* the lws protocol name */
+    /*
+     * NULL for a module that serves no lws connections (the cluster link):
+     * it lives on the loop through its hooks alone. protocols[0] has one.
+     */
     lws_callback_function *callback;
     size_t pss_size;                 /* per-connection data lws allocates */
     size_t rx_buffer_size;           /* 0: lws's default */
     /* Adds the protocol's settings to the lws context (before it exists). */
     void (*configure)(const server_config *cfg, struct lws_context_creation_info *info);
-    /* Makes the protocol's state; it may register metrics and a call delivery. */
+    /*
+     * Makes the protocol's state; it may register metrics, health fields, a
+     * call delivery or a room bus. The libuv loop (srv->loop) exists; the
+     * lws context does not yet, and the loop has not started running.
+     */
     void *(*start)(server *srv);
     /* The app registry was replaced. */
     void (*apps_changed)(void *state);
@@ -65,7 +88,7 @@ typedef struct server_protocol {
     void (*stop)(void *state);
 } server_protocol;
 
-#define SERVER_PROTOCOLS_MAX 4
+#define SERVER_PROTOCOLS_MAX 6
 
 /*
  * Runs the server with protocols[0..n) until SIGTERM or SIGINT, then

@@ -15,7 +15,10 @@ after(async () => { await srv.stop(); });
 test('/healthz answers ok', async () => {
   const r = await api(srv, 'GET', '/healthz');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.body, { status: 'ok' });
+  // The node id names the process that answered (--node-id, else HOSTNAME-PID).
+  assert.deepEqual(Object.keys(r.body), ['status', 'node']);
+  assert.equal(r.body.status, 'ok');
+  assert.match(r.body.node, /^[A-Za-z0-9._-]+-\d+$/);
 });
 
 test('/metrics counts requests by route and status and rooms in total', async () => {
