@@ -20,7 +20,7 @@ command -v redis-server >/dev/null || { echo "cluster.sh: redis-server is missin
 
 dir=$(mktemp -d /tmp/droponair-cluster.XXXXXX)
 pids=()
-pg_pid=
+pg_started=
 
 stop() {
     trap - INT TERM EXIT
@@ -33,7 +33,7 @@ stop() {
         kill "$rp" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
     fi
-    if [ -n "$pg_pid" ]; then kill -TERM "$pg_pid" 2>/dev/null || true; wait "$pg_pid" 2>/dev/null || true; fi
+    if [ -n "$pg_started" ]; then scripts/pg-test.sh stop "$dir/pg" >/dev/null 2>&1 || true; fi
     rm -rf "$dir"
 }
 trap stop EXIT
@@ -47,12 +47,12 @@ for _ in $(seq 50); do
 done
 
 if [ -x scripts/pg-test.sh ]; then
-    # pg-test.sh (written alongside the PostgreSQL store) is expected to start a
-    # private PostgreSQL, print its postgres:// URL on its first line and
-    # stop it on SIGTERM.
-    scripts/pg-test.sh >"$dir/pg.out" 2>"$dir/pg.log" &
-    pg_pid=$!
-    for _ in $(seq 100); do [ -s "$dir/pg.out" ] && break; sleep 0.1; done
+    # A private PostgreSQL in $dir/pg, on loopback: pg-test.sh prints its URL.
+    mkdir -p "$dir/pg"
+    pg_started=1
+    if ! scripts/pg-test.sh start "$dir/pg" >"$dir/pg.out" 2>"$dir/pg.log"; then
+        echo "cluster.sh: PostgreSQL did not start" >&2; cat "$dir/pg.log" >&2; exit 1
+    fi
     DB=$(grep -m1 -o 'postgres[a-z]*://[^ ]*' "$dir/pg.out" || true)
     [ -n "$DB" ] || { echo "cluster.sh: scripts/pg-test.sh printed no postgres:// URL" >&2; cat "$dir/pg.log" >&2; exit 1; }
 else
