@@ -39,10 +39,10 @@ def sh(args, **kw):
 
 
 class Server:
-    def __init__(self, tmp, extra=()):
+    def __init__(self, tmp, extra=(), db=None):
         tmp = tempfile.mkdtemp(dir=tmp)
         self.tmp = tmp
-        self.db = f"sqlite:{tmp}/bench.db"
+        self.db = db or f"sqlite:{tmp}/bench.db"
         plans = os.path.join(tmp, "plans.json")
         with open(plans, "w") as f:
             json.dump({"bench": {"maxRoomsPerApp": 10000000, "maxParticipantsPerCall": 1000,
@@ -178,6 +178,21 @@ def main():
             s["rest_poll_loop"] = rest(poll, tmp)
         finally:
             poll.stop()
+        if shutil.which("pg_ctl") or os.path.isdir("/usr/lib/postgresql"):
+            # The same REST scenario on PostgreSQL (fsync on, loopback TCP).
+            pgdir = os.path.join(tmp, "pg")
+            os.makedirs(pgdir)
+            url = sh([os.path.join(ROOT, "scripts", "pg-test.sh"), "start", pgdir],
+                     env={**os.environ, "PG_TEST_FSYNC": "on"}).split()[0]
+            try:
+                pg = Server(tmp, db=url)
+                try:
+                    s["rest_postgres"] = rest(pg, tmp)
+                finally:
+                    pg.stop()
+            finally:
+                subprocess.run([os.path.join(ROOT, "scripts", "pg-test.sh"), "stop", pgdir],
+                               capture_output=True)
         print("join ...", flush=True)
         s["join"] = loadgen(srv, "join", "--rooms", 100, "--per-room", 10)
         s["cycle"] = loadgen(srv, "cycle", "--n", 2000, "--rate", 2000, "--seconds", 5)
@@ -226,6 +241,12 @@ def table(r):
                  f'{rp["get_vs_nginx"]}x nginx ({rp["nginx_get"]["rps"]:,}/s)', ""))
     rows.append(("REST POST /api/rooms (durable)", f'{rs["post"]["rps"]:,} req/s, p99 {rs["post"]["p99_ms"]} ms',
                  f'{rs["post_vs_nginx"]}x nginx', ">= 30k/s"))
+    if "rest_postgres" in s:
+        pg = s["rest_postgres"]
+        rows.append(("  GET, --db postgres://", f'{pg["get"]["rps"]:,} req/s, p99 {pg["get"]["p99_ms"]} ms',
+                     f'{round(pg["get"]["rps"] / max(rs["get"]["rps"], 1), 2)}x SQLite', ""))
+        rows.append(("  POST, --db postgres://", f'{pg["post"]["rps"]:,} req/s, p99 {pg["post"]["p99_ms"]} ms',
+                     f'{round(pg["post"]["rps"] / max(rs["post"]["rps"], 1), 2)}x SQLite', ""))
     i = s["idle"]
     rows.append((f'idle WebSockets ({i["connections"]:,})', f'{i["server_bytes_per_connection"]:,} B RSS each',
                  f'connect+auth {i["connects_per_s"]:,}/s', "<= 4 KiB; >= 5,000/s"))

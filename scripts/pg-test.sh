@@ -45,13 +45,15 @@ running() {
 }
 
 # fsync off: the tests check what is committed, not power loss, and this
-# shared machine's disk is slow.
+# shared machine's disk is slow. PG_TEST_FSYNC=on (make bench) keeps
+# PostgreSQL's durable defaults, to compare with SQLite's synchronous=FULL.
 start_server() {
-    local port h
+    local port h durability="-c fsync=off -c full_page_writes=off"
     port=$(cat "$dir/port")
     h=$(home)
+    [ "${PG_TEST_FSYNC:-off}" = on ] && durability=""
     pg_ctl -l "$h/pg.log" -w -t 30 \
-        -o "-p $port -k $h -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50" \
+        -o "-p $port -k $h -c listen_addresses=127.0.0.1 $durability -c max_connections=50" \
         start >/dev/null || { tail -20 "$h/pg.log" >&2; return 1; }
 }
 
