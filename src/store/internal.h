@@ -46,6 +46,9 @@ struct store {
     int savepoints;     /* nesting depth, for savepoint names */
 };
 
+/* A room's hosts as the JSON array text both backends store (the caller frees). */
+char *store_hosts_json(const room *r);
+
 dpa_err sqlite_store_open(const char *path, store **out, char *errbuf, size_t errlen);
 /* url is the whole "postgres://..." or "postgresql://..." URL, as libpq takes it. */
 dpa_err postgres_store_open(const char *url, store **out, char *errbuf, size_t errlen);

@@ -729,20 +729,6 @@ pg_changed(store *s, bool *changed)
 
 /* ---- rooms ---- */
 
-static char *
-hosts_json(const room *r)
-{
-    struct json_object *arr = json_object_new_array_ext(r->nhosts);
-    char *out;
-    int i;
-
-    for (i = 0; i < r->nhosts; i++)
-        json_object_array_add(arr, json_object_new_string(r->hosts[i]));
-    out = xstrdup(json_plain(arr, NULL));
-    json_object_put(arr);
-    return out;
-}
-
 static dpa_err
 insert_hosts(pg_store *ps, const room *r)
 {
@@ -810,7 +796,7 @@ room_insert(pg_store *ps, const room *r, int64_t max_rooms)
     if (count >= max_rooms)
         return E_ROOM_LIMIT_REACHED;
     memset(&p, 0, sizeof(p));
-    hosts = hosts_json(r);
+    hosts = store_hosts_json(r);
     p_text(&p, r->id);
     p_text(&p, r->app_id);
     p_text(&p, r->created_by);
@@ -909,7 +895,7 @@ static dpa_err
 room_update(pg_store *ps, const room *r)
 {
     params p = {0};
-    char *hosts = hosts_json(r);
+    char *hosts = store_hosts_json(r);
     int changes = 0;
     dpa_err e;
 

@@ -744,20 +744,6 @@ sq_changed(store *s, bool *changed)
 
 /* ---- rooms ---- */
 
-static char *
-hosts_json(const room *r)
-{
-    struct json_object *arr = json_object_new_array_ext(r->nhosts);
-    char *out;
-    int i;
-
-    for (i = 0; i < r->nhosts; i++)
-        json_object_array_add(arr, json_object_new_string(r->hosts[i]));
-    out = xstrdup(json_plain(arr, NULL));
-    json_object_put(arr);
-    return out;
-}
-
 static dpa_err
 insert_hosts(store *s, const room *r)
 {
@@ -807,7 +793,7 @@ sq_room_insert(store *s, const room *r, int64_t max_rooms)
         return E_ROOM_LIMIT_REACHED;
     if (!(st = stmt(s, Q_ROOM_INSERT)))
         return last_err(s);
-    hosts = hosts_json(r);
+    hosts = store_hosts_json(r);
     bind_text(st, 1, r->id);
     bind_text(st, 2, r->app_id);
     bind_text(st, 3, r->name);
@@ -902,7 +888,7 @@ sq_room_update(store *s, const room *r)
 
     if (!st)
         return last_err(s);
-    hosts = hosts_json(r);
+    hosts = store_hosts_json(r);
     bind_text(st, 1, r->id);
     bind_text(st, 2, r->app_id);
     bind_text(st, 3, r->name);

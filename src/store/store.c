@@ -5,6 +5,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "core/json.h"
+#include "core/util.h"
 #include "store/internal.h"
 
 void
@@ -263,4 +265,18 @@ dpa_err
 store_salvage(store *s, int64_t now, char *copy, size_t len)
 {
     return s->ops->salvage(s, now, copy, len);
+}
+
+char *
+store_hosts_json(const room *r)
+{
+    struct json_object *arr = json_object_new_array_ext(r->nhosts);
+    char *out;
+    int i;
+
+    for (i = 0; i < r->nhosts; i++)
+        json_object_array_add(arr, json_object_new_string(r->hosts[i]));
+    out = xstrdup(json_plain(arr, NULL));
+    json_object_put(arr);
+    return out;
 }
