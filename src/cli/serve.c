@@ -329,7 +329,9 @@ cmd_serve(int argc, char **argv)
             char ip[64];
 
             if (cluster_parse_url(optarg, &addr, &why)) {
-                fprintf(stderr, "droponaird: --redis \"%s\" %s\n", optarg, why);
+                /* A URL with ":password@" is not shown. */
+                fprintf(stderr, "droponaird: --redis \"%s\" %s\n",
+                        strchr(optarg, '@') ? "(not shown: it holds '@')" : optarg, why);
                 return 2;
             }
             if (cluster_resolve(&addr, ip, sizeof(ip), &why)) {

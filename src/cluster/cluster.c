@@ -270,9 +270,12 @@ on_published(redisAsyncContext *ac, void *r, void *privdata)
         complete(p);
         return;
     }
-    /* Every subscriber but our own acknowledges; some may have already. */
+    /*
+     * Every subscriber but our own acknowledges (ours counts only while it
+     * is subscribed); some may have already.
+     */
     p->replied = true;
-    p->expect = reply->integer - 1;
+    p->expect = reply->integer - (cl->sub.subscribed == 2 ? 1 : 0);
     p->deadline_ms = mono_ms() + ACK_WAIT_MS;
     if (p->acks >= p->expect) {
         complete(p);

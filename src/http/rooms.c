@@ -163,7 +163,7 @@ run_get(store_job *job, store *s)
 static dpa_err
 load_for_write(room_job *j, store *s)
 {
-    dpa_err e = store_room_get(s, j->app_id, j->room_id, &j->room);
+    dpa_err e = store_room_get_for_update(s, j->app_id, j->room_id, &j->room);
 
     if (e)
         return e;

@@ -64,8 +64,13 @@ on_listen_readable(uv_poll_t *h, int status, int events)
             if (srv->cfg->tls_cert)
                 type |= LWS_ADOPT_ALLOW_SSL;
             d.sockfd = fd;
+            /*
+             * On failure lws has closed fd itself (on libuv, later, from its
+             * close callback): closing it here too would close whatever
+             * connection gets that number next.
+             */
             if (!lws_adopt_descriptor_vhost(srv->vhost, (lws_adoption_type)type, d, NULL, NULL))
-                close(fd); /* lws logged why */
+                dlog(LOG_WARN, "msg=\"cannot adopt a connection\" fd=%d", fd);
         }
     }
 }

@@ -54,7 +54,7 @@ live_job_run(store_job *job, store *s)
         job->result = store_call_close(s, j->call_id, j->at, j->reason, j->peak);
         if (job->result != E_OK || !j->close_room)
             break;
-        job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
+        job->result = store_room_get_for_update(s, j->app_id, j->room_id, &j->room);
         if (job->result == E_OK && j->room->status == ROOM_ACTIVE) {
             job->result = room_close(j->room, j->at);
             if (job->result == E_OK)

@@ -18,6 +18,8 @@ struct store_ops {
     dpa_err (*changed)(store *s, bool *changed);
     dpa_err (*room_insert)(store *s, const room *r, int64_t max_rooms);
     dpa_err (*room_get)(store *s, const char *app_id, const char *room_id, room **out);
+    /* Optional: room_get that locks the row until the transaction ends (a shared database). */
+    dpa_err (*room_get_for_update)(store *s, const char *app_id, const char *room_id, room **out);
     dpa_err (*room_update)(store *s, const room *r);
     dpa_err (*room_delete)(store *s, const char *app_id, const char *room_id);
     dpa_err (*rooms_count)(store *s, int64_t *count);

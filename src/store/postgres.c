@@ -871,7 +871,7 @@ row_room(PGresult *res, int i)
 }
 
 static dpa_err
-pg_room_get(store *s, const char *app_id, const char *room_id, room **out)
+room_select(store *s, const char *app_id, const char *room_id, bool lock, room **out)
 {
     params p = {0};
     PGresult *res;
@@ -882,13 +882,29 @@ pg_room_get(store *s, const char *app_id, const char *room_id, room **out)
         return e;
     p_text(&p, room_id);
     p_text(&p, app_id);
-    if (!(res = run(PS(s), "SELECT " ROOM_COLS " FROM rooms r WHERE r.room_id = $1 AND r.app_id = $2",
+    if (!(res = run(PS(s),
+                    lock ? "SELECT " ROOM_COLS " FROM rooms r WHERE r.room_id = $1 AND r.app_id = $2"
+                           " FOR UPDATE"
+                         : "SELECT " ROOM_COLS " FROM rooms r WHERE r.room_id = $1 AND r.app_id = $2",
                     &p, &e)))
         return e;
     if (PQntuples(res) == 1)
         *out = row_room(res, 0);
     PQclear(res);
     return *out ? E_OK : E_ROOM_NOT_FOUND;
+}
+
+static dpa_err
+pg_room_get(store *s, const char *app_id, const char *room_id, room **out)
+{
+    return room_select(s, app_id, room_id, false, out);
+}
+
+/* The read of a write: the row stays locked until the batch's transaction ends. */
+static dpa_err
+pg_room_get_for_update(store *s, const char *app_id, const char *room_id, room **out)
+{
+    return room_select(s, app_id, room_id, true, out);
 }
 
 static dpa_err
@@ -906,11 +922,16 @@ room_update(pg_store *ps, const room *r)
                  "UPDATE rooms SET name = $3, hosts = $4, scheduled_start_at = $5,"
                  " scheduled_end_at = $6, status = $7, waiting_room = $8, require_host = $9,"
                  " max_participants = $10, auto_close = $11, metadata = $12, updated_at = $13,"
-                 " version = $14 WHERE room_id = $1 AND app_id = $2",
+                 " version = $14 WHERE room_id = $1 AND app_id = $2 AND version = $14 - 1",
                  &p, &changes);
     free(hosts);
+    /*
+     * Every write moves the version by one from what it read (for update);
+     * a row that moved meanwhile is not overwritten (a guard: the lock
+     * taken by the read already orders writers).
+     */
     if (e == E_OK && changes == 0)
-        return E_ROOM_NOT_FOUND;
+        return E_PRECONDITION_FAILED;
     if (e == E_OK) {
         memset(&p, 0, sizeof(p));
         p_text(&p, r->id);
@@ -1195,6 +1216,7 @@ static const struct store_ops postgres_ops = {
     .changed = pg_changed,
     .room_insert = pg_room_insert,
     .room_get = pg_room_get,
+    .room_get_for_update = pg_room_get_for_update,
     .room_update = pg_room_update,
     .room_delete = pg_room_delete,
     .rooms_count = pg_rooms_count,

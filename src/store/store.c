@@ -169,6 +169,14 @@ store_room_get(store *s, const char *app_id, const char *room_id, room **out)
 }
 
 dpa_err
+store_room_get_for_update(store *s, const char *app_id, const char *room_id, room **out)
+{
+    if (s->ops->room_get_for_update)
+        return s->ops->room_get_for_update(s, app_id, room_id, out);
+    return s->ops->room_get(s, app_id, room_id, out);
+}
+
+dpa_err
 store_room_update(store *s, const room *r)
 {
     return s->ops->room_update(s, r);
@@ -235,7 +243,7 @@ store_calls_recover(store *s, int64_t now, int *ended, int *closed)
     for (i = 0; i < n && !e; i++) {
         room *r = NULL;
 
-        e = s->ops->room_get(s, refs[i].app_id, refs[i].room_id, &r);
+        e = store_room_get_for_update(s, refs[i].app_id, refs[i].room_id, &r);
         if (e == E_ROOM_NOT_FOUND) {
             e = E_OK; /* deleted since: nothing to close */
         } else if (e == E_OK && r->status == ROOM_ACTIVE && r->policy.auto_close) {

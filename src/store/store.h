@@ -89,6 +89,14 @@ dpa_err store_room_insert(store *s, const room *r, int64_t max_rooms);
 /* E_ROOM_NOT_FOUND when there is no such room in that app. *out is the caller's. */
 dpa_err store_room_get(store *s, const char *app_id, const char *room_id, room **out);
 dpa_err store_room_update(store *s, const room *r);
+/*
+ * Reads a room to change it in this transaction: on a database several
+ * processes write (PostgreSQL) its row stays locked until the transaction
+ * ends, so two writers cannot both pass an If-Match on the same version and
+ * the second sees the first's change. Same as store_room_get on SQLite,
+ * whose transactions already take the write lock.
+ */
+dpa_err store_room_get_for_update(store *s, const char *app_id, const char *room_id, room **out);
 dpa_err store_room_delete(store *s, const char *app_id, const char *room_id);
 dpa_err store_rooms_count(store *s, int64_t *count);
 

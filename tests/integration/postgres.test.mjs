@@ -6,7 +6,7 @@
 // after kill -9 with live calls, and the database going away and coming back.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,45 @@ test('two processes on one database: the room limit is exact, and the CLI\'s new
     for (const r of rs.filter((x) => x.status !== 201)) assertError(r, 403, 'ROOM_LIMIT_REACHED');
     assert.equal(psql(db, `SELECT count(*) FROM rooms WHERE app_id = '${app.appId}'`), String(plans.tiny.maxRoomsPerApp));
   } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test('two processes PATCH one room with the same If-Match: one wins, the other gets 412, nothing is lost', async () => {
+  const db = freshDb();
+  const a = await startServer({ db });
+  const b = await startServer({ db });
+  // A third session holds the row, so both PATCHes are in their transactions
+  // before either can write: the race the row lock must order.
+  const holder = spawn('psql', [db, '-XAq'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  holder.stdout.on('data', (d) => { out += d; });
+  try {
+    const app = createApp(db, 'pro');
+    const tok = tokenFor(app, 'alice');
+    assert.ok(await eventually(async () => (await api(b, 'GET', '/api/rooms', { token: tok })).status === 200));
+    const id = (await api(a, 'POST', '/api/rooms', { token: tok, body: { name: 'orig' } })).body.roomId;
+    holder.stdin.write(`BEGIN; SELECT 'locked' FROM rooms WHERE room_id = '${id}' FOR UPDATE;\n`);
+    assert.ok(await eventually(async () => out.includes('locked')));
+    const pa = api(a, 'PATCH', `/api/rooms/${id}`, { token: tok, body: { name: 'fromA' }, headers: { 'if-match': '"1"' } });
+    const pb = api(b, 'PATCH', `/api/rooms/${id}`, { token: tok, body: { metadata: { by: 'B' } }, headers: { 'if-match': '"1"' } });
+    await new Promise((r) => setTimeout(r, 300)); // both are now waiting on the lock
+    holder.stdin.end('COMMIT;\n');
+    const [ra, rb] = await Promise.all([pa, pb]);
+    const statuses = [ra.status, rb.status].sort();
+    assert.deepEqual(statuses, [200, 412], `${ra.status} ${JSON.stringify(ra.body)} / ${rb.status} ${JSON.stringify(rb.body)}`);
+    const winner = ra.status === 200 ? ra : rb;
+    // The store holds exactly the winner's change, at version 2, and so does the
+    // winner (the loser's own cache follows only with --redis: cluster tests).
+    const row = psql(db, `SELECT name || '|' || metadata || '|' || version FROM rooms WHERE room_id = '${id}'`);
+    assert.equal(row, ra.status === 200 ? 'fromA|{}|2' : 'orig|{"by":"B"}|2');
+    assert.equal(winner.headers.get('etag'), '"2"');
+    const g = await api(ra.status === 200 ? a : b, 'GET', `/api/rooms/${id}`, { token: tok });
+    assert.equal(g.body.version, 2);
+    assert.equal(g.body.name, ra.status === 200 ? 'fromA' : 'orig');
+  } finally {
+    holder.kill();
     await a.stop();
     await b.stop();
   }
