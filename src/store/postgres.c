@@ -95,9 +95,18 @@ static const char *const migrations[] = {
     " r.scheduled_end_at, r.status, r.waiting_room, r.require_host, r.max_participants," \
     " r.auto_close, r.metadata, r.created_at, r.updated_at, r.version"
 
+#define PREPARED_MAX 64
+
 typedef struct pg_store {
     store base;
     PGconn *conn;
+    /*
+     * Statements prepared on this connection, by the address of their SQL
+     * text: every statement with parameters is a string literal here, so the
+     * address names it. Emptied when the connection is re-established.
+     */
+    const char *prepared[PREPARED_MAX];
+    int nprepared;
     bool in_tx;              /* inside store_begin .. commit/rollback */
     int64_t changes_seen;    /* app_changes.version at the last store_changed; -1 none */
     char err[256];           /* the last error, one line, no double quotes */
@@ -197,6 +206,36 @@ state_err(const char *state)
  * worked (the caller PQclear()s it), or NULL with *e set and the message
  * kept for store_errmsg.
  */
+/*
+ * Runs sql with p as a prepared statement, preparing it on first use on
+ * this connection: a write is several statements, and parsing and planning
+ * each one every time cost more than running it. Falls back to
+ * PQexecParams when the table is full.
+ */
+static PGresult *
+exec_prepared(pg_store *ps, const char *sql, const params *p)
+{
+    char name[16];
+    int i;
+
+    for (i = 0; i < ps->nprepared && ps->prepared[i] != sql; i++)
+        ;
+    if (i == ps->nprepared) {
+        PGresult *r;
+
+        if (i == PREPARED_MAX)
+            return PQexecParams(ps->conn, sql, p->n, NULL, p->v, NULL, NULL, 0);
+        snprintf(name, sizeof(name), "dpa%d", i);
+        r = PQprepare(ps->conn, name, sql, p->n, NULL);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            return r; /* the error is the statement's: run() reports it */
+        PQclear(r);
+        ps->prepared[ps->nprepared++] = sql;
+    }
+    snprintf(name, sizeof(name), "dpa%d", i);
+    return PQexecPrepared(ps->conn, name, p->n, p->v, NULL, NULL, 0);
+}
+
 static PGresult *
 run(pg_store *ps, const char *sql, const params *p, dpa_err *e)
 {
@@ -210,7 +249,7 @@ run(pg_store *ps, const char *sql, const params *p, dpa_err *e)
         return NULL;
     }
     /* Without parameters, a string may hold several statements (migrations). */
-    res = p ? PQexecParams(ps->conn, sql, p->n, NULL, p->v, NULL, NULL, 0) : PQexec(ps->conn, sql);
+    res = p ? exec_prepared(ps, sql, p) : PQexec(ps->conn, sql);
     st = PQresultStatus(res);
     if (res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK))
         return res;
@@ -274,6 +313,7 @@ ensure_conn(pg_store *ps)
     if (PQstatus(ps->conn) == CONNECTION_OK)
         return E_OK;
     PQreset(ps->conn);
+    ps->nprepared = 0; /* a new session has none of them */
     if (PQstatus(ps->conn) != CONNECTION_OK) {
         set_err(ps, PQerrorMessage(ps->conn));
         return E_STORE_UNAVAILABLE;
