@@ -3,7 +3,6 @@
 export declare const VERSION: '0.14.0';
 
 export type RoomStatus = 'ACTIVE' | 'CLOSED';
-export type Role = 'HOST' | 'CO_HOST' | 'PARTICIPANT';
 export type SignalType = 'GROUP_CALL_SDP_OFFER' | 'GROUP_CALL_SDP_ANSWER' | 'GROUP_CALL_ICE_CANDIDATE';
 export type JoinStatus = 'HOST_REQUIRED' | 'ROOM_CLOSED' | 'WAITING_ROOM_PENDING';
 
@@ -14,27 +13,13 @@ export interface RoomPolicy {
   autoCloseWhenEmpty: boolean;
 }
 
-export interface Participant {
-  userId: string;
-  name: string;
-  role: Role;
-  joinedAt: number;
-  audio: boolean;
-  video: boolean;
-  screenSharing: boolean;
-}
-
-export interface Waiter { userId: string; name: string; since: number; }
-
-export interface LiveCall {
-  callId: string;
-  startedAt: number;
-  participantCount: number;
-  participants: Participant[];
-  hostPresent: boolean;
-  waitingCount: number;
-  waiting?: Waiter[];
-}
+// The call's shapes come from the protocol description (protocol.d.ts, generated).
+import type { Call, Participant, Role, WaitingList } from './protocol.js';
+export type { Participant, Role };
+/** Someone in the waiting room. */
+export type Waiter = WaitingList[number];
+/** A room's live call as REST and WATCH_ROOM show it. */
+export type LiveCall = Call;
 
 export interface Room {
   roomId: string;

@@ -1,13 +1,10 @@
 // What the Chromium scenarios share: the browser, signed-in console pages,
-// a server on a fixed port (to restart it on the same address and
-// database), a TCP proxy that can cut a page off the server, and the proof
+// a free port (a server restarted on the same address: startServer({port})),
+// a TCP proxy that can cut a page off the server, and the proof
 // of media: video frames decoded from every other peer keep growing.
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { join as joinPath } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { BIN, tempDir } from '../integration/helpers.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -28,38 +25,6 @@ export async function freePort() {
   const { port } = s.address();
   await new Promise((resolve) => s.close(resolve));
   return port;
-}
-
-/**
- * Starts droponaird on 127.0.0.1:port with the database in dir (both kept
- * across restarts). Resolves to {url, port, db, dir, stop(), logs()}; stop()
- * sends SIGTERM and requires a clean exit.
- */
-export async function startServerAt({ port, dir = tempDir(), args = [] }) {
-  const db = `sqlite:${joinPath(dir, 'droponair.db')}`;
-  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--db', db, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stdout.on('data', () => {});
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${stderr}`)); }, 15000);
-    proc.stderr.on('data', (d) => {
-      stderr += d;
-      if (/msg="listening"/.test(stderr)) { clearTimeout(timer); resolve(); }
-    });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${stderr}`)); });
-  });
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  return {
-    url: `http://127.0.0.1:${port}`, port, db, dir, proc,
-    logs: () => stderr,
-    async stop() {
-      proc.kill('SIGTERM');
-      const { code, signal } = await exited;
-      assert.equal(signal, null, `server died by ${signal}:\n${stderr.slice(-4000)}`);
-      assert.equal(code, 0, `server exit code ${code}:\n${stderr.slice(-4000)}`);
-    },
-  };
 }
 
 /**

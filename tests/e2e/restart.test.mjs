@@ -4,9 +4,9 @@
 // others again. mesh.leave() then leaves the NEW call at once.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { tempDir } from '../integration/helpers.mjs';
+import { startServer, tempDir } from '../integration/helpers.mjs';
 import {
-  createRoom, freePort, join, launchBrowser, participantsOf, signedIn, startServerAt, videoFlows,
+  createRoom, freePort, join, launchBrowser, participantsOf, signedIn, videoFlows,
 } from './lib.mjs';
 
 let srv, browser;
@@ -14,7 +14,7 @@ const dir = tempDir();
 let port;
 before(async () => {
   port = await freePort();
-  srv = await startServerAt({ port, dir, args: ['--dev'] });
+  srv = await startServer({ port, dir, args: ['--dev'] });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -40,7 +40,7 @@ test('a server restart mid-call: everyone rejoins the new call and video flows a
 
   await srv.stop();
   srv = null;
-  srv = await startServerAt({ port, dir, args: ['--dev'] });
+  srv = await startServer({ port, dir, args: ['--dev'] });
   const started = Date.now();
 
   // The connections of before the restart still carry video (media is

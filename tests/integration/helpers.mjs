@@ -59,7 +59,8 @@ export function tokenFor(app, user, extra = {}) {
 
 // Starts droponaird; resolves to {url, port, db, dir, proc, stop(), kill(), logs()}.
 // opts.prefix runs the server under a wrapper that execs it (e.g. prlimit).
-export async function startServer({ dir = tempDir(), args = [], plans = null, db, prefix = [] } = {}) {
+// port: a fixed port (to start it again on the same address); 0, a free one.
+export async function startServer({ dir = tempDir(), args = [], plans = null, db, prefix = [], port: fixedPort = 0 } = {}) {
   db = db || `sqlite:${join(dir, 'droponair.db')}`;
   const extra = [...args];
   if (plans) {
@@ -67,7 +68,7 @@ export async function startServer({ dir = tempDir(), args = [], plans = null, db
     writeFileSync(file, JSON.stringify(plans));
     extra.push('--plans', file);
   }
-  const argv = [BIN, 'serve', '--listen', '127.0.0.1:0', '--db', db, ...extra];
+  const argv = [BIN, 'serve', '--listen', `127.0.0.1:${fixedPort}`, '--db', db, ...extra];
   const proc = spawn(prefix.length ? prefix[0] : BIN, [...prefix.slice(1), ...(prefix.length ? argv : argv.slice(1))],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
