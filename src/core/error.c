@@ -47,6 +47,8 @@ static const struct {
     [-E_STORE_UNAVAILABLE] = {"STORE_UNAVAILABLE", 503,
                               "the database cannot be used at the moment; nothing was written, "
                               "retry later"},
+    [-E_FENCED] = {"FENCED", 409,
+                   "another process has claimed the call since; this write was refused"},
 };
 
 static int

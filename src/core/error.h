@@ -35,7 +35,13 @@ typedef enum dpa_err {
     E_HEADERS_TOO_LARGE = -23,
     E_NOT_IMPLEMENTED = -24,
     E_STORE_UNAVAILABLE = -25,    /* the database cannot be used now; retry later (503) */
-    E__COUNT = 26
+    /*
+     * A write about a call carried an older fencing epoch than the room's
+     * recorded one: a newer owner has claimed the call (store.h). Internal
+     * to the owner's store writes; no reply carries it today.
+     */
+    E_FENCED = -26,
+    E__COUNT = 27
 } dpa_err;
 
 /* Which limit a ROOM_FULL hit: the room's maxParticipants or the plan's cap. */
