@@ -31,6 +31,7 @@ typedef struct live_job {
     char reason[32];
     int64_t at;
     int peak;
+    int64_t epoch;                               /* fencing token of the call's owner; 0: none */
     bool close_room;                             /* JOB_CALL_CLOSE: and auto-close */
     uint64_t seq;                                /* the write's number (srv->writes_*) */
     room *room;                                  /* the closed or loaded room */
@@ -47,11 +48,11 @@ live_job_run(store_job *job, store *s)
 
     switch (j->kind) {
     case JOB_CALL_OPEN:
-        job->result = store_call_open(s, j->call_id, j->app_id, j->room_id, j->at);
+        job->result = store_call_open(s, j->call_id, j->app_id, j->room_id, j->at, j->epoch);
         break;
     case JOB_CALL_CLOSE:
         /* The call's end and the room's auto-close commit together or not at all. */
-        job->result = store_call_close(s, j->call_id, j->at, j->reason, j->peak);
+        job->result = store_call_close(s, j->call_id, j->at, j->reason, j->peak, j->epoch);
         if (job->result != E_OK || !j->close_room)
             break;
         job->result = store_room_get_for_update(s, j->app_id, j->room_id, &j->room);

@@ -26,10 +26,13 @@ struct store_ops {
     dpa_err (*room_list)(store *s, const char *app_id, const char *user_id, int status,
                          int64_t after_created, const char *after_id, int limit,
                          room_page *page);
+    /* The three below fence when epoch > 0 (store.h); the epoch is checked by store.c. */
     dpa_err (*call_open)(store *s, const char *call_id, const char *app_id, const char *room_id,
-                         int64_t started_at);
+                         int64_t started_at, int64_t epoch);
     dpa_err (*call_close)(store *s, const char *call_id, int64_t ended_at, const char *reason,
-                          int peak);
+                          int peak, int64_t epoch);
+    dpa_err (*call_fence)(store *s, const char *app_id, const char *room_id, int64_t epoch,
+                          char open_call_id[CALL_ID_MAX]);
     /* The rooms that have a call left open (*out is malloc'd, may be NULL when *n is 0). */
     dpa_err (*open_call_rooms)(store *s, store_room_ref **out, int *n);
     /* Ends every open call with reason SERVER_RESTART; *ended counts them. */

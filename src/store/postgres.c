@@ -85,6 +85,8 @@ static const char *const migrations[] = {
     "CREATE INDEX calls_open ON calls(ended_at) WHERE ended_at IS NULL;",
     /* 3: one row the store worker rewrites to learn whether writes work again. */
     "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at BIGINT NOT NULL);",
+    /* 4: the highest call-ownership epoch each room has seen (fencing, store.h). */
+    "ALTER TABLE rooms ADD COLUMN call_epoch BIGINT NOT NULL DEFAULT 0;",
 };
 
 /* pg_advisory_xact_lock key that serialises migrations ("dpa-mig"). */
@@ -1161,41 +1163,168 @@ pg_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
 
 /* ---- calls ---- */
 
+/*
+ * Fencing (store.h) is one conditional UPDATE of the room's call_epoch: it
+ * locks the row until the transaction ends, and a writer that waited on
+ * that lock re-checks "call_epoch <= $epoch" against the committed row, so
+ * an old owner queued behind a new owner's fence is refused. When no row
+ * was raised, a second read tells a higher epoch (E_FENCED) from a room
+ * that is not there (E_ROOM_NOT_FOUND).
+ */
 static dpa_err
-pg_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
-             int64_t started_at)
+fence_room(pg_store *ps, const char *app_id, const char *room_id, int64_t epoch)
+{
+    params p = {0};
+    PGresult *res;
+    int changes = 0;
+    bool found;
+    dpa_err e;
+
+    p_text(&p, room_id);
+    p_text(&p, app_id);
+    p_int(&p, epoch);
+    if ((e = run_done(ps,
+                      "UPDATE rooms SET call_epoch = $3"
+                      " WHERE room_id = $1 AND app_id = $2 AND call_epoch <= $3",
+                      &p, &changes)))
+        return e;
+    if (changes > 0)
+        return E_OK;
+    p.n = 2;
+    if (!(res = run(ps, "SELECT 1 FROM rooms WHERE room_id = $1 AND app_id = $2", &p, &e)))
+        return e;
+    found = PQntuples(res) > 0;
+    PQclear(res);
+    return found ? E_FENCED : E_ROOM_NOT_FOUND;
+}
+
+/* fence_room for the room of call_id; an unknown call or a room gone fences nothing. */
+static dpa_err
+fence_call(pg_store *ps, const char *call_id, int64_t epoch)
+{
+    params p = {0};
+    PGresult *res;
+    int changes = 0;
+    bool found;
+    dpa_err e;
+
+    p_text(&p, call_id);
+    p_int(&p, epoch);
+    if ((e = run_done(ps,
+                      "UPDATE rooms r SET call_epoch = $2 FROM calls c"
+                      " WHERE c.call_id = $1 AND r.room_id = c.room_id AND r.app_id = c.app_id"
+                      " AND r.call_epoch <= $2",
+                      &p, &changes)))
+        return e;
+    if (changes > 0)
+        return E_OK;
+    p.n = 1;
+    if (!(res = run(ps,
+                    "SELECT 1 FROM calls c JOIN rooms r"
+                    " ON r.room_id = c.room_id AND r.app_id = c.app_id WHERE c.call_id = $1",
+                    &p, &e)))
+        return e;
+    found = PQntuples(res) > 0;
+    PQclear(res);
+    return found ? E_FENCED : E_OK;
+}
+
+static dpa_err
+call_open(pg_store *ps, const char *call_id, const char *app_id, const char *room_id,
+          int64_t started_at, int64_t epoch)
 {
     params p = {0};
     dpa_err e;
 
-    if (!PS(s)->in_tx && (e = ensure_conn(PS(s))))
+    if (epoch > 0 && (e = fence_room(ps, app_id, room_id, epoch)) && e != E_ROOM_NOT_FOUND)
         return e;
     p_text(&p, call_id);
     p_text(&p, app_id);
     p_text(&p, room_id);
     p_int(&p, started_at);
-    return run_done(PS(s),
+    return run_done(ps,
                     "INSERT INTO calls (call_id, app_id, room_id, started_at)"
                     " VALUES ($1, $2, $3, $4)",
                     &p, NULL);
 }
 
 static dpa_err
-pg_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak)
+pg_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
+             int64_t started_at, int64_t epoch)
+{
+    bool own;
+    dpa_err e;
+
+    if ((e = op_begin(PS(s), &own)))
+        return e;
+    return op_end(PS(s), own, call_open(PS(s), call_id, app_id, room_id, started_at, epoch));
+}
+
+static dpa_err
+call_close(pg_store *ps, const char *call_id, int64_t ended_at, const char *reason, int peak,
+           int64_t epoch)
 {
     params p = {0};
     dpa_err e;
 
-    if (!PS(s)->in_tx && (e = ensure_conn(PS(s))))
+    if (epoch > 0 && (e = fence_call(ps, call_id, epoch)))
         return e;
     p_text(&p, call_id);
     p_int(&p, ended_at);
     p_text(&p, reason);
     p_int(&p, peak);
-    return run_done(PS(s),
+    return run_done(ps,
                     "UPDATE calls SET ended_at = $2, end_reason = $3, peak_participants = $4"
                     " WHERE call_id = $1 AND ended_at IS NULL",
                     &p, NULL);
+}
+
+static dpa_err
+pg_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak,
+              int64_t epoch)
+{
+    bool own;
+    dpa_err e;
+
+    if ((e = op_begin(PS(s), &own)))
+        return e;
+    return op_end(PS(s), own, call_close(PS(s), call_id, ended_at, reason, peak, epoch));
+}
+
+static dpa_err
+call_fence(pg_store *ps, const char *app_id, const char *room_id, int64_t epoch,
+           char open_call_id[CALL_ID_MAX])
+{
+    params p = {0};
+    PGresult *res;
+    dpa_err e;
+
+    if ((e = fence_room(ps, app_id, room_id, epoch)))
+        return e;
+    p_text(&p, room_id);
+    p_text(&p, app_id);
+    if (!(res = run(ps,
+                    "SELECT call_id FROM calls"
+                    " WHERE room_id = $1 AND app_id = $2 AND ended_at IS NULL"
+                    " ORDER BY started_at DESC, call_id COLLATE \"C\" DESC LIMIT 1",
+                    &p, &e)))
+        return e;
+    if (PQntuples(res) == 1)
+        snprintf(open_call_id, CALL_ID_MAX, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return E_OK;
+}
+
+static dpa_err
+pg_call_fence(store *s, const char *app_id, const char *room_id, int64_t epoch,
+              char open_call_id[CALL_ID_MAX])
+{
+    bool own;
+    dpa_err e;
+
+    if ((e = op_begin(PS(s), &own)))
+        return e;
+    return op_end(PS(s), own, call_fence(PS(s), app_id, room_id, epoch, open_call_id));
 }
 
 static dpa_err
@@ -1263,6 +1392,7 @@ static const struct store_ops postgres_ops = {
     .room_list = pg_room_list,
     .call_open = pg_call_open,
     .call_close = pg_call_close,
+    .call_fence = pg_call_fence,
     .open_call_rooms = pg_open_call_rooms,
     .calls_end_open = pg_calls_end_open,
     .idem_get = pg_idem_get,

@@ -65,6 +65,8 @@ static const char *const migrations[] = {
     "CREATE INDEX calls_open ON calls(ended_at) WHERE ended_at IS NULL;",
     /* 3: one row the store worker rewrites to learn whether writes work again. */
     "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);",
+    /* 4: the highest call-ownership epoch each room has seen (fencing, store.h). */
+    "ALTER TABLE rooms ADD COLUMN call_epoch INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum {
@@ -72,7 +74,8 @@ enum {
     Q_DATA_VERSION, Q_COUNT_GET, Q_COUNT_ADD, Q_ROOM_INSERT, Q_HOST_INSERT, Q_HOSTS_DELETE,
     Q_ROOM_GET, Q_ROOM_UPDATE, Q_ROOM_DELETE, Q_ROOMS_TOTAL, Q_ROOM_LIST, Q_IDEM_GET,
     Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_OPEN_CALL_ROOMS,
-    Q_RECOVER_END_CALLS, Q_PROBE, Q__COUNT
+    Q_RECOVER_END_CALLS, Q_PROBE, Q_FENCE, Q_ROOM_EXISTS, Q_CALL_ROOM, Q_OPEN_CALL_OF_ROOM,
+    Q__COUNT
 };
 
 #define ROOM_COLS                                                                       \
@@ -122,6 +125,13 @@ static const char *const queries[Q__COUNT] = {
     [Q_RECOVER_END_CALLS] = "UPDATE calls SET ended_at = ?1, end_reason = 'SERVER_RESTART'"
                             " WHERE ended_at IS NULL",
     [Q_PROBE] = "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?1)",
+    [Q_FENCE] = "UPDATE rooms SET call_epoch = ?3"
+                " WHERE room_id = ?1 AND app_id = ?2 AND call_epoch <= ?3",
+    [Q_ROOM_EXISTS] = "SELECT 1 FROM rooms WHERE room_id = ?1 AND app_id = ?2",
+    [Q_CALL_ROOM] = "SELECT app_id, room_id FROM calls WHERE call_id = ?1",
+    [Q_OPEN_CALL_OF_ROOM] = "SELECT call_id FROM calls"
+                            " WHERE room_id = ?1 AND app_id = ?2 AND ended_at IS NULL"
+                            " ORDER BY started_at DESC, call_id DESC LIMIT 1",
     [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at <= ?1",
     [Q_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency (app_id, user_id, key, request_hash,"
                    " status, body, room_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -1035,12 +1045,49 @@ sq_idem_put(store *s, const char *app_id, const char *user_id, const char *key,
 
 /* ---- calls ---- */
 
+/*
+ * Raises the room's call_epoch to epoch unless it is higher: E_OK, E_FENCED
+ * (a higher one is recorded; nothing changed) or E_ROOM_NOT_FOUND. The
+ * transaction's write lock orders it with every other fence.
+ */
+static dpa_err
+fence_room(store *s, const char *app_id, const char *room_id, int64_t epoch)
+{
+    sqlite3_stmt *st = stmt(s, Q_FENCE);
+    int rc;
+    dpa_err e;
+
+    if (!st)
+        return last_err(s);
+    bind_text(st, 1, room_id);
+    bind_text(st, 2, app_id);
+    sqlite3_bind_int64(st, 3, epoch);
+    if ((e = step_done(st)))
+        return e;
+    if (sqlite3_changes(DB(s)) > 0)
+        return E_OK;
+    /* Not raised: a higher epoch, or no such room. */
+    if (!(st = stmt(s, Q_ROOM_EXISTS)))
+        return last_err(s);
+    bind_text(st, 1, room_id);
+    bind_text(st, 2, app_id);
+    rc = sqlite3_step(st);
+    done(st);
+    if (rc == SQLITE_ROW)
+        return E_FENCED;
+    return rc == SQLITE_DONE ? E_ROOM_NOT_FOUND : step_err(rc);
+}
+
 static dpa_err
 sq_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
-             int64_t started_at)
+             int64_t started_at, int64_t epoch)
 {
-    sqlite3_stmt *st = stmt(s, Q_CALL_OPEN);
-    if (!st)
+    sqlite3_stmt *st;
+    dpa_err e;
+
+    if (epoch > 0 && (e = fence_room(s, app_id, room_id, epoch)) && e != E_ROOM_NOT_FOUND)
+        return e;
+    if (!(st = stmt(s, Q_CALL_OPEN)))
         return last_err(s);
     bind_text(st, 1, call_id);
     bind_text(st, 2, app_id);
@@ -1049,17 +1096,67 @@ sq_call_open(store *s, const char *call_id, const char *app_id, const char *room
     return step_done(st);
 }
 
+/* Fences the room of call_id (store.h); a call or room not found fences nothing. */
 static dpa_err
-sq_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak)
+fence_call(store *s, const char *call_id, int64_t epoch)
 {
-    sqlite3_stmt *st = stmt(s, Q_CALL_CLOSE);
+    sqlite3_stmt *st = stmt(s, Q_CALL_ROOM);
+    char app_id[APP_ID_MAX], room_id[ROOM_ID_MAX];
+    int rc;
+    dpa_err e;
+
     if (!st)
+        return last_err(s);
+    bind_text(st, 1, call_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(app_id, sizeof(app_id), "%s", col_text(st, 0));
+        snprintf(room_id, sizeof(room_id), "%s", col_text(st, 1));
+    }
+    done(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? E_OK : step_err(rc);
+    e = fence_room(s, app_id, room_id, epoch);
+    return e == E_ROOM_NOT_FOUND ? E_OK : e;
+}
+
+static dpa_err
+sq_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak,
+              int64_t epoch)
+{
+    sqlite3_stmt *st;
+    dpa_err e;
+
+    if (epoch > 0 && (e = fence_call(s, call_id, epoch)))
+        return e;
+    if (!(st = stmt(s, Q_CALL_CLOSE)))
         return last_err(s);
     bind_text(st, 1, call_id);
     sqlite3_bind_int64(st, 2, ended_at);
     bind_text(st, 3, reason);
     sqlite3_bind_int(st, 4, peak);
     return step_done(st);
+}
+
+static dpa_err
+sq_call_fence(store *s, const char *app_id, const char *room_id, int64_t epoch,
+              char open_call_id[CALL_ID_MAX])
+{
+    sqlite3_stmt *st;
+    int rc;
+    dpa_err e;
+
+    if ((e = fence_room(s, app_id, room_id, epoch)))
+        return e;
+    if (!(st = stmt(s, Q_OPEN_CALL_OF_ROOM)))
+        return last_err(s);
+    bind_text(st, 1, room_id);
+    bind_text(st, 2, app_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(open_call_id, CALL_ID_MAX, "%s", col_text(st, 0));
+    done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? E_OK : step_err(rc);
 }
 
 static dpa_err
@@ -1126,6 +1223,7 @@ static const struct store_ops sqlite_ops = {
     .room_list = sq_room_list,
     .call_open = sq_call_open,
     .call_close = sq_call_close,
+    .call_fence = sq_call_fence,
     .open_call_rooms = sq_open_call_rooms,
     .calls_end_open = sq_calls_end_open,
     .idem_get = sq_idem_get,

@@ -217,17 +217,40 @@ store_idem_put(store *s, const char *app_id, const char *user_id, const char *ke
     return s->ops->idem_put(s, app_id, user_id, key, rec, now);
 }
 
-dpa_err
-store_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
-                int64_t started_at)
+/* An epoch below 0 (or 0 where one is required) is the caller's bug. */
+static dpa_err
+bad_epoch(const char *what, int64_t epoch)
 {
-    return s->ops->call_open(s, call_id, app_id, room_id, started_at);
+    store_log("error", "msg=\"bad fencing epoch\" op=%s epoch=%lld", what, (long long)epoch);
+    return E_INTERNAL;
 }
 
 dpa_err
-store_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak)
+store_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
+                int64_t started_at, int64_t epoch)
 {
-    return s->ops->call_close(s, call_id, ended_at, reason, peak);
+    if (epoch < 0)
+        return bad_epoch("call_open", epoch);
+    return s->ops->call_open(s, call_id, app_id, room_id, started_at, epoch);
+}
+
+dpa_err
+store_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak,
+                 int64_t epoch)
+{
+    if (epoch < 0)
+        return bad_epoch("call_close", epoch);
+    return s->ops->call_close(s, call_id, ended_at, reason, peak, epoch);
+}
+
+dpa_err
+store_call_fence(store *s, const char *app_id, const char *room_id, int64_t epoch,
+                 char open_call_id[CALL_ID_MAX])
+{
+    open_call_id[0] = '\0';
+    if (epoch <= 0)
+        return bad_epoch("call_fence", epoch);
+    return s->ops->call_fence(s, app_id, room_id, epoch, open_call_id);
 }
 
 dpa_err

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "auth/apps.h"
+#include "core/call.h"
 #include "core/error.h"
 #include "core/room.h"
 
@@ -109,11 +110,42 @@ dpa_err store_room_list(store *s, const char *app_id, const char *user_id, int s
                         int64_t after_created, const char *after_id, int limit,
                         room_page *page);
 
-/* Calls: the base of call history. */
+/*
+ * Calls: the base of call history.
+ *
+ * Fencing (docs/cluster.md, call ownership). In cluster mode one process
+ * owns a room's live call at a time, and each claim gets an epoch: a
+ * positive number that grows with every claim of the room. Every write
+ * about the call carries the writer's epoch, and the room keeps the
+ * highest it has seen (call_epoch, not part of the room's version,
+ * updatedAt or ETag). A write with epoch > 0 first raises the room's epoch
+ * to its own; when the room already records a higher one, a newer owner
+ * has claimed the call: nothing is written and the write returns E_FENCED.
+ * The check and the write are one transaction (inside store_begin, as the
+ * worker runs them, they commit or roll back with it), so a paused old
+ * owner cannot write after a newer one claimed. Epoch 0 means not fenced
+ * (one process): neither checked nor recorded. A room that no longer
+ * exists fences nothing: the write goes ahead as with epoch 0 (a call
+ * ended by the room's deletion is still recorded).
+ *
+ * store_call_close leaves a call that is already closed, or unknown, as it
+ * is and returns E_OK.
+ */
 dpa_err store_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
-                        int64_t started_at);
+                        int64_t started_at, int64_t epoch);
 dpa_err store_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason,
-                         int peak);
+                         int peak, int64_t epoch);
+/*
+ * A new owner's first write, right after its claim: raises the room's
+ * epoch to epoch (> 0), so that every older owner's writes are refused from
+ * now on, and puts in open_call_id the call record the room still has
+ * open ("" when none), which the new owner continues or closes. Should
+ * several be open (left by processes that did not fence), it is the one
+ * started last. E_FENCED when the room records a higher epoch (open_call_id
+ * is then ""), E_ROOM_NOT_FOUND when app_id has no such room.
+ */
+dpa_err store_call_fence(store *s, const char *app_id, const char *room_id, int64_t epoch,
+                         char open_call_id[CALL_ID_MAX]);
 /* A room named by its app (for lists of rooms to act on). */
 typedef struct store_room_ref {
     char app_id[APP_ID_MAX];

@@ -262,10 +262,10 @@ calls_recorded_and_recovered(void **state)
 
     assert_int_equal(store_room_insert(s, once, 10), E_OK);
     assert_int_equal(store_room_insert(s, keep, 10), E_OK);
-    assert_int_equal(store_call_open(s, "call_a", "rc", once->id, 100), E_OK);
-    assert_int_equal(store_call_open(s, "call_b", "rc", keep->id, 100), E_OK);
-    assert_int_equal(store_call_open(s, "call_c", "rc", keep->id, 50), E_OK);
-    assert_int_equal(store_call_close(s, "call_c", 60, "EMPTY", 2), E_OK);
+    assert_int_equal(store_call_open(s, "call_a", "rc", once->id, 100, 0), E_OK);
+    assert_int_equal(store_call_open(s, "call_b", "rc", keep->id, 100, 0), E_OK);
+    assert_int_equal(store_call_open(s, "call_c", "rc", keep->id, 50, 0), E_OK);
+    assert_int_equal(store_call_close(s, "call_c", 60, "EMPTY", 2, 0), E_OK);
     assert_int_equal(store_calls_recover(s, 500, &ended, &closed), E_OK);
     assert_int_equal(ended, 2);
     assert_int_equal(closed, 1);
@@ -282,6 +282,189 @@ calls_recorded_and_recovered(void **state)
     room_free(once);
     room_free(keep);
     store_close(s);
+}
+
+/* The room's version and updatedAt, which fencing never moves. */
+static void
+room_stamp(store *s, const char *app_id, const char *room_id, int64_t *version, int64_t *updated)
+{
+    room *r = NULL;
+
+    assert_int_equal(store_room_get(s, app_id, room_id, &r), E_OK);
+    *version = r->version;
+    *updated = r->updated_at;
+    room_free(r);
+}
+
+/* The call a room has open ("" when none), as an owner with epoch finds it. */
+static void
+expect_open_call(store *s, const char *app_id, const char *room_id, int64_t epoch,
+                 const char *want)
+{
+    char open[CALL_ID_MAX];
+
+    assert_int_equal(store_call_fence(s, app_id, room_id, epoch, open), E_OK);
+    assert_string_equal(open, want);
+}
+
+/*
+ * Fencing: an owner's writes in epoch order go in; an older owner's are
+ * refused whole (E_FENCED), whatever it writes; a new owner's fence finds
+ * the open call; epoch 0 is the single-node path, never fenced.
+ */
+static void
+calls_fenced_by_epoch(void **state)
+{
+    store *s = open_store();
+    room *r = new_room("fe", "alice", "{}", 10);
+    char open[CALL_ID_MAX];
+    int64_t v0, u0, v, u;
+    int ended, closed;
+    (void)state;
+
+    assert_int_equal(store_room_insert(s, r, 10), E_OK);
+    room_stamp(s, "fe", r->id, &v0, &u0);
+
+    assert_int_equal(store_call_open(s, "f1", "fe", r->id, 100, 3), E_OK);
+    assert_int_equal(store_call_close(s, "f1", 150, "EMPTY", 2, 3), E_OK);
+    assert_int_equal(store_call_open(s, "f2", "fe", r->id, 200, 5), E_OK);
+
+    /* The owner of epoch 3 was replaced by 5: its close and its open change nothing. */
+    assert_int_equal(store_call_close(s, "f2", 250, "EMPTY", 1, 3), E_FENCED);
+    assert_int_equal(store_call_open(s, "f3", "fe", r->id, 300, 4), E_FENCED);
+    expect_open_call(s, "fe", r->id, 5, "f2"); /* still open; no f3 (it would be newer) */
+
+    /* A new owner claims with 7: it finds f2, and 5 is refused from now on. */
+    assert_int_equal(store_call_fence(s, "fe", r->id, 7, open), E_OK);
+    assert_string_equal(open, "f2");
+    assert_int_equal(store_call_close(s, "f2", 260, "EMPTY", 1, 5), E_FENCED);
+    assert_int_equal(store_call_fence(s, "fe", r->id, 6, open), E_FENCED);
+    assert_string_equal(open, "");
+    assert_int_equal(store_call_close(s, "f2", 270, "EMPTY", 1, 7), E_OK);
+    expect_open_call(s, "fe", r->id, 7, "");
+
+    /* Epoch 0 is neither checked nor recorded. */
+    assert_int_equal(store_call_open(s, "f4", "fe", r->id, 400, 0), E_OK);
+    expect_open_call(s, "fe", r->id, 7, "f4");
+    assert_int_equal(store_call_close(s, "f4", 450, "EMPTY", 1, 0), E_OK);
+    expect_open_call(s, "fe", r->id, 7, "");
+
+    /* None of it was a room change; a room change keeps the epoch. */
+    room_stamp(s, "fe", r->id, &v, &u);
+    assert_int_equal(v, v0);
+    assert_int_equal(u, u0);
+    r->version = v0 + 1;
+    r->updated_at = u0 + 1;
+    assert_int_equal(store_room_update(s, r), E_OK);
+    assert_int_equal(store_call_open(s, "f5", "fe", r->id, 500, 6), E_FENCED);
+    room_stamp(s, "fe", r->id, &v, &u);
+    assert_int_equal(v, v0 + 1);
+    assert_int_equal(u, u0 + 1);
+
+    /* No such room in the app. An unknown call: nothing to close, as with epoch 0. */
+    assert_int_equal(store_call_fence(s, "other", r->id, 9, open), E_ROOM_NOT_FOUND);
+    assert_int_equal(store_call_fence(s, "fe", "rm_none", 9, open), E_ROOM_NOT_FOUND);
+    assert_int_equal(store_call_close(s, "none", 1, "EMPTY", 0, 9), E_OK);
+
+    /* A deleted room fences nothing: the call it ended is still recorded. */
+    assert_int_equal(store_call_open(s, "f6", "fe", r->id, 600, 8), E_OK);
+    assert_int_equal(store_room_delete(s, "fe", r->id), E_OK);
+    assert_int_equal(store_call_close(s, "f6", 650, "ROOM_DELETED", 1, 2), E_OK);
+    assert_int_equal(store_calls_recover(s, 700, &ended, &closed), E_OK);
+    assert_int_equal(ended, 0);
+    room_free(r);
+    store_close(s);
+}
+
+/*
+ * A fenced call end and its room's auto-close in one transaction, as the
+ * server runs them (server/live.c): the room's row, already written by the
+ * fence, is read for update and closed; an older owner then changes nothing.
+ */
+static void
+fenced_close_with_auto_close(void **state)
+{
+    store *s = open_store();
+    room *r = new_room("fa", "alice", "{\"policy\":{\"autoCloseWhenEmpty\":true}}", 10);
+    room *got = NULL;
+    int64_t v, u;
+    (void)state;
+
+    assert_int_equal(store_room_insert(s, r, 10), E_OK);
+    assert_int_equal(store_call_open(s, "a1", "fa", r->id, 100, 2), E_OK);
+    assert_int_equal(store_call_open(s, "a2", "fa", r->id, 90, 0), E_OK);
+
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_call_close(s, "a2", 150, "EMPTY", 1, 1), E_FENCED);
+    store_rollback(s);
+    room_stamp(s, "fa", r->id, &v, &u);
+    assert_int_equal(v, 1);
+
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_call_close(s, "a1", 200, "EMPTY", 3, 2), E_OK);
+    assert_int_equal(store_room_get_for_update(s, "fa", r->id, &got), E_OK);
+    assert_int_equal(room_close(got, 200), E_OK);
+    assert_int_equal(store_room_update(s, got), E_OK);
+    assert_int_equal(store_commit(s), E_OK);
+    room_free(got);
+    room_stamp(s, "fa", r->id, &v, &u);
+    assert_int_equal(v, 2);
+    assert_int_equal(u, 200);
+    expect_open_call(s, "fa", r->id, 2, "a2");
+    assert_int_equal(store_call_close(s, "a2", 300, "EMPTY", 1, 2), E_OK);
+    room_free(r);
+    store_close(s);
+}
+
+/*
+ * A database made by the build before fencing (schema version 3: no
+ * call_epoch, no migration 4): the migration adds the column at the next
+ * start, and what was there is fenced from then on.
+ */
+static void
+epoch_migration_on_old_database(void **state)
+{
+    const char *downgrade = "ALTER TABLE rooms DROP COLUMN call_epoch;"
+                            " DELETE FROM schema_migrations WHERE version = 4";
+    char err[STORE_ERR_MAX], u[600], name[80], open[CALL_ID_MAX];
+    room *r = new_room("mg", "alice", "{}", 10);
+    int64_t v, up;
+    store *s = NULL;
+    (void)state;
+
+    if (pg) {
+        snprintf(name, sizeof(name), "%s_v3", pg_db);
+        assert_int_equal(pg_fresh_db(name, u, sizeof(u)), 0);
+    } else {
+        snprintf(u, sizeof(u), "sqlite:%s/v3.db", dir);
+    }
+    assert_int_equal(store_open(u, &s, err, sizeof(err)), E_OK);
+    assert_int_equal(store_room_insert(s, r, 10), E_OK);
+    assert_int_equal(store_call_open(s, "m1", "mg", r->id, 100, 0), E_OK);
+    store_close(s);
+    if (pg) {
+        assert_int_equal(pg_admin(name, downgrade), 0);
+    } else {
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(u + 7, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, downgrade, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+
+    assert_int_equal(store_open(u, &s, err, sizeof(err)), E_OK);
+    assert_int_equal(store_call_fence(s, "mg", r->id, 3, open), E_OK);
+    assert_string_equal(open, "m1");
+    assert_int_equal(store_call_close(s, "m1", 200, "EMPTY", 1, 2), E_FENCED);
+    assert_int_equal(store_call_close(s, "m1", 200, "EMPTY", 1, 3), E_OK);
+    room_stamp(s, "mg", r->id, &v, &up);
+    assert_int_equal(v, 1);
+    assert_int_equal(up, 10);
+    store_close(s);
+    room_free(r);
+    if (pg) {
+        snprintf(u, sizeof(u), "DROP DATABASE %s WITH (FORCE)", name);
+        assert_int_equal(pg_admin("postgres", u), 0);
+    }
 }
 
 static void
@@ -730,7 +913,7 @@ pg_migrations_race(void **state)
         assert_int_equal(o[k].e, E_OK);
     }
     assert_int_equal(pg_admin(name, "DO $$ BEGIN IF (SELECT count(*) FROM schema_migrations)"
-                                    " <> 3 THEN RAISE 'not migrated once'; END IF; END $$"),
+                                    " <> 4 THEN RAISE 'not migrated once'; END IF; END $$"),
                      0);
     assert_int_equal(store_open(u, &s, o[0].err, sizeof(o[0].err)), E_OK);
     assert_int_equal(store_apps_load(s, &reg), E_OK);
@@ -739,6 +922,58 @@ pg_migrations_race(void **state)
     store_close(s);
     snprintf(u, sizeof(u), "DROP DATABASE %s WITH (FORCE)", name);
     assert_int_equal(pg_admin("postgres", u), 0);
+}
+
+typedef struct stale_owner {
+    store *s;
+    const char *call_id;
+    dpa_err e;
+} stale_owner;
+
+static void *
+stale_close_run(void *arg)
+{
+    stale_owner *o = arg;
+
+    o->e = store_begin(o->s);
+    if (o->e == E_OK)
+        o->e = store_call_close(o->s, o->call_id, 100, "EMPTY", 1, 1);
+    if (o->e == E_OK)
+        o->e = store_commit(o->s);
+    else
+        store_rollback(o->s);
+    return NULL;
+}
+
+/*
+ * Two processes: a new owner's fence is in a transaction still open when
+ * the old owner (another connection) closes the call. The old owner waits
+ * on the room's row, then sees the committed epoch and is refused.
+ */
+static void
+pg_fence_orders_a_racing_old_owner(void **state)
+{
+    store *owner = open_store();
+    stale_owner old = {.s = open_store(), .call_id = "race_call"};
+    room *r = new_room("fr", "alice", "{}", 10);
+    char open[CALL_ID_MAX];
+    pthread_t t;
+    (void)state;
+
+    assert_int_equal(store_room_insert(owner, r, 10), E_OK);
+    assert_int_equal(store_call_open(owner, "race_call", "fr", r->id, 50, 1), E_OK);
+    assert_int_equal(store_begin(owner), E_OK);
+    assert_int_equal(store_call_fence(owner, "fr", r->id, 2, open), E_OK);
+    assert_string_equal(open, "race_call");
+    assert_int_equal(pthread_create(&t, NULL, stale_close_run, &old), 0);
+    usleep(200000); /* the old owner is blocked on the room's row by now */
+    assert_int_equal(store_commit(owner), E_OK);
+    pthread_join(t, NULL);
+    assert_int_equal(old.e, E_FENCED);
+    expect_open_call(owner, "fr", r->id, 2, "race_call");
+    store_close(old.s);
+    store_close(owner);
+    room_free(r);
 }
 
 static void
@@ -928,6 +1163,9 @@ main(void)
         cmocka_unit_test(list_pages_newest_first),
         cmocka_unit_test(idempotency_records),
         cmocka_unit_test(calls_recorded_and_recovered),
+        cmocka_unit_test(calls_fenced_by_epoch),
+        cmocka_unit_test(fenced_close_with_auto_close),
+        cmocka_unit_test(epoch_migration_on_old_database),
         cmocka_unit_test(reopen_keeps_data),
         cmocka_unit_test(bad_urls),
         cmocka_unit_test(newer_schema_is_refused),
@@ -941,6 +1179,7 @@ main(void)
     const struct CMUnitTest postgres_only[] = {
         cmocka_unit_test(pg_room_limit_exact_under_race),
         cmocka_unit_test(pg_idempotency_key_race),
+        cmocka_unit_test(pg_fence_orders_a_racing_old_owner),
         cmocka_unit_test(pg_migrations_race),
         cmocka_unit_test(pg_reconnects_after_restart),
         cmocka_unit_test(pg_down_is_unavailable_then_recovers),
