@@ -63,8 +63,13 @@ usage(FILE *f)
             "                         and the kernel spreads connections over them\n"
             "  --redis URL            cluster mode (redis://[:PASSWORD@]HOST[:PORT][/DB]):\n"
             "                         room writes are announced to the other processes\n"
-            "                         sharing the store, which drop their cached copy\n"
-            "                         (docs/cluster.md); needs --event-loop uv\n",
+            "                         sharing the store, which drop their cached copy,\n"
+            "                         and every live call is owned by one process that\n"
+            "                         the others route to (docs/cluster.md); needs\n"
+            "                         --event-loop uv\n"
+            "  --call-lease-ms MS     cluster mode: a call's lease (500 to 60000, default\n"
+            "                         5000); another process takes a call over within\n"
+            "                         about this long after its owner crashed\n",
             DEFAULT_DB);
 }
 
@@ -191,6 +196,7 @@ cmd_serve(int argc, char **argv)
         {"node-id", required_argument, NULL, 'N'},
         {"reuse-port", no_argument, NULL, 'R'},
         {"redis", required_argument, NULL, 'e'},
+        {"call-lease-ms", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static server_config cfg;
@@ -248,6 +254,11 @@ cmd_serve(int argc, char **argv)
             if (parse_positive(optarg, 0, 3600000, &v))
                 return bad_option("--ws-grace-ms", "0 to 3600000");
             cfg.ws_grace_ms = (int)v;
+            break;
+        case 'O':
+            if (parse_positive(optarg, 500, 60000, &v))
+                return bad_option("--call-lease-ms", "500 to 60000");
+            cfg.call_lease_ms = (int)v;
             break;
         case 'q':
             if (parse_positive(optarg, 4096, 1L << 30, &v))

@@ -46,80 +46,12 @@
 #include <json-c/json.h>
 
 #include "cluster/cluster.h"
+#include "cluster/internal.h"
 #include "core/util.h"
 #include "server/internal.h"
 #include "server/log.h"
 
-#define TICK_MS 1000          /* heartbeat and liveness checks */
-#define DEAD_AFTER_MS 3000
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
-#define UNSENT_MAX 10000
-#define CLOSE_GRACE_MS 1000   /* draining: pending PUBLISHes get this long */
-#define ACK_WAIT_MS 250       /* a write waits this long for the other nodes' acks */
-
-typedef struct cluster cluster;
-
-/* One connection to Redis and its reconnects. */
-typedef struct rlink {
-    cluster *cl;
-    const char *name;          /* "subscriber" or "publisher" */
-    redisAsyncContext *ac;     /* NULL while not connected or connecting */
-    uv_timer_t retry;
-    int backoff_ms;
-    bool ready;                /* subscribed, or PING answered */
-    int subscribed;            /* channels confirmed (subscriber) */
-    uint64_t connect_ms;       /* when the current attempt started */
-    uint64_t ready_ms;
-    const char *why;           /* why we closed it ourselves, for the log */
-    bool failing;              /* a failure was logged: later ones go to debug */
-} rlink;
-
-enum { OP_ROOM, OP_DELETED, OP_ALL, OP_HEARTBEAT, OP_ACK };
-
-/* A PUBLISH waiting for its reply: sent again later if the link drops. */
-typedef struct pending {
-    struct pending *next;      /* in cl->awaiting while it has a seq */
-    cluster *cl;
-    int op;
-    uint64_t seq;              /* the write number the client's reply waits for */
-    int64_t version;
-    char room_id[ROOM_ID_MAX];
-    char to[NODE_ID_MAX];      /* OP_ACK: the writer */
-    bool replied;              /* PUBLISH answered: expect is known */
-    long long expect;          /* acknowledgements to wait for */
-    long long acks;
-    uint64_t deadline_ms;
-} pending;
-
-struct cluster {
-    server *srv;
-    redis_addr addr;
-    char ip[INET6_ADDRSTRLEN];
-    char chan_rooms[64];
-    char chan_node[64 + NODE_ID_MAX];
-    rlink sub, pub;
-    uv_timer_t tick;
-    uv_timer_t ack_timer;      /* the earliest ack deadline */
-    int open_timers;           /* uv timers not yet closed */
-    pending *awaiting;         /* announcements whose writes wait, oldest first */
-    bool cache_on;             /* the room cache serves reads */
-    bool up;                   /* both links ready and the cache on (reported) */
-    bool ever_up;
-    uint64_t down_ms;          /* when it last went down */
-    uint64_t sub_gen;          /* +1 each time the subscriber becomes ready */
-    uint64_t hb_seen_ms;       /* our own heartbeat last came back */
-    int inflight;              /* PUBLISHes without a reply */
-    uint64_t waiting_since_ms; /* the oldest of them was sent about then */
-    hmap *unsent;              /* room id -> int64_t * (version; -1: deleted) */
-    bool unsent_all;
-    uint64_t sent, received, reconnects, dropped;
-    bool draining, closing;
-    bool stopped;              /* after the loop: nothing may be answered any more */
-    uint64_t closing_ms;
-};
-
-static uint64_t
+uint64_t
 mono_ms(void)
 {
     return mono_ns() / 1000000u;
@@ -296,7 +228,7 @@ publish(cluster *cl, int op, const char *room_id, int64_t version, uint64_t seq)
     struct json_object *o;
     const char *text;
     char ack_chan[64 + NODE_ID_MAX];
-    const char *chan = op == OP_HEARTBEAT ? cl->chan_node : cl->chan_rooms;
+    const char *chan = cl->chan_rooms; /* heartbeats too: every node hears every node */
     pending *p;
 
     if (!cl->pub.ready || cl->closing) {
@@ -455,8 +387,15 @@ on_room_message(cluster *cl, const char *text, size_t len)
     if (!o || !json_object_is_type(o, json_type_object) || !(node = get_str(o, "node")) ||
         !(op = get_str(o, "op")))
         goto bad;
-    if (strcmp(node, cl->srv->cfg->node_id) == 0)
+    if (strcmp(node, cl->srv->cfg->node_id) == 0) {
+        if (strcmp(op, "heartbeat") == 0)
+            cl->hb_seen_ms = mono_ms(); /* the subscriber works */
         goto out; /* our own: already applied */
+    }
+    if (strcmp(op, "room") != 0 && strcmp(op, "deleted") != 0 && strcmp(op, "all") != 0) {
+        owner_message(cl, node, op, o); /* heartbeats, goodbyes, session news */
+        goto out;
+    }
     cl->received++;
     dlog(LOG_DEBUG, "msg=\"cluster message\" from=%s op=%s", node, op);
     if (strcmp(op, "all") == 0) {
@@ -496,13 +435,15 @@ on_node_message(cluster *cl, const char *text, size_t len)
 {
     struct json_tokener *tok = json_tokener_new();
     struct json_object *o = json_tokener_parse_ex(tok, text, (int)len), *v;
-    const char *op;
+    const char *op = NULL;
 
     json_tokener_free(tok);
     cl->hb_seen_ms = mono_ms(); /* anything arriving proves the subscriber works */
     if (o && (op = get_str(o, "op")) && strcmp(op, "ack") == 0 &&
         json_object_object_get_ex(o, "seq", &v) && json_object_is_type(v, json_type_int))
         on_ack(cl, (uint64_t)json_object_get_int64(v));
+    else if (o && op && json_object_is_type(o, json_type_object))
+        owner_message(cl, get_str(o, "node"), op, o); /* commands and output of sessions */
     json_object_put(o);
 }
 
@@ -594,6 +535,7 @@ link_ready(rlink *l)
         resync(cl);
     } else {
         flush_unsent(cl);
+        owner_link_ready(cl);
         update_up(cl, NULL);
     }
 }
@@ -756,6 +698,7 @@ on_tick(uv_timer_t *t)
         force_close(&cl->sub, "own heartbeat not received for 3 s");
     if (cl->pub.ready)
         publish(cl, OP_HEARTBEAT, NULL, 0, 0);
+    owner_tick(cl);
 }
 
 /* ---- the module's life on the loop ---- */
@@ -855,7 +798,8 @@ cluster_start(server *srv)
     /* Connect as soon as the loop runs; the tick checks liveness from then on. */
     uv_timer_start(&cl->sub.retry, on_retry, 0, 0);
     uv_timer_start(&cl->pub.retry, on_retry, 0, 0);
-    uv_timer_start(&cl->tick, on_tick, TICK_MS, TICK_MS);
+    owner_start(cl);
+    uv_timer_start(&cl->tick, on_tick, (uint64_t)owner_tick_ms(cl), (uint64_t)owner_tick_ms(cl));
     return cl;
 }
 
@@ -863,7 +807,10 @@ static void
 cluster_drain(void *state)
 {
     cluster *cl = state;
+
     cl->draining = true;
+    /* Before the WebSocket layer closes its sessions: the calls go on elsewhere. */
+    owner_hand_over(cl);
 }
 
 static void
@@ -886,6 +833,7 @@ begin_close(cluster *cl)
     cl->closing_ms = mono_ms();
     uv_close((uv_handle_t *)&cl->tick, tick_closed);
     uv_close((uv_handle_t *)&cl->ack_timer, tick_closed);
+    owner_close(cl);
     /* Nothing waits for acknowledgements any more (unanswered ones complete on close). */
     {
         pending *p, *n;
@@ -961,6 +909,7 @@ cluster_stop(void *state)
         free_orphan(cl->sub.ac);
     if (cl->pub.ac)
         free_orphan(cl->pub.ac);
+    owner_free(cl);
     while (cl->awaiting) {
         pending *p = cl->awaiting;
         cl->awaiting = p->next;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/call_private.h"
+#include "core/json.h"
 #include "core/util.h"
 
 /* ---- small lists ---- */
@@ -1134,4 +1135,155 @@ void
 call_set_closing(live_call *lc, bool closing)
 {
     lc->closing = closing;
+}
+
+/* ---- export and import (a takeover by another process) ---- */
+
+static struct json_object *
+person_export(const call_person *p, struct json_object *ref)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "u", json_object_new_string(p->user_id));
+    json_object_object_add(o, "n", json_object_new_string(p->name));
+    json_object_object_add(o, "t", json_object_new_int64(p->since));
+    if (ref)
+        json_object_object_add(o, "s", ref);
+    return o;
+}
+
+static struct json_object *
+list_export(const call_list *l, call_session_ref ref, void *arg)
+{
+    struct json_object *a = json_object_new_array();
+    int i;
+
+    for (i = 0; i < l->count; i++)
+        json_object_array_add(a, person_export(&l->items[i],
+                                               ref ? ref(arg, l->items[i].session) : NULL));
+    return a;
+}
+
+struct json_object *
+call_export(const live_call *lc, call_session_ref ref, void *arg)
+{
+    struct json_object *o = json_object_new_object(), *ms = json_object_new_array();
+    int i;
+
+    json_object_object_add(o, "callId", json_object_new_string(lc->call_id));
+    json_object_object_add(o, "startedAt", json_object_new_int64(lc->started_at));
+    json_object_object_add(o, "peak", json_object_new_int(lc->peak));
+    json_object_object_add(o, "sharer", json_object_new_string(lc->sharer));
+    for (i = 0; i < lc->nmembers; i++) {
+        const call_member *m = &lc->members[i];
+        struct json_object *j = json_object_new_object();
+        json_object_object_add(j, "u", json_object_new_string(m->user_id));
+        json_object_object_add(j, "n", json_object_new_string(m->name));
+        json_object_object_add(j, "r", json_object_new_int((int)m->role));
+        json_object_object_add(j, "t", json_object_new_int64(m->joined_at));
+        json_object_object_add(j, "a", json_object_new_boolean(m->audio));
+        json_object_object_add(j, "v", json_object_new_boolean(m->video));
+        json_object_object_add(j, "x", json_object_new_boolean(m->screen));
+        json_object_object_add(j, "c", json_object_new_boolean(m->connected));
+        json_object_object_add(j, "s", ref(arg, m->session));
+        json_object_array_add(ms, j);
+    }
+    json_object_object_add(o, "members", ms);
+    json_object_object_add(o, "waiting", list_export(&lc->waiting, ref, arg));
+    json_object_object_add(o, "askers", list_export(&lc->askers, ref, arg));
+    json_object_object_add(o, "watchers", list_export(&lc->watchers, ref, arg));
+    json_object_object_add(o, "banned", list_export(&lc->banned, NULL, NULL));
+    return o;
+}
+
+static const char *
+str_of(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static bool
+list_import(const live_call *lc, call_list *l, struct json_object *a, call_session_of of,
+            void *arg)
+{
+    size_t i, n;
+
+    if (!json_object_is_type(a, json_type_array))
+        return false;
+    n = json_object_array_length(a);
+    for (i = 0; i < n; i++) {
+        struct json_object *p = json_object_array_get_idx(a, i), *s = NULL, *t = NULL;
+        const char *u = str_of(p, "u"), *name = str_of(p, "n");
+        uint64_t session = 0;
+        if (!u || strlen(u) > USER_ID_MAX || !name)
+            return false;
+        json_object_object_get_ex(p, "t", &t);
+        if (json_object_object_get_ex(p, "s", &s) && of && !(session = of(arg, lc->room->id, s)))
+            continue; /* its session is gone for good */
+        if (!list_find(l, u))
+            list_add(l, u, name, json_object_get_int64(t), session);
+    }
+    return true;
+}
+
+dpa_err
+call_import(live_call *lc, struct json_object *state, call_session_of of, void *arg)
+{
+    struct json_object *ms = NULL, *v;
+    const char *id = str_of(state, "callId"), *sharer = str_of(state, "sharer");
+    size_t i, n;
+
+    if (!id || !*id || strlen(id) >= CALL_ID_MAX || call_is_live(lc) ||
+        !json_object_object_get_ex(state, "members", &ms) ||
+        !json_object_is_type(ms, json_type_array))
+        return E_BAD_REQUEST;
+    snprintf(lc->call_id, sizeof(lc->call_id), "%s", id);
+    lc->started_at = json_object_object_get_ex(state, "startedAt", &v) ? json_object_get_int64(v) : 0;
+    lc->peak = json_object_object_get_ex(state, "peak", &v) ? json_object_get_int(v) : 0;
+    n = json_object_array_length(ms);
+    for (i = 0; i < n; i++) {
+        struct json_object *j = json_object_array_get_idx(ms, i), *s = NULL;
+        const char *u = str_of(j, "u"), *name = str_of(j, "n");
+        uint64_t session;
+        call_member *m;
+        if (!u || strlen(u) > USER_ID_MAX || !name || call_member_find(lc, u) ||
+            !json_object_object_get_ex(j, "s", &s) || !(session = of(arg, lc->room->id, s)))
+            continue; /* malformed, twice, or its session is gone for good */
+        if (lc->nmembers == lc->members_cap) {
+            lc->members_cap = lc->members_cap ? lc->members_cap * 2 : 8;
+            lc->members = xrealloc(lc->members, sizeof(call_member) * (size_t)lc->members_cap);
+        }
+        m = &lc->members[lc->nmembers++];
+        memset(m, 0, sizeof(*m));
+        snprintf(m->user_id, sizeof(m->user_id), "%s", u);
+        snprintf(m->name, sizeof(m->name), "%s", name);
+        m->role = json_object_object_get_ex(j, "r", &v) ? (call_role)json_object_get_int(v)
+                                                         : ROLE_PARTICIPANT;
+        if (m->role != ROLE_HOST && m->role != ROLE_CO_HOST)
+            m->role = ROLE_PARTICIPANT;
+        m->joined_at = json_object_object_get_ex(j, "t", &v) ? json_object_get_int64(v) : 0;
+        m->audio = json_get_bool(j, "a", true);
+        m->video = json_get_bool(j, "v", true);
+        m->screen = json_get_bool(j, "x", false);
+        m->connected = json_get_bool(j, "c", true);
+        m->session = session;
+    }
+    if (lc->nmembers == 0) {
+        lc->call_id[0] = '\0'; /* nobody is left to continue it */
+        return E_NO_LIVE_CALL;
+    }
+    if (sharer && call_member_find(lc, sharer))
+        snprintf(lc->sharer, sizeof(lc->sharer), "%s", sharer);
+    if (json_object_object_get_ex(state, "waiting", &v))
+        list_import(lc, &lc->waiting, v, of, arg);
+    if (json_object_object_get_ex(state, "askers", &v))
+        list_import(lc, &lc->askers, v, of, arg);
+    if (json_object_object_get_ex(state, "watchers", &v))
+        list_import(lc, &lc->watchers, v, of, arg);
+    if (json_object_object_get_ex(state, "banned", &v))
+        list_import(lc, &lc->banned, v, NULL, NULL);
+    return E_OK;
 }

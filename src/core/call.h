@@ -167,6 +167,21 @@ struct json_object *call_state_json(const live_call *lc, const char *viewer);
 /* The waiting list as a JSON array. */
 struct json_object *call_waiting_json(const live_call *lc);
 
+/*
+ * Export and import, for a takeover by another process (cluster mode): the
+ * call's members, roles, media, waiting list, askers, watchers and bans as
+ * JSON. Sessions are process-local numbers, so the glue maps each one to a
+ * reference (ref: a new JSON value) and back (of, for the room: 0 when that
+ * session is gone for good, and the person is left out). call_import fills a fresh
+ * live state of the same room without emitting anything; it returns
+ * E_NO_LIVE_CALL when nobody is left (the call is not live then) and
+ * E_BAD_REQUEST when state is not an export.
+ */
+typedef struct json_object *(*call_session_ref)(void *arg, uint64_t session);
+typedef uint64_t (*call_session_of)(void *arg, const char *room_id, struct json_object *ref);
+struct json_object *call_export(const live_call *lc, call_session_ref ref, void *arg);
+dpa_err call_import(live_call *lc, struct json_object *state, call_session_of of, void *arg);
+
 /* The member for user, or NULL. */
 /* Whether user_id is a member (the grace counts). */
 bool call_is_member(const live_call *lc, const char *user_id);

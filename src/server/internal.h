@@ -53,6 +53,50 @@ typedef struct room_bus {
     void *arg;
 } room_bus;
 
+/*
+ * Cluster mode: who owns each live call. Implemented by the cluster layer
+ * (set with server_set_router); without it every live call is this
+ * process's. Everything runs on the loop.
+ */
+typedef struct call_router {
+    /*
+     * Finds the owner of room_id: done(cbarg, NULL, E_OK) when this process
+     * owns it (claimed now when nobody did), done(cbarg, node, E_OK) when
+     * another process does, done(cbarg, NULL, E_UNAVAILABLE) when it
+     * cannot be known now (Redis away). At once when the answer is known.
+     */
+    void (*locate)(void *arg, const char *room_id,
+                   void (*done)(void *cbarg, const char *owner, dpa_err e), void *cbarg);
+    /* Forgets the owner it knows for room_id (it said it is not the owner). */
+    void (*forget)(void *arg, const char *room_id);
+    /* Sends msg (borrowed) to node's channel, or to every node when node is NULL. */
+    void (*send)(void *arg, const char *node, struct json_object *msg);
+    /* Whether node was heard from lately. */
+    bool (*alive)(void *arg, const char *node);
+    /* The fencing epoch of a room this process owns (0: none). */
+    int64_t (*epoch)(void *arg, const char *room_id);
+    /* The call state of an owned room changed: its export is due. */
+    void (*dirty)(void *arg, const char *room_id);
+    /* The live state of an owned room is gone: its lease may go. */
+    void (*released)(void *arg, const char *room_id);
+    void *arg;
+} call_router;
+
+/*
+ * The WebSocket layer's half of cluster mode (server_set_remote): commands
+ * and output of sessions connected to other processes.
+ */
+typedef struct call_remote {
+    /* A message from another process's WebSocket layer (msg borrowed). */
+    void (*message)(void *arg, struct json_object *msg);
+    /* node stopped (crashed or drained): its sessions count as lost. */
+    void (*node_down)(void *arg, const char *node);
+    /* For call_export / call_import: a session as a reference and back. */
+    call_session_ref ref;
+    call_session_of of;
+    void *arg;
+} call_remote;
+
 /* Adds fields to the /healthz body o (borrowed); registered by a layer. */
 typedef void (*health_fn)(void *arg, struct json_object *o);
 #define HEALTH_FNS_MAX 4
@@ -76,6 +120,9 @@ typedef struct server {
     int nprotos;
     call_delivery delivery;
     room_bus bus;
+    call_router router;          /* cluster mode: set by the cluster layer */
+    call_remote remote;          /* cluster mode: set by the WebSocket layer */
+    hmap *claims;                /* room id -> live_claim: claimed, not yet taken over */
     struct {
         health_fn fn;
         void *arg;
@@ -141,6 +188,9 @@ void *server_protocol_state(server *srv, const server_protocol *p);
 void server_set_delivery(server *srv, const call_delivery *d);
 /* Sets where committed room writes are announced (the cluster layer, when on). */
 void server_set_room_bus(server *srv, const room_bus *b);
+/* Cluster mode: call ownership (the cluster layer) and remote sessions (WebSocket). */
+void server_set_router(server *srv, const call_router *r);
+void server_set_remote(server *srv, const call_remote *r);
 /* Adds a contributor to the /healthz body (at most HEALTH_FNS_MAX). */
 void server_health_register(server *srv, health_fn fn, void *arg);
 /* Adds every registered contributor's fields (and "node") to o (borrowed). */
@@ -246,6 +296,21 @@ void live_cache_enable(server *srv, bool on);
  * earlier can still reach the cache), for the caller to turn the cache on.
  */
 void live_resync(server *srv, void (*done)(void *arg), void *arg);
+/*
+ * Cluster mode. This process just claimed room_id with fencing epoch
+ * `epoch` (state: the previous owner's export, borrowed, or NULL): the
+ * room's live state is built now, taking the call over (the call record
+ * fenced; the export imported, or a call left open without one ended with
+ * SERVER_RESTART). Commands for the room that come meanwhile wait for it.
+ */
+void live_claimed(server *srv, const char *app_id, const char *room_id, int64_t epoch,
+                  struct json_object *state);
+/* Whether a takeover of room_id is being read from the store. */
+bool live_claim_pending(server *srv, const char *room_id);
+/* Cluster mode: this process lost room_id's lease: its live state goes, silently. */
+void live_disown(server *srv, const char *room_id);
+/* The export of an owned room's call (NULL when no call is live). New reference. */
+struct json_object *live_export(server *srv, const char *room_id);
 /* The app registry was replaced: every live call takes its app's current plan. */
 void live_apps_changed(server *srv);
 /* Totals for /metrics. */

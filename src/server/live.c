@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/util.h"
 #include "server/internal.h"
 #include "server/log.h"
@@ -21,6 +22,13 @@
  */
 enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_LOAD, JOB_ROOM_RELOAD, JOB_BARRIER };
 
+/* Cluster mode: a room this process claimed and has not taken over yet. */
+typedef struct live_claim {
+    int64_t epoch;
+    struct json_object *state;   /* the previous owner's export, or NULL */
+    bool loading;                /* the takeover's store read is on its way */
+} live_claim;
+
 typedef struct live_job {
     store_job job;
     server *srv;
@@ -33,6 +41,8 @@ typedef struct live_job {
     int peak;
     int64_t epoch;                               /* fencing token of the call's owner; 0: none */
     bool close_room;                             /* JOB_CALL_CLOSE: and auto-close */
+    live_claim *claim;                           /* JOB_ROOM_LOAD: a takeover */
+    char open_call[CALL_ID_MAX];                 /* ... the call record it found open */
     uint64_t seq;                                /* the write's number (srv->writes_*) */
     room *room;                                  /* the closed or loaded room */
     const plan *plan;
@@ -63,6 +73,11 @@ live_job_run(store_job *job, store *s)
         }
         break;
     case JOB_ROOM_LOAD:
+        job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
+        if (job->result == E_OK && j->claim)
+            job->result = store_call_fence(s, j->app_id, j->room_id, j->claim->epoch,
+                                           j->open_call);
+        break;
     case JOB_ROOM_RELOAD:
         job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
         break;
@@ -73,6 +88,8 @@ live_job_run(store_job *job, store *s)
 }
 
 static live_call *attach(server *srv, room *r, const plan *p);
+static void take_over(server *srv, live_call *lc, live_job *j);
+static void unclaim(server *srv, const char *room_id);
 static void detach(server *srv, live_call *lc);
 static void run_after_writes(server *srv);
 static void reload(server *srv, const live_call *lc);
@@ -105,12 +122,20 @@ live_job_done(store_job *job)
         break;
     case JOB_ROOM_LOAD:
         lc = NULL;
+        if (j->claim && job->result != E_OK) {
+            dlog(LOG_WARN, "msg=\"cannot take a call over\" room=%s err=%s", j->room_id,
+                 error_code(job->result));
+            unclaim(srv, j->room_id);
+            j->claim = NULL;
+        }
         if (job->result == E_OK) {
             /* One version, shared by the cache and the live call. */
             roomcache_put(srv->rooms, room_ref(j->room));
             lc = live_find(srv, j->room_id);
             if (!lc)
                 lc = attach(srv, room_ref(j->room), j->plan);
+            if (j->claim)
+                take_over(srv, lc, j);
             /* Another node wrote it while it was read: read it again. */
             if (call_room(lc)->version < roomcache_floor(srv->rooms, j->room_id))
                 reload(srv, lc);
@@ -246,6 +271,10 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
              call_room(lc)->id, call_id, j->reason, peak, j->close_room);
         break;
     }
+    if (srv->router.epoch)
+        j->epoch = srv->router.epoch(srv->router.arg, call_room(lc)->id);
+    if (srv->router.dirty)
+        srv->router.dirty(srv->router.arg, call_room(lc)->id);
     /* Replies and events that report this change wait for its commit. */
     j->seq = live_write_begin(srv);
     call_set_write_seq(lc, j->seq);
@@ -257,6 +286,12 @@ on_emit(void *arg, const live_call *lc, uint64_t session, struct json_object *ev
 {
     server *srv = arg;
 
+    const char *type = json_get_str(ev, "type");
+
+    /* A relayed signal (SDP, ICE) changes no state: the export stays as it is. */
+    if (srv->router.dirty && (!type || (strncmp(type, "GROUP_CALL_SDP_", 15) != 0 &&
+                                        strcmp(type, "GROUP_CALL_ICE_CANDIDATE") != 0)))
+        srv->router.dirty(srv->router.arg, call_room(lc)->id);
     if (srv->delivery.emit)
         srv->delivery.emit(srv->delivery.arg, session, ev, call_write_seq(lc));
 }
@@ -303,10 +338,15 @@ attach(server *srv, room *r, const plan *p)
 static void
 detach(server *srv, live_call *lc)
 {
-    hmap_del(srv->live_by_room, call_room(lc)->id);
+    char id[ROOM_ID_MAX];
+
+    snprintf(id, sizeof(id), "%s", call_room(lc)->id);
+    hmap_del(srv->live_by_room, id);
     if (call_is_live(lc))
         hmap_del(srv->live_by_call, call_id_of(lc));
     call_free(lc);
+    if (srv->router.released)
+        srv->router.released(srv->router.arg, id);
 }
 
 void
@@ -358,6 +398,7 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
           void (*fn)(void *arg, live_call *lc, dpa_err e), void *arg)
 {
     live_call *lc = live_find(srv, room_id);
+    live_claim *c;
     room *r;
     live_job *j;
 
@@ -372,7 +413,8 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
         fn(arg, NULL, E_ROOM_NOT_FOUND);
         return;
     }
-    r = roomcache_get(srv->rooms, room_id);
+    c = hmap_get(srv->claims, room_id);
+    r = c ? NULL : roomcache_get(srv->rooms, room_id); /* a takeover reads the store */
     if (r) {
         if (strcmp(r->app_id, app_id) == 0)
             fn(arg, attach(srv, room_ref(r), p), E_OK);
@@ -386,7 +428,127 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
     j->plan = p;
     j->fn = fn;
     j->arg = arg;
+    if (c && !c->loading) {
+        c->loading = true;
+        j->claim = c;
+    }
     server_submit(srv, &j->job);
+}
+
+/* ---- cluster mode: taking calls over, handing them on ---- */
+
+static void
+unclaim(server *srv, const char *room_id)
+{
+    live_claim *c = hmap_get(srv->claims, room_id);
+
+    if (!c)
+        return;
+    hmap_del(srv->claims, room_id);
+    json_object_put(c->state);
+    free(c);
+}
+
+/*
+ * The takeover's store read is back (the call record fenced): the previous
+ * owner's export becomes this live state, or a call it left open without
+ * one ends. No event goes out: the members' clients saw nothing change.
+ */
+static void
+take_over(server *srv, live_call *lc, live_job *j)
+{
+    live_claim *c = j->claim;
+    const char *was = c->state ? json_get_str(c->state, "callId") : NULL;
+    dpa_err e = E_NO_LIVE_CALL;
+
+    /* The export continues the call only if it is of the call the store has open. */
+    if (was && j->open_call[0] && strcmp(was, j->open_call) == 0 && !call_is_live(lc) &&
+        srv->remote.of)
+        e = call_import(lc, c->state, srv->remote.of, srv->remote.arg);
+    if (e == E_OK) {
+        hmap_put(srv->live_by_call, call_id_of(lc), lc);
+        dlog(LOG_INFO, "msg=\"call taken over\" room=%s call=%s epoch=%lld participants=%d",
+             j->room_id, call_id_of(lc), (long long)c->epoch, call_participant_count(lc));
+    } else if (j->open_call[0]) {
+        /* Nothing (or nobody) to continue it with: it ended when its owner stopped. */
+        live_job *k = job_new(srv, JOB_CALL_CLOSE, lc);
+        snprintf(k->call_id, sizeof(k->call_id), "%s", j->open_call);
+        snprintf(k->reason, sizeof(k->reason), "SERVER_RESTART");
+        k->at = now_ms();
+        k->epoch = c->epoch;
+        k->seq = live_write_begin(srv);
+        dlog(LOG_INFO, "msg=\"call of a stopped owner ended\" room=%s call=%s", j->room_id,
+             j->open_call);
+        server_submit(srv, &k->job);
+    }
+    unclaim(srv, j->room_id);
+    j->claim = NULL;
+    if (srv->router.dirty)
+        srv->router.dirty(srv->router.arg, j->room_id);
+}
+
+static void
+claimed_loaded(void *arg, live_call *lc, dpa_err e)
+{
+    server *srv = arg;
+
+    (void)e;
+    live_reap(srv, lc);
+}
+
+void
+live_claimed(server *srv, const char *app_id, const char *room_id, int64_t epoch,
+             struct json_object *state)
+{
+    live_claim *c;
+    const app *a;
+
+    unclaim(srv, room_id);
+    if (live_find(srv, room_id))
+        return; /* already here (a lease renewed after Redis lost it) */
+    c = xcalloc(1, sizeof(*c));
+    c->epoch = epoch;
+    c->state = json_object_get(state);
+    hmap_put(srv->claims, room_id, c);
+    if (!app_id)
+        return; /* the command that claimed it opens it */
+    a = apps_find(srv->apps, app_id);
+    live_open(srv, app_id, room_id, a ? a->plan : &plan_none, claimed_loaded, srv);
+}
+
+bool
+live_claim_pending(server *srv, const char *room_id)
+{
+    live_claim *c = hmap_get(srv->claims, room_id);
+    return c && c->loading;
+}
+
+void
+live_disown(server *srv, const char *room_id)
+{
+    live_call *lc = live_find(srv, room_id);
+
+    unclaim(srv, room_id);
+    if (!lc)
+        return;
+    dlog(LOG_INFO, "msg=\"call no longer owned here\" room=%s", room_id);
+    hmap_del(srv->live_by_room, room_id);
+    if (call_is_live(lc))
+        hmap_del(srv->live_by_call, call_id_of(lc));
+    call_free(lc);
+}
+
+struct json_object *
+live_export(server *srv, const char *room_id)
+{
+    live_call *lc = live_find(srv, room_id);
+    struct json_object *o;
+
+    if (!lc || !call_is_live(lc) || !srv->remote.ref)
+        return NULL;
+    o = call_export(lc, srv->remote.ref, srv->remote.arg);
+    json_object_object_add(o, "app", json_object_new_string(call_room(lc)->app_id));
+    return o;
 }
 
 /* A committed version r reaches the cache and the live call (if any). */
@@ -513,6 +675,13 @@ free_one(const char *key, void *value, void *arg)
     call_free(value);
 }
 
+static void
+first_key(const char *key, void *value, void *arg)
+{
+    (void)value;
+    snprintf(arg, ROOM_ID_MAX, "%s", key);
+}
+
 void
 live_free_all(server *srv)
 {
@@ -529,6 +698,13 @@ live_free_all(server *srv)
     hmap_each(srv->live_by_room, free_one, NULL);
     hmap_free(srv->live_by_room);
     hmap_free(srv->live_by_call);
+    while (hmap_count(srv->claims)) {
+        char id[ROOM_ID_MAX];
+        hmap_each(srv->claims, first_key, id);
+        unclaim(srv, id);
+    }
+    hmap_free(srv->claims);
+    srv->claims = NULL;
     srv->live_by_room = srv->live_by_call = NULL;
 }
 

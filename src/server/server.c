@@ -35,6 +35,7 @@ server_config_defaults(server_config *cfg)
     cfg->header_timeout_s = 10;
     cfg->apps_poll_ms = 1000;
     cfg->ws_grace_ms = 15000;
+    cfg->call_lease_ms = 5000;
     cfg->ws_queue_max = 1024 * 1024;
     cfg->ws_rate = 200;
     cfg->ws_burst = 1000;
@@ -327,7 +328,8 @@ start_draining(server *srv)
     srv->drain_started_ns = mono_ns();
     lws_sul_schedule(srv->ctx, 0, &srv->sul_drain, drain_tick, 100 * LWS_US_PER_MS);
     dlog(LOG_INFO, "msg=\"draining\" in_flight=%zu", protocols_busy(srv));
-    for (int i = 0; i < srv->nprotos; i++)
+    /* Last first: the cluster link hands calls over before the WebSocket layer ends sessions. */
+    for (int i = srv->nprotos - 1; i >= 0; i--)
         if (srv->protos[i].p->drain)
             srv->protos[i].p->drain(srv->protos[i].state);
 }
@@ -482,6 +484,7 @@ server_state_init(server *srv, size_t rooms_cached, size_t tokens_cached)
     srv->metrics = metrics_new();
     srv->live_by_room = hmap_new();
     srv->live_by_call = hmap_new();
+    srv->claims = hmap_new();
     metrics_register(srv->metrics, collect_loop, srv);
     live_register_metrics(srv);
 }
@@ -521,6 +524,18 @@ void
 server_set_room_bus(server *srv, const room_bus *b)
 {
     srv->bus = *b;
+}
+
+void
+server_set_router(server *srv, const call_router *r)
+{
+    srv->router = *r;
+}
+
+void
+server_set_remote(server *srv, const call_remote *r)
+{
+    srv->remote = *r;
 }
 
 void

@@ -44,6 +44,7 @@ typedef struct server_config {
      */
     bool shared_store;
     const char *redis_url;        /* redis://host:port[/db]: cluster mode (src/cluster/) */
+    int call_lease_ms;            /* cluster mode: a call's lease; takeover after a crash within it */
 } server_config;
 
 /* Defaults of DESIGN §8. */

@@ -623,6 +623,24 @@ ws_reject_binary(ws_session *s)
     reply_error(s, NULL, E_BAD_REQUEST, NULL, LIMIT_NONE, "only text frames are accepted");
 }
 
+static bool route(ws_session *s, const ws_command *cmd, struct json_object *msg, int hops);
+
+/* Runs cmd for s (here: the call is this process's, or the command is about no call). */
+static void
+run(ws_session *s, const ws_command *cmd, struct json_object *msg)
+{
+    ws_req r;
+
+    r.s = s;
+    r.msg = msg;
+    r.id = request_id(msg);
+    session_hold(s);
+    s->deferring = true;
+    cmd->fn(&r);
+    session_flush_deferred(s);
+    session_release(s);
+}
+
 void
 ws_handle_message(ws_session *s, const char *text, size_t len)
 {
@@ -630,7 +648,6 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
     const ws_command *cmd = NULL;
     const char *type;
     dpa_error fe;
-    ws_req r;
     size_t i;
 
     if (!rate_ok(s)) {
@@ -669,13 +686,125 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
         json_object_put(msg);
         return;
     }
-    r.s = s;
-    r.msg = msg;
-    r.id = id;
-    session_hold(s);
-    s->deferring = true;
-    cmd->fn(&r);
-    session_flush_deferred(s);
-    session_release(s);
+    if (!route(s, cmd, msg, 0))
+        run(s, cmd, msg);
     json_object_put(msg);
+}
+
+/* ---- cluster mode: commands for calls owned by another process ---- */
+
+typedef struct routing {
+    ws_session *s;
+    const ws_command *cmd;
+    struct json_object *msg;
+    int hops;
+} routing;
+
+static bool
+takes_part(const ws_command *cmd)
+{
+    return cmd->fn == cmd_join || cmd->fn == cmd_watch;
+}
+
+/* The owner is known: run here, or forward (counting the room the session joins). */
+static void
+routed(void *arg, const char *owner, dpa_err e)
+{
+    routing *rt = arg;
+    ws_session *s = rt->s;
+    const char *room_id = json_get_str(rt->msg, "roomId");
+
+    if (session_release(s)) {
+        if (e != E_OK) {
+            reply_error(s, request_id(rt->msg), E_UNAVAILABLE, NULL, LIMIT_NONE,
+                        "the process that runs this call cannot be reached now; retry");
+        } else if (!owner) {
+            run(s, rt->cmd, rt->msg);
+        } else if (s->proxy) {
+            /* Asked as the owner, and not the owner: the origin routes again. */
+            struct json_object *o = json_object_new_object();
+            json_object_object_add(o, "op", json_object_new_string("moved"));
+            json_object_object_add(o, "sid", json_object_new_int64((int64_t)s->origin_sid));
+            json_object_object_add(o, "hops", json_object_new_int(rt->hops + 1));
+            json_object_object_add(o, "msg", json_object_get(rt->msg));
+            s->srv->router.send(s->srv->router.arg, s->origin, o);
+            json_object_put(o);
+        } else if (room_id && takes_part(rt->cmd) && !caps_room_take(s, room_id)) {
+            reply_error(s, request_id(rt->msg), E_RATE_LIMITED, NULL, LIMIT_NONE,
+                        "a session may take part in at most %d rooms at once",
+                        WS_ROOMS_PER_SESSION);
+        } else {
+            remote_forward(s, owner, rt->msg, rt->hops);
+        }
+    }
+    json_object_put(rt->msg);
+    free(rt);
+}
+
+/*
+ * In cluster mode a command about a room or a call whose owner is not
+ * known to be this process waits for the router; returns false when it
+ * runs here at once (not about a call, or a call live here).
+ */
+static bool
+route(ws_session *s, const ws_command *cmd, struct json_object *msg, int hops)
+{
+    const char *room_id = json_get_str(msg, "roomId"), *call_id;
+    routing *rt;
+
+    if (!s->srv->router.locate)
+        return false;
+    if (!room_id) {
+        call_id = json_get_str(msg, "callId");
+        if (!call_id || live_find_call(s->srv, call_id) ||
+            !(room_id = remote_room_of_call(s->ws, call_id)))
+            return false; /* not about a call, live here, or unknown (NO_LIVE_CALL here) */
+    }
+    if (hops >= 3) {
+        reply_error(s, request_id(msg), E_UNAVAILABLE, NULL, LIMIT_NONE,
+                    "the call is moving between processes; retry");
+        return true;
+    }
+    rt = xcalloc(1, sizeof(*rt));
+    rt->s = s;
+    rt->cmd = cmd;
+    rt->msg = json_object_get(msg);
+    rt->hops = hops;
+    session_hold(s);
+    s->srv->router.locate(s->srv->router.arg, room_id, routed, rt);
+    return true;
+}
+
+static const ws_command *
+command_of(struct json_object *msg)
+{
+    const char *type = json_get_str(msg, "type");
+    size_t i;
+
+    for (i = 0; type && i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].type, type) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+void
+ws_run_remote(ws_session *proxy, struct json_object *msg, int hops)
+{
+    const ws_command *cmd = command_of(msg);
+    dpa_error fe;
+
+    /* Checked by the origin already; checked again, as from any peer. */
+    if (!cmd || !cmd->needs_auth || fields_check(msg, cmd->fields, &fe) != E_OK)
+        return;
+    if (!route(proxy, cmd, msg, hops))
+        run(proxy, cmd, msg);
+}
+
+void
+ws_route_again(ws_session *s, struct json_object *msg, int hops)
+{
+    const ws_command *cmd = command_of(msg);
+
+    if (cmd && !route(s, cmd, msg, hops))
+        run(s, cmd, msg);
 }

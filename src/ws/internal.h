@@ -44,6 +44,9 @@ typedef struct ws_state {
     hmap *sessions;              /* "%llx" id -> ws_session */
     hmap *sessions_by_token;     /* resume token -> ws_session */
     hmap *users;                 /* appId + '\x1f' + userId -> its counts (caps.c) */
+    hmap *proxies;               /* cluster: "node/id" -> the proxy of another process's session */
+    hmap *calls;                 /* cluster: callId -> roomId (strdup), for routing by callId */
+    hmap *call_of_room;          /* cluster: roomId -> the callId above, to forget it */
     uint64_t next_session_id;
     lws_dll2_owner_t conns;      /* open WebSockets, for the keep-alive sweep */
     lws_dll2_owner_t held;       /* sessions with output waiting for a write */
@@ -59,6 +62,7 @@ typedef struct msgbuf {
     int refs;
     uint64_t seq;          /* 0 for replies */
     uint64_t after;        /* sent once this call-record write committed (0: at once) */
+    bool event;            /* a proxy's event: its session's process numbers it */
     size_t len;
     unsigned char data[];  /* LWS_PRE bytes of headroom, then the JSON */
 } msgbuf;
@@ -105,6 +109,18 @@ struct ws_session {
     uint64_t refill_ns;
 
     async_req async;               /* held by each wait; gone once the session ended */
+
+    /*
+     * Cluster mode (remote.c): a proxy stands on the call's owner for a
+     * session connected to another process (origin); it runs that
+     * session's commands through the same handlers, and what it would send
+     * goes back to the origin over Redis. No connection, not counted in the
+     * user's caps (the origin counts), no resume token.
+     */
+    bool proxy;
+    char origin[NODE_ID_MAX];
+    uint64_t origin_sid;
+    char proxy_key[NODE_ID_MAX + 24];
 
     reload_waiter waiter;          /* AUTH waiting for an app reload */
     char *pending_token;
@@ -163,6 +179,26 @@ int session_write(ws_session *s);
 void session_close(ws_session *s, int code, const char *reason);
 void session_flush_deferred(ws_session *s);
 
+/* Queues an event's text (a JSON object) for s with its seq; kept for resume. */
+void session_emit_text(ws_session *s, const char *body, size_t len, uint64_t after);
+/* A proxy's origin lost its connection (grace runs there, or here with timer), or got it back. */
+void session_lost_remote(ws_session *s, bool timer);
+void session_back_remote(ws_session *s);
+
+/* ---- remote.c: cluster mode ---- */
+
+/* Registers the WebSocket layer's half of cluster mode (ws start, with --redis). */
+void remote_start(ws_state *ws);
+void remote_free(ws_state *ws);
+/* Sends a proxy's frame to its origin. */
+void remote_out(ws_session *proxy, const msgbuf *m);
+/* Forwards s's command (msg borrowed) to owner, hops forwards so far. */
+void remote_forward(ws_session *s, const char *owner, struct json_object *msg, int hops);
+/* Tells the other processes that s lost its connection, got it back or ended. */
+void remote_session_news(ws_session *s, const char *what);
+/* The room of a call known to be owned elsewhere, or NULL. */
+const char *remote_room_of_call(ws_state *ws, const char *call_id);
+
 /* ---- caps.c: every per-user and per-session count ---- */
 
 /* Counts s's connection for its user; false when the user is at the cap. */
@@ -201,5 +237,13 @@ void ws_reject_binary(ws_session *s);
 void ws_handle_message(ws_session *s, const char *text, size_t len);
 /* Authenticates with a header/query token right after the upgrade. */
 void ws_auth_header(ws_session *s, const char *token);
+/*
+ * Cluster mode: a command of another process's session reaches its proxy
+ * here (msg borrowed). It runs if this process owns the room; otherwise the
+ * origin is told where to go (hops: forwards so far).
+ */
+void ws_run_remote(ws_session *proxy, struct json_object *msg, int hops);
+/* The origin's side of "moved": routes s's command (msg borrowed) again. */
+void ws_route_again(ws_session *s, struct json_object *msg, int hops);
 
 #endif

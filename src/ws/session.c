@@ -15,6 +15,8 @@ msg_new(const char *text, size_t len, uint64_t seq)
 
     m->refs = 1;
     m->seq = seq;
+    m->after = 0;
+    m->event = false;
     m->len = len;
     memcpy(m->data + LWS_PRE, text, len);
     return m;
@@ -110,8 +112,15 @@ enqueue(ws_session *s, msgbuf *m)
 {
     outq *q;
 
-    if (!s->wsi || s->close_code)
+    if (s->proxy) {
+        /* Goes to the session's own process, in order, once what it reports committed. */
+        if (!s->hhead && m->after <= s->srv->writes_done) {
+            remote_out(s, m);
+            return;
+        }
+    } else if (!s->wsi || s->close_code) {
         return;
+    }
     if (s->qbytes + m->len > s->srv->cfg->ws_queue_max) {
         /* The client does not read: drop it rather than grow. */
         s->ws->stats.slow_readers++;
@@ -148,6 +157,13 @@ release_one(ws_session *s)
         s->hhead = q->next;
         if (!s->hhead)
             s->htail = NULL;
+        if (s->proxy) {
+            s->qbytes -= q->m->len;
+            remote_out(s, q->m);
+            msg_unref(q->m);
+            free(q);
+            continue;
+        }
         append(&s->qhead, &s->qtail, q);
         moved = true;
     }
@@ -215,9 +231,8 @@ void
 ws_emit(ws_state *ws, uint64_t session, struct json_object *ev, uint64_t after)
 {
     ws_session *s = session_by_id(ws, session);
-    char *body, head[32];
-    size_t len, hlen;
-    msgbuf *m;
+    char *body;
+    size_t len;
 
     if (!s || session_ended(s))
         return;
@@ -232,18 +247,36 @@ ws_emit(ws_state *ws, uint64_t session, struct json_object *ev, uint64_t after)
         body = xstrdup(t);
         json_object_set_userdata(ev, body, free_userdata);
     }
-    len = strlen(body);
-    hlen = (size_t)snprintf(head, sizeof(head), "{\"seq\":%llu%s",
-                            (unsigned long long)++s->seq, len > 2 ? "," : "");
-    m = xmalloc(sizeof(*m) + LWS_PRE + hlen + len - 1);
-    m->refs = 1;
-    m->seq = s->seq;
+    session_emit_text(s, body, strlen(body), after);
+}
+
+void
+session_emit_text(ws_session *s, const char *body, size_t len, uint64_t after)
+{
+    char head[32];
+    size_t hlen;
+    msgbuf *m;
+
+    if (len < 2 || body[0] != '{')
+        return;
+    if (s->proxy) {
+        /* Numbered by the session's own process, which keeps it for resume. */
+        m = msg_new(body, len, 0);
+        m->event = true;
+    } else {
+        hlen = (size_t)snprintf(head, sizeof(head), "{\"seq\":%llu%s",
+                                (unsigned long long)++s->seq, len > 2 ? "," : "");
+        m = xmalloc(sizeof(*m) + LWS_PRE + hlen + len - 1);
+        m->refs = 1;
+        m->seq = s->seq;
+        m->event = false;
+        m->len = hlen + len - 1;
+        memcpy(m->data + LWS_PRE, head, hlen);
+        memcpy(m->data + LWS_PRE + hlen, body + 1, len - 1);
+        replay_push(s, m);
+    }
     m->after = after;
-    m->len = hlen + len - 1;
-    memcpy(m->data + LWS_PRE, head, hlen);
-    memcpy(m->data + LWS_PRE + hlen, body + 1, len - 1);
-    replay_push(s, m);
-    ws->stats.events_out++;
+    s->ws->stats.events_out++;
     if (s->deferring) {
         outq *q = xmalloc(sizeof(*q)), **pq = &s->deferred;
         q->next = NULL;
@@ -410,6 +443,10 @@ session_end(ws_session *s)
     hmap_del(s->ws->sessions, s->key);
     if (s->resume_token[0])
         hmap_del(s->ws->sessions_by_token, s->resume_token);
+    if (s->proxy)
+        hmap_del(s->ws->proxies, s->proxy_key);
+    else
+        remote_session_news(s, "end");
     s->ws->stats.sessions--;
     for (i = 0; i < s->nrooms; i++) {
         live_call *lc = live_find(srv, s->rooms[i]);
@@ -450,8 +487,44 @@ session_lost(ws_session *s)
         if (lc)
             call_session_lost(lc, s->id);
     }
+    remote_session_news(s, "lost");
     lws_sul_schedule(s->srv->ctx, 0, &s->sul_grace, grace_over,
                      (lws_usec_t)s->srv->cfg->ws_grace_ms * LWS_US_PER_MS);
+}
+
+void
+session_lost_remote(ws_session *s, bool timer)
+{
+    int i;
+
+    if (!s->in_grace) {
+        s->in_grace = true;
+        for (i = 0; i < s->nrooms; i++) {
+            live_call *lc = live_find(s->srv, s->rooms[i]);
+            if (lc)
+                call_session_lost(lc, s->id);
+        }
+    }
+    /* Its process stopped: the grace its process ran runs here now. */
+    if (timer)
+        lws_sul_schedule(s->srv->ctx, 0, &s->sul_grace, grace_over,
+                         (lws_usec_t)s->srv->cfg->ws_grace_ms * LWS_US_PER_MS);
+}
+
+void
+session_back_remote(ws_session *s)
+{
+    int i;
+
+    if (!s->in_grace)
+        return;
+    s->in_grace = false;
+    lws_sul_cancel(&s->sul_grace);
+    for (i = 0; i < s->nrooms; i++) {
+        live_call *lc = live_find(s->srv, s->rooms[i]);
+        if (lc)
+            call_session_back(lc, s->id);
+    }
 }
 
 void
@@ -476,6 +549,7 @@ session_bind(ws_session *s, struct lws *wsi)
             if (lc)
                 call_session_back(lc, s->id);
         }
+        remote_session_news(s, "back");
     }
 }
 

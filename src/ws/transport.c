@@ -323,6 +323,8 @@ ws_start(server *srv)
     ws->users = hmap_new();
     server_set_delivery(srv, &d);
     metrics_register(srv->metrics, collect, ws);
+    if (srv->cfg->redis_url)
+        remote_start(ws); /* cluster mode: sessions in calls owned elsewhere */
     return ws;
 }
 
@@ -331,10 +333,13 @@ ws_stop(void *state)
 {
     ws_state *ws = state;
     call_delivery none = {NULL, NULL, NULL};
+    call_remote no_remote = {NULL, NULL, NULL, NULL, NULL};
 
     ws_free_all(ws);
     /* Nothing may reach the freed state: no delivery, no metrics. */
     server_set_delivery(ws->srv, &none);
+    server_set_remote(ws->srv, &no_remote);
+    remote_free(ws);
     metrics_unregister(ws->srv->metrics, ws);
     hmap_free(ws->sessions);
     hmap_free(ws->sessions_by_token);

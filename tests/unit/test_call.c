@@ -501,6 +501,98 @@ setup(void **state)
     return 0;
 }
 
+
+/* Export/import for a takeover: sessions as {"s":id}, and back (0 for "gone"). */
+static uint64_t gone_session;
+
+static struct json_object *
+ref_session(void *arg, uint64_t session)
+{
+    struct json_object *o = json_object_new_object();
+    (void)arg;
+    json_object_object_add(o, "s", json_object_new_int64((int64_t)session));
+    return o;
+}
+
+static uint64_t
+of_session(void *arg, const char *room_id, struct json_object *ref)
+{
+    uint64_t s = (uint64_t)json_get_int(ref, "s", 0);
+    (void)arg;
+    assert_non_null(room_id);
+    return s == gone_session ? 0 : s;
+}
+
+static void
+export_import_continues_the_call(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true}", "business"), *next;
+    struct json_object *ex, *ex2, *reply = NULL, *payload = json_object_new_string("x");
+    dpa_error err = {0};
+    (void)state;
+
+    assert_string_equal(join(lc, "hank", NULL), "JOINED");
+    assert_string_equal(join(lc, "alice", NULL), "WAITING_ROOM_PENDING");
+    assert_int_equal(call_admit(lc, "hank", "alice", 100, &reply, &err), E_OK);
+    json_object_put(reply);
+    assert_string_equal(join(lc, "bob", NULL), "WAITING_ROOM_PENDING");
+    assert_string_equal(join(lc, "carl", NULL), "WAITING_ROOM_PENDING");
+    assert_int_equal(call_media(lc, "alice", -1, 0, &err), E_OK);
+    assert_int_equal(call_set_role(lc, "hank", "alice", ROLE_CO_HOST, &err), E_OK);
+    ex = call_export(lc, ref_session, NULL);
+
+    /* A fresh live state of the room takes it all, silently. */
+    next = make_call("{\"waitingRoom\":true}", "business");
+    gone_session = S("carl"); /* carl's process is gone for good */
+    reset();
+    assert_int_equal(call_import(next, ex, of_session, NULL), E_OK);
+    assert_int_equal(nevents, 0);
+    assert_int_equal(nnotes, 0);
+    assert_string_equal(call_id_of(next), call_id_of(lc));
+    assert_int_equal(call_started_at(next), call_started_at(lc));
+    assert_int_equal(call_participant_count(next), 2);
+    assert_int_equal(call_rank(next, "hank"), ROLE_HOST);
+    assert_int_equal(call_rank(next, "alice"), ROLE_CO_HOST);
+    assert_false(call_member_find(next, "alice")->video);
+    assert_true(call_member_find(next, "alice")->audio);
+    assert_int_equal(call_waiting_count(next), 1); /* bob; carl is left out */
+    assert_true(call_has_session(next, S("bob")));
+    assert_false(call_has_session(next, S("carl")));
+
+    /* And goes on: signals reach the same sessions, the host admits bob. */
+    assert_int_equal(call_signal(next, "alice", "hank", "GROUP_CALL_SDP_OFFER", payload, &err), E_OK);
+    assert_int_equal(count(S("hank"), "GROUP_CALL_SDP_OFFER"), 1);
+    assert_int_equal(call_admit(next, "hank", "bob", 200, &reply, &err), E_OK);
+    json_object_put(reply);
+    assert_int_equal(call_participant_count(next), 3);
+
+    /* The export of the new state says the same as the old one's did, plus bob. */
+    ex2 = call_export(next, ref_session, NULL);
+    assert_int_equal(json_object_array_length(json_object_object_get(ex2, "members")), 3);
+
+    /* Not into a live call; and with nobody left, nothing is live. */
+    assert_int_equal(call_import(next, ex, of_session, NULL), E_BAD_REQUEST);
+    call_free(next);
+    next = make_call("{\"waitingRoom\":true}", "business");
+    gone_session = 0;
+    {
+        struct json_object *none = js("{\"callId\":\"call_x\",\"members\":[{\"u\":\"a\",\"n\":\"\",\"s\":{\"s\":0}}]}");
+        assert_int_equal(call_import(next, none, of_session, NULL), E_NO_LIVE_CALL);
+        assert_false(call_is_live(next));
+        json_object_put(none);
+    }
+    {
+        struct json_object *bad = js("{\"members\":[]}");
+        assert_int_equal(call_import(next, bad, of_session, NULL), E_BAD_REQUEST);
+        json_object_put(bad);
+    }
+    json_object_put(ex);
+    json_object_put(ex2);
+    json_object_put(payload);
+    call_free(next);
+    call_free(lc);
+}
+
 int
 main(void)
 {
@@ -516,6 +608,7 @@ main(void)
         cmocka_unit_test(watchers_lose_events_with_their_rank),
         cmocka_unit_test(screen_share_one_at_a_time),
         cmocka_unit_test(state_json_shows_waiting_to_hosts_only),
+        cmocka_unit_test(export_import_continues_the_call),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

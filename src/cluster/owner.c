@@ -1,0 +1,858 @@
+/*
+ * Call ownership in cluster mode. Every live call is owned by one process
+ * at a time: the one holding the room's lease in Redis,
+ *   droponair:<db>:owner:<roomId> = "<node>:<epoch>"   (PX lease)
+ * claimed atomically (a Lua script: SET only when nobody else holds it)
+ * and renewed by its owner every tick. The epoch, from
+ *   droponair:<db>:epoch:<roomId>                      (INCR; starts at the
+ * claimer's wall clock in ms, so it still grows after Redis lost its data)
+ * is the fencing token the store checks on every call-record write: an old
+ * owner that was paused past its lease cannot write after a newer claim.
+ *
+ * The owner keeps the call's export (members, roles, media, queues; see
+ * call_export) in droponair:<db>:call:<roomId>, written a few ms after each
+ * change (never for a mere signal) and only while it still holds the lease.
+ * When a process stops (kill -9: its heartbeats stop for a lease time;
+ * draining: it says "bye" after writing its exports and releasing its
+ * leases), every process that routed commands to it claims its rooms, and
+ * the winner rebuilds the call from the export: same callId, same members;
+ * the stopped process's sessions become lost sessions whose reconnect grace
+ * now runs here.
+ *
+ * Messages between the WebSocket layers (commands of sessions connected
+ * elsewhere, their output, session life) travel on the node channels and
+ * the shared rooms channel; this file carries them and knows nothing of
+ * what they say.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cluster/internal.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "server/log.h"
+
+#define EXPORT_DELAY_MS 5                    /* changes coalesce this long before an export */
+#define EXPORT_TTL_MS (24ll * 3600 * 1000)   /* an export outlives its owner this long */
+
+/* Claims room (KEYS owner, epoch, export; ARGV node, ttl, wall ms, takeover-only). */
+static const char CLAIM_LUA[] =
+    "local v = redis.call('GET', KEYS[1]) "
+    "if v and string.sub(v, 1, #ARGV[1] + 1) ~= ARGV[1] .. ':' then return {v, false} end "
+    "local s = redis.call('GET', KEYS[3]) "
+    "if ARGV[4] == '1' and not s then return {false, false} end "
+    "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[3]) end "
+    "local e = redis.call('INCR', KEYS[2]) "
+    "v = ARGV[1] .. ':' .. e "
+    "redis.call('SET', KEYS[1], v, 'PX', ARGV[2]) "
+    "return {v, s}";
+
+/* Renews (KEYS owner, epoch; ARGV value, ttl, node, wall ms): the holder, or a new claim if none. */
+static const char RENEW_LUA[] =
+    "local v = redis.call('GET', KEYS[1]) "
+    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return v end "
+    "if v then return v end "
+    "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[4]) end "
+    "local e = redis.call('INCR', KEYS[2]) "
+    "v = ARGV[3] .. ':' .. e "
+    "redis.call('SET', KEYS[1], v, 'PX', ARGV[2]) "
+    "return v";
+
+/* Writes the export while the lease is ours (KEYS owner, export; ARGV value, json or "", ttl). */
+static const char EXPORT_LUA[] =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "if ARGV[2] == '' then redis.call('DEL', KEYS[2]) "
+    "else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end "
+    "return 1";
+
+/* Releases the lease if ours (KEYS owner, export; ARGV value, "keep": the export stays). */
+static const char RELEASE_LUA[] =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "redis.call('DEL', KEYS[1]) "
+    "if ARGV[2] ~= 'keep' then redis.call('DEL', KEYS[2]) end "
+    "return 1";
+
+typedef struct lease {
+    char value[NODE_ID_MAX + 24];    /* "<node>:<epoch>" as in Redis */
+    int64_t epoch;
+    bool renewing;
+    bool dirty;                      /* an export is due */
+} lease;
+
+typedef struct locate_wait {
+    struct locate_wait *next;
+    void (*done)(void *cbarg, const char *owner, dpa_err e);
+    void *cbarg;
+} locate_wait;
+
+typedef struct claim_req {
+    cluster *cl;
+    char room_id[ROOM_ID_MAX];
+    bool takeover;                   /* only if an export exists: a stopped owner's call */
+    locate_wait *waiters;
+} claim_req;
+
+typedef struct node_seen {
+    uint64_t last_ms;
+    bool dead;
+} node_seen;
+
+struct owner_state {
+    hmap *leases;        /* room id -> lease: the calls this process owns */
+    hmap *owners;        /* room id -> node id (strdup): calls other processes own */
+    hmap *claims;        /* room id -> claim_req in flight */
+    hmap *nodes;         /* node id -> node_seen: the others, by their heartbeats */
+    hmap *retry;         /* room id -> (marker): a stopped owner's room to take over */
+    uv_timer_t export_timer;
+    int lease_ms;
+    uint64_t claimed, taken_over, lost, handed_over;
+};
+
+static int64_t
+wall_ms(void)
+{
+    return now_ms();
+}
+
+static void
+key_of(const cluster *cl, char *out, size_t len, const char *kind, const char *room_id)
+{
+    snprintf(out, len, "droponair:%d:%s:%s", cl->addr.db, kind, room_id);
+}
+
+static void
+free_str(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    free(value);
+}
+
+static bool
+node_alive(owner_state *os, const char *node)
+{
+    node_seen *n = hmap_get(os->nodes, node);
+    return !n || !n->dead; /* one never heard of has just started */
+}
+
+static void
+forget(void *arg, const char *room_id)
+{
+    cluster *cl = arg;
+    char *node = hmap_get(cl->own->owners, room_id);
+
+    if (node) {
+        hmap_del(cl->own->owners, room_id);
+        free(node);
+    }
+}
+
+static void
+set_owner(owner_state *os, const char *room_id, const char *node)
+{
+    char *old = hmap_get(os->owners, room_id);
+
+    if (old && strcmp(old, node) == 0)
+        return;
+    free(old);
+    hmap_put(os->owners, room_id, xstrdup(node));
+}
+
+/* ---- claiming ---- */
+
+static void claim(cluster *cl, const char *room_id, bool takeover,
+                  void (*done)(void *cbarg, const char *owner, dpa_err e), void *cbarg);
+static void send_claim(cluster *cl, claim_req *c);
+static void released(void *arg, const char *room_id);
+
+static void
+answer(locate_wait *w, const char *owner, dpa_err e)
+{
+    locate_wait *next;
+
+    for (; w; w = next) {
+        next = w->next;
+        w->done(w->cbarg, owner, e);
+        free(w);
+    }
+}
+
+/* Splits "<node>:<epoch>" (node into out). Returns the epoch, 0 when malformed. */
+static int64_t
+parse_value(const char *v, char *node, size_t len)
+{
+    const char *colon = strrchr(v, ':');
+    size_t n;
+
+    if (!colon || colon == v || (n = (size_t)(colon - v)) >= len)
+        return 0;
+    memcpy(node, v, n);
+    node[n] = '\0';
+    return strtoll(colon + 1, NULL, 10);
+}
+
+static void
+on_claimed(redisAsyncContext *ac, void *r, void *privdata)
+{
+    claim_req *c = privdata;
+    cluster *cl = c->cl;
+    owner_state *os = cl->own;
+    redisReply *reply = r, *v, *s;
+    locate_wait *w = c->waiters;
+    char node[NODE_ID_MAX];
+    int64_t epoch;
+
+    (void)ac;
+    if (cl->stopped) {
+        /* Torn down with the loop: nobody may be answered any more. */
+        for (; w; w = c->waiters) {
+            c->waiters = w->next;
+            free(w);
+        }
+        free(c);
+        return;
+    }
+    if (hmap_get(os->claims, c->room_id) == c)
+        hmap_del(os->claims, c->room_id);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            dlog(LOG_ERROR, "msg=\"redis refused a claim\" room=%s err=\"%s\"", c->room_id,
+                 reply->str);
+        answer(w, NULL, E_UNAVAILABLE);
+        free(c);
+        return;
+    }
+    v = reply->element[0];
+    s = reply->element[1];
+    if (v->type != REDIS_REPLY_STRING) {
+        /* A takeover with nothing to take over (the call ended with its owner). */
+        c->takeover = false;
+        if (w)
+            send_claim(cl, c); /* someone joined meanwhile: claim it for them */
+        else
+            free(c);
+        return;
+    }
+    epoch = parse_value(v->str, node, sizeof(node));
+    if (epoch <= 0) {
+        dlog(LOG_ERROR, "msg=\"malformed lease in redis\" room=%s value=%.80s", c->room_id, v->str);
+        answer(w, NULL, E_UNAVAILABLE);
+        free(c);
+        return;
+    }
+    if (strcmp(node, cl->srv->cfg->node_id) == 0) {
+        lease *l = hmap_get(os->leases, c->room_id);
+        struct json_object *state = NULL;
+        const char *app_id = NULL;
+
+        if (!l) {
+            l = xcalloc(1, sizeof(*l));
+            hmap_put(os->leases, c->room_id, l);
+        }
+        snprintf(l->value, sizeof(l->value), "%s", v->str);
+        l->epoch = epoch;
+        os->claimed++;
+        forget(cl, c->room_id);
+        if (s->type == REDIS_REPLY_STRING && json_parse(s->str, s->len, &state) == E_OK &&
+            json_object_is_type(state, json_type_object))
+            app_id = json_get_str(state, "app");
+        if (app_id) {
+            os->taken_over++;
+            dlog(LOG_INFO, "msg=\"claimed a call to take it over\" room=%s epoch=%lld",
+                 c->room_id, (long long)epoch);
+        }
+        live_claimed(cl->srv, app_id, c->room_id, epoch, app_id ? state : NULL);
+        json_object_put(state);
+        answer(w, NULL, E_OK);
+        /* Claimed for a command that needed no live state (or whose room is gone): let it go. */
+        if (!live_find(cl->srv, c->room_id) && !live_claim_pending(cl->srv, c->room_id)) {
+            live_disown(cl->srv, c->room_id);
+            released(cl, c->room_id);
+        }
+    } else {
+        node_seen *n = hmap_get(os->nodes, node);
+        set_owner(os, c->room_id, node);
+        if (n && n->dead) {
+            /* Its lease has not expired yet: try again next tick. */
+            hmap_put(os->retry, c->room_id, os);
+            answer(w, NULL, E_UNAVAILABLE);
+        } else {
+            answer(w, node, E_OK);
+        }
+    }
+    free(c);
+}
+
+static void
+claim(cluster *cl, const char *room_id, bool takeover,
+      void (*done)(void *cbarg, const char *owner, dpa_err e), void *cbarg)
+{
+    owner_state *os = cl->own;
+    claim_req *c = hmap_get(os->claims, room_id);
+    locate_wait *w = NULL;
+
+    if (done) {
+        w = xcalloc(1, sizeof(*w));
+        w->done = done;
+        w->cbarg = cbarg;
+    }
+    if (c) {
+        if (w) {
+            w->next = c->waiters;
+            c->waiters = w;
+            c->takeover = false; /* someone needs an answer whatever it finds */
+        }
+        return;
+    }
+    if (!cl->pub.ready || cl->closing) {
+        answer(w, NULL, E_UNAVAILABLE);
+        return;
+    }
+    c = xcalloc(1, sizeof(*c));
+    c->cl = cl;
+    c->takeover = takeover && !w;
+    c->waiters = w;
+    snprintf(c->room_id, sizeof(c->room_id), "%s", room_id);
+    send_claim(cl, c);
+}
+
+/* Sends claim c to Redis (or answers its waiters that it cannot). */
+static void
+send_claim(cluster *cl, claim_req *c)
+{
+    owner_state *os = cl->own;
+    char kown[128], kepoch[128], kexp[128], ttl[16], wall[24];
+
+    key_of(cl, kown, sizeof(kown), "owner", c->room_id);
+    key_of(cl, kepoch, sizeof(kepoch), "epoch", c->room_id);
+    key_of(cl, kexp, sizeof(kexp), "call", c->room_id);
+    snprintf(ttl, sizeof(ttl), "%d", os->lease_ms);
+    snprintf(wall, sizeof(wall), "%lld", (long long)wall_ms());
+    if (!cl->pub.ready || cl->closing ||
+        redisAsyncCommand(cl->pub.ac, on_claimed, c, "EVAL %s 3 %s %s %s %s %s %s %s", CLAIM_LUA,
+                          kown, kepoch, kexp, cl->srv->cfg->node_id, ttl, wall,
+                          c->takeover ? "1" : "0") != REDIS_OK) {
+        answer(c->waiters, NULL, E_UNAVAILABLE);
+        free(c);
+        return;
+    }
+    hmap_put(os->claims, c->room_id, c);
+}
+
+/* ---- the router the loop uses ---- */
+
+static void
+locate(void *arg, const char *room_id, void (*done)(void *cbarg, const char *owner, dpa_err e),
+       void *cbarg)
+{
+    cluster *cl = arg;
+    owner_state *os = cl->own;
+    const char *owner;
+
+    if (hmap_get(os->leases, room_id)) {
+        done(cbarg, NULL, E_OK);
+        return;
+    }
+    if ((owner = hmap_get(os->owners, room_id))) {
+        if (node_alive(os, owner)) {
+            done(cbarg, owner, E_OK);
+            return;
+        }
+        forget(cl, room_id);
+    }
+    claim(cl, room_id, false, done, cbarg);
+}
+
+static void
+on_sent(redisAsyncContext *ac, void *r, void *privdata)
+{
+    cluster *cl = privdata;
+
+    (void)ac;
+    (void)r;
+    cl->inflight--;
+    cl->waiting_since_ms = cl->inflight > 0 ? mono_ms() : 0;
+}
+
+static void
+send_msg(void *arg, const char *node, struct json_object *msg)
+{
+    cluster *cl = arg;
+    char chan[64 + NODE_ID_MAX];
+    const char *text;
+    size_t len;
+
+    if (!cl->pub.ready || cl->closing) {
+        cl->dropped++;
+        return;
+    }
+    json_object_object_add(msg, "node", json_object_new_string(cl->srv->cfg->node_id));
+    if (node)
+        snprintf(chan, sizeof(chan), "droponair:%d:node:%s", cl->addr.db, node);
+    else
+        snprintf(chan, sizeof(chan), "%s", cl->chan_rooms);
+    text = json_plain(msg, &len);
+    if (redisAsyncCommand(cl->pub.ac, on_sent, cl, "PUBLISH %s %b", chan, text, len) != REDIS_OK) {
+        cl->dropped++;
+        return;
+    }
+    if (cl->inflight++ == 0)
+        cl->waiting_since_ms = mono_ms();
+    cl->sent++;
+}
+
+static bool
+alive(void *arg, const char *node)
+{
+    return node_alive(((cluster *)arg)->own, node);
+}
+
+static int64_t
+epoch_of(void *arg, const char *room_id)
+{
+    lease *l = hmap_get(((cluster *)arg)->own->leases, room_id);
+    return l ? l->epoch : 0;
+}
+
+static void on_export_timer(uv_timer_t *t);
+
+static void
+dirty(void *arg, const char *room_id)
+{
+    cluster *cl = arg;
+    lease *l = hmap_get(cl->own->leases, room_id);
+
+    if (!l || cl->closing)
+        return;
+    l->dirty = true;
+    if (!uv_is_active((uv_handle_t *)&cl->own->export_timer))
+        uv_timer_start(&cl->own->export_timer, on_export_timer, EXPORT_DELAY_MS, 0);
+}
+
+static void
+on_script(redisAsyncContext *ac, void *r, void *privdata)
+{
+    redisReply *reply = r;
+
+    (void)ac;
+    (void)privdata;
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        dlog(LOG_ERROR, "msg=\"redis refused a lease script\" err=\"%s\"", reply->str);
+}
+
+static void
+release_lease(cluster *cl, const char *room_id, lease *l, bool keep_export)
+{
+    char kown[128], kexp[128];
+
+    if (cl->pub.ready && cl->pub.ac) {
+        key_of(cl, kown, sizeof(kown), "owner", room_id);
+        key_of(cl, kexp, sizeof(kexp), "call", room_id);
+        redisAsyncCommand(cl->pub.ac, on_script, NULL, "EVAL %s 2 %s %s %s %s", RELEASE_LUA, kown,
+                          kexp, l->value, keep_export ? "keep" : "-");
+    }
+    hmap_del(cl->own->leases, room_id);
+    free(l);
+}
+
+static void
+released(void *arg, const char *room_id)
+{
+    cluster *cl = arg;
+    lease *l = hmap_get(cl->own->leases, room_id);
+
+    if (l)
+        release_lease(cl, room_id, l, false);
+}
+
+/* ---- exports ---- */
+
+static void
+write_export(cluster *cl, const char *room_id, lease *l)
+{
+    char kown[128], kexp[128], ttl[24];
+    struct json_object *state = live_export(cl->srv, room_id);
+    const char *text = "";
+    size_t len = 0;
+
+    l->dirty = false;
+    if (!cl->pub.ready || !cl->pub.ac) {
+        l->dirty = true; /* written when the publisher is back */
+        json_object_put(state);
+        return;
+    }
+    if (state)
+        text = json_plain(state, &len);
+    key_of(cl, kown, sizeof(kown), "owner", room_id);
+    key_of(cl, kexp, sizeof(kexp), "call", room_id);
+    snprintf(ttl, sizeof(ttl), "%lld", EXPORT_TTL_MS);
+    redisAsyncCommand(cl->pub.ac, on_script, NULL, "EVAL %s 2 %s %s %s %b %s", EXPORT_LUA, kown,
+                      kexp, l->value, text, len, ttl);
+    json_object_put(state);
+}
+
+static void
+export_one(const char *key, void *value, void *arg)
+{
+    lease *l = value;
+
+    if (l->dirty)
+        write_export(arg, key, l);
+}
+
+static void
+on_export_timer(uv_timer_t *t)
+{
+    cluster *cl = t->data;
+    hmap_each(cl->own->leases, export_one, cl);
+}
+
+/* ---- renewing, and noticing stopped processes ---- */
+
+typedef struct renew_req {
+    cluster *cl;
+    char room_id[ROOM_ID_MAX];
+} renew_req;
+
+static void
+on_renewed(redisAsyncContext *ac, void *r, void *privdata)
+{
+    renew_req *q = privdata;
+    cluster *cl = q->cl;
+    redisReply *reply = r;
+    lease *l = cl->stopped ? NULL : hmap_get(cl->own->leases, q->room_id);
+    char node[NODE_ID_MAX];
+    int64_t epoch;
+
+    (void)ac;
+    if (!l || !reply || reply->type != REDIS_REPLY_STRING) {
+        if (l)
+            l->renewing = false;
+        free(q);
+        return;
+    }
+    l->renewing = false;
+    if (strcmp(reply->str, l->value) != 0) {
+        epoch = parse_value(reply->str, node, sizeof(node));
+        if (epoch > 0 && strcmp(node, cl->srv->cfg->node_id) == 0) {
+            /* Redis had lost the lease (restarted): claimed again, with a newer epoch. */
+            dlog(LOG_WARN, "msg=\"call lease claimed again: redis had lost it\" room=%s epoch=%lld",
+                 q->room_id, (long long)epoch);
+            snprintf(l->value, sizeof(l->value), "%s", reply->str);
+            l->epoch = epoch;
+            dirty(cl, q->room_id);
+        } else {
+            cl->own->lost++;
+            hmap_del(cl->own->leases, q->room_id);
+            free(l);
+            if (epoch > 0)
+                set_owner(cl->own, q->room_id, node);
+            live_disown(cl->srv, q->room_id);
+        }
+    }
+    free(q);
+}
+
+static void
+renew_one(const char *key, void *value, void *arg)
+{
+    cluster *cl = arg;
+    lease *l = value;
+    char kown[128], kepoch[128], ttl[16], wall[24];
+    renew_req *q;
+
+    if (l->renewing)
+        return;
+    q = xcalloc(1, sizeof(*q));
+    q->cl = cl;
+    snprintf(q->room_id, sizeof(q->room_id), "%s", key);
+    key_of(cl, kown, sizeof(kown), "owner", key);
+    key_of(cl, kepoch, sizeof(kepoch), "epoch", key);
+    snprintf(ttl, sizeof(ttl), "%d", cl->own->lease_ms);
+    snprintf(wall, sizeof(wall), "%lld", (long long)wall_ms());
+    if (redisAsyncCommand(cl->pub.ac, on_renewed, q, "EVAL %s 2 %s %s %s %s %s %s", RENEW_LUA,
+                          kown, kepoch, l->value, ttl, cl->srv->cfg->node_id, wall) != REDIS_OK) {
+        free(q);
+        return;
+    }
+    l->renewing = true;
+}
+
+typedef struct collect_rooms {
+    const char *node;
+    char (*ids)[ROOM_ID_MAX];
+    size_t n, cap;
+} collect_rooms;
+
+static void
+collect_owned_by(const char *key, void *value, void *arg)
+{
+    collect_rooms *c = arg;
+
+    if (strcmp(value, c->node) != 0)
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+    }
+    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
+}
+
+/* node stopped: its sessions count as lost, and its calls we know of are taken over. */
+static void
+node_down(cluster *cl, const char *node, const char *why)
+{
+    owner_state *os = cl->own;
+    node_seen *n = hmap_get(os->nodes, node);
+    collect_rooms c = {node, NULL, 0, 0};
+    size_t i;
+
+    if (!n) {
+        n = xcalloc(1, sizeof(*n));
+        hmap_put(os->nodes, node, n);
+    }
+    if (n->dead)
+        return;
+    n->dead = true;
+    hmap_each(os->owners, collect_owned_by, &c);
+    dlog(LOG_WARN, "msg=\"another process stopped: taking its calls over\" peer=%s why=%s "
+                   "calls=%zu", node, why, c.n);
+    for (i = 0; i < c.n; i++) {
+        forget(cl, c.ids[i]);
+        hmap_put(os->retry, c.ids[i], os);
+    }
+    free(c.ids);
+    if (cl->srv->remote.node_down)
+        cl->srv->remote.node_down(cl->srv->remote.arg, node);
+}
+
+typedef struct stale {
+    cluster *cl;
+    uint64_t now;
+    char (*ids)[NODE_ID_MAX];
+    size_t n, cap;
+} stale;
+
+static void
+find_stale(const char *key, void *value, void *arg)
+{
+    stale *s = arg;
+    node_seen *n = value;
+
+    if (n->dead || s->now - n->last_ms <= (uint64_t)s->cl->own->lease_ms)
+        return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 8;
+        s->ids = xrealloc(s->ids, s->cap * sizeof(*s->ids));
+    }
+    snprintf(s->ids[s->n++], NODE_ID_MAX, "%s", key);
+}
+
+static void
+retry_one(const char *key, void *value, void *arg)
+{
+    collect_rooms *c = arg;
+
+    (void)value;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+    }
+    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
+}
+
+void
+owner_tick(cluster *cl)
+{
+    owner_state *os = cl->own;
+    uint64_t now = mono_ms();
+    collect_rooms c = {NULL, NULL, 0, 0};
+    size_t i;
+
+    if (!os || cl->closing)
+        return;
+    if (cl->pub.ready)
+        hmap_each(os->leases, renew_one, cl);
+    /* Silence means stopped only while we hear the others (our subscriber works). */
+    if (cl->sub.ready && now - cl->sub.ready_ms > (uint64_t)os->lease_ms) {
+        stale s = {cl, now, NULL, 0, 0};
+        hmap_each(os->nodes, find_stale, &s);
+        for (i = 0; i < s.n; i++)
+            node_down(cl, s.ids[i], "no heartbeat for a lease time");
+        free(s.ids);
+    }
+    if (cl->pub.ready && hmap_count(os->retry)) {
+        hmap_each(os->retry, retry_one, &c);
+        hmap_free(os->retry);
+        os->retry = hmap_new();
+        for (i = 0; i < c.n; i++)
+            if (!hmap_get(os->leases, c.ids[i]))
+                claim(cl, c.ids[i], true, NULL, NULL);
+        free(c.ids);
+    }
+}
+
+void
+owner_link_ready(cluster *cl)
+{
+    if (cl->own && hmap_count(cl->own->leases))
+        hmap_each(cl->own->leases, renew_one, cl);
+}
+
+void
+owner_message(cluster *cl, const char *from, const char *op, struct json_object *o)
+{
+    owner_state *os = cl->own;
+    node_seen *n;
+
+    if (!os || !from || !server_node_id_valid(from) || strcmp(from, cl->srv->cfg->node_id) == 0)
+        return;
+    if (strcmp(op, "bye") == 0) {
+        node_down(cl, from, "drained");
+        return;
+    }
+    n = hmap_get(os->nodes, from);
+    if (!n) {
+        n = xcalloc(1, sizeof(*n));
+        hmap_put(os->nodes, from, n);
+    }
+    n->last_ms = mono_ms();
+    if (n->dead) {
+        n->dead = false;
+        dlog(LOG_INFO, "msg=\"another process is back\" peer=%s", from);
+    }
+    if (strcmp(op, "heartbeat") != 0 && cl->srv->remote.message)
+        cl->srv->remote.message(cl->srv->remote.arg, o);
+}
+
+/* ---- draining: hand every call over ---- */
+
+typedef struct owned_list {
+    char (*ids)[ROOM_ID_MAX];
+    size_t n, cap;
+} owned_list;
+
+static void
+list_owned(const char *key, void *value, void *arg)
+{
+    owned_list *c = arg;
+
+    (void)value;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+    }
+    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
+}
+
+void
+owner_hand_over(cluster *cl)
+{
+    owner_state *os = cl->own;
+    owned_list c = {NULL, 0, 0};
+    struct json_object *bye;
+    size_t i;
+
+    if (!os)
+        return;
+    hmap_each(os->leases, list_owned, &c);
+    for (i = 0; i < c.n; i++) {
+        lease *l = hmap_get(os->leases, c.ids[i]);
+        write_export(cl, c.ids[i], l);
+        release_lease(cl, c.ids[i], l, true);
+        live_disown(cl->srv, c.ids[i]);
+        os->handed_over++;
+    }
+    free(c.ids);
+    if (c.n)
+        dlog(LOG_INFO, "msg=\"calls handed over\" calls=%zu", c.n);
+    bye = json_object_new_object();
+    json_object_object_add(bye, "op", json_object_new_string("bye"));
+    send_msg(cl, NULL, bye);
+    json_object_put(bye);
+}
+
+/* ---- life ---- */
+
+int
+owner_tick_ms(const cluster *cl)
+{
+    int q = cl->srv->cfg->call_lease_ms / 4;
+    return q < 1000 ? (q < 100 ? 100 : q) : 1000;
+}
+
+static void
+export_timer_closed(uv_handle_t *h)
+{
+    ((cluster *)h->data)->open_timers--;
+}
+
+void
+owner_close(cluster *cl)
+{
+    if (cl->own)
+        uv_close((uv_handle_t *)&cl->own->export_timer, export_timer_closed);
+}
+
+static void
+collect_metrics(void *arg, metrics_out *o)
+{
+    cluster *cl = arg;
+    owner_state *os = cl->own;
+
+    metric_u64(o, "droponair_cluster_calls_owned", "gauge",
+               "Calls whose lease this process holds.", (uint64_t)hmap_count(os->leases));
+    metric_family(o, "droponair_cluster_leases_total", "counter",
+                  "Call leases claimed, taken over from a stopped process, lost to another "
+                  "and handed over when draining.");
+    metric_line(o, "droponair_cluster_leases_total{event=\"claimed\"} %llu\n",
+                (unsigned long long)os->claimed);
+    metric_line(o, "droponair_cluster_leases_total{event=\"taken_over\"} %llu\n",
+                (unsigned long long)os->taken_over);
+    metric_line(o, "droponair_cluster_leases_total{event=\"lost\"} %llu\n",
+                (unsigned long long)os->lost);
+    metric_line(o, "droponair_cluster_leases_total{event=\"handed_over\"} %llu\n",
+                (unsigned long long)os->handed_over);
+}
+
+void
+owner_start(cluster *cl)
+{
+    owner_state *os = xcalloc(1, sizeof(*os));
+    call_router r = {locate, forget, send_msg, alive, epoch_of, dirty, released, cl};
+
+    os->leases = hmap_new();
+    os->owners = hmap_new();
+    os->claims = hmap_new();
+    os->nodes = hmap_new();
+    os->retry = hmap_new();
+    os->lease_ms = cl->srv->cfg->call_lease_ms;
+    cl->own = os;
+    uv_timer_init(cl->srv->loop, &os->export_timer);
+    os->export_timer.data = cl;
+    cl->open_timers++;
+    server_set_router(cl->srv, &r);
+    metrics_register(cl->srv->metrics, collect_metrics, cl);
+}
+
+void
+owner_free(cluster *cl)
+{
+    owner_state *os = cl->own;
+
+    if (!os)
+        return;
+    hmap_each(os->leases, free_str, NULL);
+    hmap_free(os->leases);
+    hmap_each(os->owners, free_str, NULL);
+    hmap_free(os->owners);
+    hmap_free(os->claims); /* each claim_req is freed by its callback (hiredis's teardown) */
+    hmap_each(os->nodes, free_str, NULL);
+    hmap_free(os->nodes);
+    hmap_free(os->retry);
+    free(os);
+    cl->own = NULL;
+}

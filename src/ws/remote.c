@@ -1,0 +1,387 @@
+/*
+ * Cluster mode, the WebSocket side: sessions connected to one process take
+ * part in calls owned by another.
+ *
+ * A session's command for a room owned elsewhere is forwarded to the owner
+ * ({"op":"cmd"} on the owner's node channel, with the session's identity).
+ * There a proxy session stands for it: the command runs through the same
+ * handlers as a local one, and everything the proxy would send (the reply,
+ * then events, each once the write it reports has committed) comes back
+ * ({"op":"out"}) in order; the session's own process numbers events (seq)
+ * and keeps them for RESUME, so a session's stream is one whichever
+ * processes own its calls. When the owner says it is not the owner
+ * ({"op":"moved"}), the command is routed again (at most 3 hops).
+ *
+ * Session life (connection lost, back, ended) is told to every process
+ * ({"op":"sess"} on the rooms channel), whose proxies follow it; when a
+ * process stops, its sessions' proxies count as lost and their reconnect
+ * grace runs on the owner.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/util.h"
+#include "server/log.h"
+#include "ws/internal.h"
+
+#define MAX_HOPS 3
+
+static const char *
+me(const ws_state *ws)
+{
+    return ws->srv->cfg->node_id;
+}
+
+/* ---- callId -> roomId, learned from what passes through ---- */
+
+static void
+learn_call(ws_state *ws, const char *room_id, const char *call_id)
+{
+    char *old;
+
+    if (!room_id || !call_id || !*call_id || strlen(room_id) >= ROOM_ID_MAX ||
+        strlen(call_id) >= CALL_ID_MAX)
+        return;
+    old = hmap_get(ws->call_of_room, room_id);
+    if (old && strcmp(old, call_id) == 0)
+        return;
+    if (old) {
+        /* The room's previous call is over: forget it. */
+        char *r = hmap_get(ws->calls, old);
+        hmap_del(ws->calls, old);
+        free(r);
+        hmap_del(ws->call_of_room, room_id);
+        free(old);
+    }
+    hmap_put(ws->calls, call_id, xstrdup(room_id));
+    hmap_put(ws->call_of_room, room_id, xstrdup(call_id));
+}
+
+const char *
+remote_room_of_call(ws_state *ws, const char *call_id)
+{
+    return ws->calls ? hmap_get(ws->calls, call_id) : NULL;
+}
+
+static void
+learn_from(ws_state *ws, const char *text, size_t len)
+{
+    struct json_object *o = NULL;
+
+    if (!strstr(text, "\"callId\"") || json_parse(text, len, &o) != E_OK)
+        return;
+    learn_call(ws, json_get_str(o, "roomId"), json_get_str(o, "callId"));
+    json_object_put(o);
+}
+
+/* ---- the origin's side ---- */
+
+void
+remote_forward(ws_session *s, const char *owner, struct json_object *msg, int hops)
+{
+    struct json_object *env = json_object_new_object(), *who = json_object_new_object();
+
+    json_object_object_add(who, "app", json_object_new_string(s->who.app_id));
+    json_object_object_add(who, "user", json_object_new_string(s->who.user_id));
+    json_object_object_add(who, "name", json_object_new_string(s->who.name));
+    json_object_object_add(env, "op", json_object_new_string("cmd"));
+    json_object_object_add(env, "sid", json_object_new_int64((int64_t)s->id));
+    json_object_object_add(env, "who", who);
+    json_object_object_add(env, "hops", json_object_new_int(hops));
+    json_object_object_add(env, "msg", json_object_get(msg));
+    s->srv->router.send(s->srv->router.arg, owner, env);
+    json_object_put(env);
+}
+
+void
+remote_session_news(ws_session *s, const char *what)
+{
+    struct json_object *o;
+
+    if (!s->srv->router.send || s->proxy || !s->authed || server_draining(s->srv))
+        return;
+    o = json_object_new_object();
+    json_object_object_add(o, "op", json_object_new_string("sess"));
+    json_object_object_add(o, "sid", json_object_new_int64((int64_t)s->id));
+    json_object_object_add(o, "ev", json_object_new_string(what));
+    s->srv->router.send(s->srv->router.arg, NULL, o);
+    json_object_put(o);
+}
+
+/* A proxy's frame arrives: the session sends it as its own. */
+static void
+on_out(ws_state *ws, struct json_object *o)
+{
+    ws_session *s = session_by_id(ws, (uint64_t)json_get_int(o, "sid", 0));
+    struct json_object *t;
+    const char *text;
+    size_t len;
+
+    if (!s || s->proxy || session_ended(s) || !json_object_object_get_ex(o, "t", &t) ||
+        !json_object_is_type(t, json_type_string))
+        return;
+    text = json_object_get_string(t);
+    len = (size_t)json_object_get_string_len(t);
+    if (json_get_bool(o, "e", false)) {
+        /* Relayed signals (the bulk) name no call the session does not know. */
+        if (strncmp(text, "{\"type\":\"GROUP_CALL_SDP_", 24) != 0 &&
+            strncmp(text, "{\"type\":\"GROUP_CALL_ICE_", 24) != 0)
+            learn_from(ws, text, len);
+        session_emit_text(s, text, len, 0);
+    } else {
+        learn_from(ws, text, len);
+        session_send_text(s, text, len);
+    }
+}
+
+/* The process asked is not the owner (any more): route the command again. */
+static void
+on_moved(ws_state *ws, struct json_object *o)
+{
+    ws_session *s = session_by_id(ws, (uint64_t)json_get_int(o, "sid", 0));
+    struct json_object *msg;
+    const char *room_id;
+    int hops = (int)json_get_int(o, "hops", MAX_HOPS);
+
+    if (!s || s->proxy || session_ended(s) || !json_object_object_get_ex(o, "msg", &msg))
+        return;
+    room_id = json_get_str(msg, "roomId");
+    if (!room_id)
+        room_id = remote_room_of_call(ws, json_get_str(msg, "callId"));
+    if (room_id)
+        ws->srv->router.forget(ws->srv->router.arg, room_id);
+    ws_route_again(s, msg, hops);
+}
+
+/* ---- the owner's side: proxies ---- */
+
+static ws_session *
+proxy_find(ws_state *ws, const char *node, uint64_t sid)
+{
+    char key[NODE_ID_MAX + 24];
+
+    snprintf(key, sizeof(key), "%s/%llx", node, (unsigned long long)sid);
+    return hmap_get(ws->proxies, key);
+}
+
+/* The proxy of node's session sid (made when new); who names its user. */
+static ws_session *
+proxy_get(ws_state *ws, const char *node, uint64_t sid, const char *app_id, const char *user_id,
+          const char *name)
+{
+    ws_session *p = proxy_find(ws, node, sid);
+    const app *a;
+
+    if (!p) {
+        if (!app_id || !user_id || strlen(app_id) >= APP_ID_MAX ||
+            strlen(user_id) >= sizeof(p->who.user_id))
+            return NULL;
+        p = session_new(ws, NULL);
+        p->proxy = true;
+        p->authed = true;
+        snprintf(p->origin, sizeof(p->origin), "%s", node);
+        p->origin_sid = sid;
+        snprintf(p->proxy_key, sizeof(p->proxy_key), "%s/%llx", node, (unsigned long long)sid);
+        snprintf(p->who.app_id, sizeof(p->who.app_id), "%s", app_id);
+        snprintf(p->who.user_id, sizeof(p->who.user_id), "%s", user_id);
+        hmap_put(ws->proxies, p->proxy_key, p);
+    }
+    if (name)
+        snprintf(p->who.name, sizeof(p->who.name), "%s", name);
+    a = apps_find(ws->srv->apps, p->who.app_id);
+    p->who.plan = a ? a->plan : &plan_none;
+    return p;
+}
+
+void
+remote_out(ws_session *p, const msgbuf *m)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "op", json_object_new_string("out"));
+    json_object_object_add(o, "sid", json_object_new_int64((int64_t)p->origin_sid));
+    json_object_object_add(o, "t", json_object_new_string_len((const char *)m->data + LWS_PRE,
+                                                              (int)m->len));
+    if (m->event)
+        json_object_object_add(o, "e", json_object_new_boolean(1));
+    p->srv->router.send(p->srv->router.arg, p->origin, o);
+    json_object_put(o);
+}
+
+static void
+on_cmd(ws_state *ws, const char *from, struct json_object *o)
+{
+    struct json_object *who, *msg;
+    ws_session *p;
+
+    if (!json_object_object_get_ex(o, "who", &who) || !json_object_object_get_ex(o, "msg", &msg) ||
+        !json_object_is_type(msg, json_type_object))
+        return;
+    p = proxy_get(ws, from, (uint64_t)json_get_int(o, "sid", 0), json_get_str(who, "app"),
+                  json_get_str(who, "user"), json_get_str(who, "name"));
+    if (!p)
+        return;
+    /* Its process speaks for it again (it had stopped being heard from). */
+    session_back_remote(p);
+    ws_run_remote(p, msg, (int)json_get_int(o, "hops", 0));
+}
+
+static void
+on_news(ws_state *ws, const char *from, struct json_object *o)
+{
+    ws_session *p = proxy_find(ws, from, (uint64_t)json_get_int(o, "sid", 0));
+    const char *ev = json_get_str(o, "ev");
+
+    if (!p || !ev)
+        return;
+    if (strcmp(ev, "lost") == 0)
+        session_lost_remote(p, false); /* its process runs the grace */
+    else if (strcmp(ev, "back") == 0)
+        session_back_remote(p);
+    else if (strcmp(ev, "end") == 0)
+        session_end(p);
+}
+
+static void
+on_message(void *arg, struct json_object *o)
+{
+    ws_state *ws = arg;
+    const char *op = json_get_str(o, "op"), *from = json_get_str(o, "node");
+
+    if (!op || !from || !server_node_id_valid(from))
+        return;
+    if (strcmp(op, "cmd") == 0)
+        on_cmd(ws, from, o);
+    else if (strcmp(op, "out") == 0)
+        on_out(ws, o);
+    else if (strcmp(op, "moved") == 0)
+        on_moved(ws, o);
+    else if (strcmp(op, "sess") == 0)
+        on_news(ws, from, o);
+}
+
+typedef struct of_node {
+    const char *node;
+    ws_session **items;
+    size_t n, cap;
+} of_node;
+
+static void
+collect_of(const char *key, void *value, void *arg)
+{
+    of_node *c = arg;
+    ws_session *p = value;
+
+    (void)key;
+    if (strcmp(p->origin, c->node) != 0)
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->items = xrealloc(c->items, c->cap * sizeof(*c->items));
+    }
+    c->items[c->n++] = p;
+}
+
+/* A process stopped: its sessions are lost, and their grace runs here. */
+static void
+node_down(void *arg, const char *node)
+{
+    ws_state *ws = arg;
+    of_node c = {node, NULL, 0, 0};
+    size_t i;
+
+    hmap_each(ws->proxies, collect_of, &c);
+    for (i = 0; i < c.n; i++)
+        session_lost_remote(c.items[i], true);
+    free(c.items);
+}
+
+/* ---- exports: sessions as references and back ---- */
+
+static struct json_object *
+ref(void *arg, uint64_t session)
+{
+    ws_state *ws = arg;
+    ws_session *s = session_by_id(ws, session);
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "n", json_object_new_string(s && s->proxy ? s->origin : me(ws)));
+    json_object_object_add(o, "s", json_object_new_int64(
+                                       (int64_t)(s && s->proxy ? s->origin_sid : session)));
+    if (s) {
+        json_object_object_add(o, "a", json_object_new_string(s->who.app_id));
+        json_object_object_add(o, "u", json_object_new_string(s->who.user_id));
+        json_object_object_add(o, "m", json_object_new_string(s->who.name));
+    }
+    return o;
+}
+
+/* A proxy made for a stopped process's session: lost once the import is done. */
+static void
+lost_after_import(lws_sorted_usec_list_t *sul)
+{
+    ws_session *p = lws_container_of(sul, ws_session, sul_grace);
+
+    p->in_grace = false;
+    session_lost_remote(p, true);
+}
+
+static uint64_t
+of(void *arg, const char *room_id, struct json_object *r)
+{
+    ws_state *ws = arg;
+    const char *node = json_get_str(r, "n");
+    uint64_t sid = (uint64_t)json_get_int(r, "s", 0);
+    ws_session *s;
+
+    if (!node || !sid)
+        return 0;
+    if (strcmp(node, me(ws)) == 0) {
+        s = session_by_id(ws, sid);
+        return s && !s->proxy && !session_ended(s) && caps_room_has(s, room_id) ? s->id : 0;
+    }
+    s = proxy_get(ws, node, sid, json_get_str(r, "a"), json_get_str(r, "u"), json_get_str(r, "m"));
+    if (!s || !caps_room_take(s, room_id))
+        return 0;
+    if (!ws->srv->router.alive(ws->srv->router.arg, node) && !s->in_grace) {
+        s->in_grace = true; /* until lost_after_import runs */
+        lws_sul_schedule(ws->srv->ctx, 0, &s->sul_grace, lost_after_import, 1);
+    }
+    return s->id;
+}
+
+/* ---- life ---- */
+
+void
+remote_start(ws_state *ws)
+{
+    call_remote r = {on_message, node_down, ref, of, ws};
+
+    ws->proxies = hmap_new();
+    ws->calls = hmap_new();
+    ws->call_of_room = hmap_new();
+    server_set_remote(ws->srv, &r);
+}
+
+static void
+free_str(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    free(value);
+}
+
+void
+remote_free(ws_state *ws)
+{
+    if (!ws->proxies)
+        return;
+    hmap_free(ws->proxies); /* the proxies themselves are sessions, ended with them */
+    hmap_each(ws->calls, free_str, NULL);
+    hmap_free(ws->calls);
+    hmap_each(ws->call_of_room, free_str, NULL);
+    hmap_free(ws->call_of_room);
+    ws->proxies = ws->calls = ws->call_of_room = NULL;
+}
