@@ -100,8 +100,16 @@ typedef struct node_seen {
     bool dead;
 } node_seen;
 
+/* A call live on another process, as it announced it. */
+typedef struct live_entry {
+    char node[NODE_ID_MAX];
+    char call_id[CALL_ID_MAX];
+} live_entry;
+
 struct owner_state {
     hmap *leases;        /* room id -> lease: the calls this process owns */
+    hmap *live;          /* room id -> live_entry: calls live on other processes */
+    hmap *live_calls;    /* call id -> room id (strdup), the same calls by id */
     hmap *owners;        /* room id -> node id (strdup): calls other processes own */
     hmap *claims;        /* room id -> claim_req in flight */
     hmap *nodes;         /* node id -> node_seen: the others, by their heartbeats */
@@ -159,6 +167,120 @@ set_owner(owner_state *os, const char *room_id, const char *node)
         return;
     free(old);
     hmap_put(os->owners, room_id, xstrdup(node));
+}
+
+static void send_msg(void *arg, const char *node, struct json_object *msg);
+
+/* ---- the directory: which calls are live where ---- */
+
+static void
+live_forget(owner_state *os, const char *room_id)
+{
+    live_entry *e = hmap_get(os->live, room_id);
+    char *r;
+
+    if (!e)
+        return;
+    if ((r = hmap_get(os->live_calls, e->call_id))) {
+        hmap_del(os->live_calls, e->call_id);
+        free(r);
+    }
+    hmap_del(os->live, room_id);
+    free(e);
+}
+
+static void
+announce_live(cluster *cl, const char *room_id, const char *call_id)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "op", json_object_new_string("live"));
+    json_object_object_add(o, "roomId", json_object_new_string(room_id));
+    json_object_object_add(o, "callId", json_object_new_string(call_id ? call_id : ""));
+    send_msg(cl, NULL, o);
+    json_object_put(o);
+}
+
+static void
+call_live(void *arg, const char *room_id, const char *call_id)
+{
+    cluster *cl = arg;
+
+    if (hmap_get(cl->own->leases, room_id))
+        announce_live(cl, room_id, call_id);
+}
+
+static void
+on_live(cluster *cl, const char *from, struct json_object *o)
+{
+    owner_state *os = cl->own;
+    const char *room_id = json_get_str(o, "roomId"), *call_id = json_get_str(o, "callId");
+    live_entry *e;
+
+    if (!room_id || !call_id || strlen(room_id) >= ROOM_ID_MAX || strlen(call_id) >= CALL_ID_MAX)
+        return;
+    e = hmap_get(os->live, room_id);
+    if (!*call_id) {
+        if (e && strcmp(e->node, from) == 0)
+            live_forget(os, room_id);
+        return;
+    }
+    live_forget(os, room_id);
+    e = xcalloc(1, sizeof(*e));
+    snprintf(e->node, sizeof(e->node), "%s", from);
+    snprintf(e->call_id, sizeof(e->call_id), "%s", call_id);
+    hmap_put(os->live, room_id, e);
+    hmap_put(os->live_calls, call_id, xstrdup(room_id));
+    if (!hmap_get(os->leases, room_id))
+        set_owner(os, room_id, from); /* where its commands go */
+}
+
+static const char *
+live_at(void *arg, const char *room_id)
+{
+    cluster *cl = arg;
+    live_entry *e = hmap_get(cl->own->live, room_id);
+
+    return e && !hmap_get(cl->own->leases, room_id) && node_alive(cl->own, e->node) ? e->node
+                                                                                     : NULL;
+}
+
+static const char *
+room_of_call(void *arg, const char *call_id)
+{
+    return hmap_get(((cluster *)arg)->own->live_calls, call_id);
+}
+
+static void
+announce_owned(const char *key, void *value, void *arg)
+{
+    cluster *cl = arg;
+    live_call *lc = live_find(cl->srv, key);
+
+    (void)value;
+    if (lc && call_is_live(lc))
+        announce_live(cl, key, call_id_of(lc));
+}
+
+typedef struct of_dead {
+    const char *node;
+    char (*ids)[ROOM_ID_MAX];
+    size_t n, cap;
+} of_dead;
+
+static void
+live_of_node(const char *key, void *value, void *arg)
+{
+    of_dead *c = arg;
+    live_entry *e = value;
+
+    if (strcmp(e->node, c->node) != 0)
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+    }
+    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
 }
 
 /* ---- claiming ---- */
@@ -256,6 +378,7 @@ on_claimed(redisAsyncContext *ac, void *r, void *privdata)
         l->epoch = epoch;
         os->claimed++;
         forget(cl, c->room_id);
+        live_forget(os, c->room_id);
         if (s->type == REDIS_REPLY_STRING && json_parse(s->str, s->len, &state) == E_OK &&
             json_object_is_type(state, json_type_object))
             app_id = json_get_str(state, "app");
@@ -617,6 +740,15 @@ node_down(cluster *cl, const char *node, const char *why)
     if (n->dead)
         return;
     n->dead = true;
+    {
+        of_dead d = {node, NULL, 0, 0};
+        hmap_each(os->live, live_of_node, &d);
+        for (i = 0; i < d.n; i++) {
+            live_forget(os, d.ids[i]);
+            hmap_put(os->retry, d.ids[i], os);
+        }
+        free(d.ids);
+    }
     hmap_each(os->owners, collect_owned_by, &c);
     dlog(LOG_WARN, "msg=\"another process stopped: taking its calls over\" peer=%s why=%s "
                    "calls=%zu", node, why, c.n);
@@ -698,8 +830,17 @@ owner_tick(cluster *cl)
 void
 owner_link_ready(cluster *cl)
 {
-    if (cl->own && hmap_count(cl->own->leases))
+    struct json_object *hello;
+
+    if (!cl->own)
+        return;
+    if (hmap_count(cl->own->leases))
         hmap_each(cl->own->leases, renew_one, cl);
+    /* What is live elsewhere, told again by every owner. */
+    hello = json_object_new_object();
+    json_object_object_add(hello, "op", json_object_new_string("hello"));
+    send_msg(cl, NULL, hello);
+    json_object_put(hello);
 }
 
 void
@@ -724,8 +865,14 @@ owner_message(cluster *cl, const char *from, const char *op, struct json_object 
         n->dead = false;
         dlog(LOG_INFO, "msg=\"another process is back\" peer=%s", from);
     }
-    if (strcmp(op, "heartbeat") != 0 && cl->srv->remote.message)
-        cl->srv->remote.message(cl->srv->remote.arg, o);
+    if (strcmp(op, "heartbeat") == 0)
+        return;
+    if (strcmp(op, "live") == 0)
+        on_live(cl, from, o);
+    else if (strcmp(op, "hello") == 0)
+        hmap_each(os->leases, announce_owned, cl); /* a process (re)joined: what is live here */
+    else if (!server_peer_dispatch(cl->srv, op, o))
+        dlog(LOG_DEBUG, "msg=\"cluster message nobody handles\" op=%.32s from=%s", op, from);
 }
 
 /* ---- draining: hand every call over ---- */
@@ -822,9 +969,12 @@ void
 owner_start(cluster *cl)
 {
     owner_state *os = xcalloc(1, sizeof(*os));
-    call_router r = {locate, forget, send_msg, alive, epoch_of, dirty, released, cl};
+    call_router r = {locate,   forget,   send_msg, alive,   epoch_of,     dirty,
+                     released, call_live, live_at, room_of_call, cl};
 
     os->leases = hmap_new();
+    os->live = hmap_new();
+    os->live_calls = hmap_new();
     os->owners = hmap_new();
     os->claims = hmap_new();
     os->nodes = hmap_new();
@@ -847,6 +997,10 @@ owner_free(cluster *cl)
         return;
     hmap_each(os->leases, free_str, NULL);
     hmap_free(os->leases);
+    hmap_each(os->live, free_str, NULL);
+    hmap_free(os->live);
+    hmap_each(os->live_calls, free_str, NULL);
+    hmap_free(os->live_calls);
     hmap_each(os->owners, free_str, NULL);
     hmap_free(os->owners);
     hmap_free(os->claims); /* each claim_req is freed by its callback (hiredis's teardown) */

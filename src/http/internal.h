@@ -26,6 +26,8 @@ typedef struct http_state {
     size_t in_flight;            /* requests read and not yet answered */
     uint64_t next_request_id;
     http_metrics *metrics;       /* requests by route, method, status; latency */
+    hmap *rest_waits;            /* cluster mode: rid -> a request waiting for the owner */
+    uint64_t next_rid;
 } http_state;
 
 /* The HTTP state of srv (NULL when it does not serve http_protocol). */
@@ -181,6 +183,47 @@ void mod_admit_all(http_req *r);
 void mod_deny(http_req *r);
 void mod_remove(http_req *r);
 void mod_end(http_req *r);
+
+/* An operation on a room's live state, by name, and its outcome. */
+typedef struct mod_args {
+    const char *user_id;     /* who acts (or views) */
+    const char *target;      /* the user acted on; NULL: everyone waiting (admit) */
+    bool ban;                /* remove: ban from this call */
+} mod_args;
+
+typedef struct mod_result {
+    dpa_err e;               /* E_OK: status and body; else err */
+    dpa_error err;
+    int status;
+    struct json_object *body;
+} mod_result;
+
+/*
+ * Runs what ("waiting", "admit", "deny", "remove", "end", or "state": the
+ * call as a viewer sees it) on lc. False when what is unknown.
+ */
+bool mod_run(const char *what, const mod_args *a, live_call *lc, mod_result *out);
+/* Replies with res (its body taken over). */
+void mod_reply(http_req *r, mod_result *res);
+
+/* ---- remote.c: cluster mode ---- */
+
+void http_remote_start(http_state *h);
+void http_remote_stop(http_state *h);
+/*
+ * Runs what for r on the process that owns r's room: here(r, what, ban)
+ * when this one does, else over Redis, replying with what the owner says.
+ */
+void http_remote_route(http_req *r, const char *what, bool ban,
+                       void (*here)(http_req *r, const char *what, bool ban));
+/*
+ * Asks owner (another process) for what on r's room; done(r, status,
+ * body, arg) gets the owner's answer (body borrowed; status 503 and NULL
+ * when it does not come) if r is still there, and always frees nothing.
+ */
+void http_remote_op(http_req *r, const char *owner, const char *what,
+                    void (*done)(http_req *r, int status, struct json_object *body, void *arg),
+                    void *arg);
 
 /* Parses the body as a JSON object; on failure replies and returns NULL. */
 struct json_object *http_body_json(http_req *r);

@@ -1,6 +1,8 @@
 /*
  * Moderation over REST, for hosts who are not in the call (a backend, a
  * bot, the console): the same rules and the same events as over WebSocket.
+ * In cluster mode the operation runs on the process that owns the call
+ * (remote.c carries it there and its result back).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,141 +12,173 @@
 #include "core/util.h"
 #include "http/internal.h"
 
-typedef struct mod_op mod_op;
-typedef void (*mod_fn)(const mod_op *op, live_call *lc);
+static void
+op_waiting(const mod_args *a, live_call *lc, mod_result *out)
+{
+    struct json_object *o = json_object_new_object();
+
+    (void)a;
+    json_object_object_add(o, "roomId", json_object_new_string(call_room(lc)->id));
+    json_object_object_add(o, "callId",
+                           call_is_live(lc) ? json_object_new_string(call_id_of(lc)) : NULL);
+    json_object_object_add(o, "waiting", call_waiting_json(lc));
+    out->status = 200;
+    out->body = o;
+}
+
+static void
+op_admit(const mod_args *a, live_call *lc, mod_result *out)
+{
+    out->e = call_admit(lc, a->user_id, a->target, now_ms(), &out->body, &out->err);
+    out->status = 200;
+}
+
+static void
+op_deny(const mod_args *a, live_call *lc, mod_result *out)
+{
+    out->e = call_deny(lc, a->user_id, a->target, &out->err);
+    out->status = 204;
+}
+
+static void
+op_remove(const mod_args *a, live_call *lc, mod_result *out)
+{
+    if (!call_is_live(lc)) {
+        out->e = E_NO_LIVE_CALL;
+        error_set(&out->err, E_NO_LIVE_CALL, NULL, NULL);
+        return;
+    }
+    out->e = call_remove(lc, a->user_id, a->target, a->ban, now_ms(), &out->err);
+    out->status = 204;
+}
+
+static void
+op_end(const mod_args *a, live_call *lc, mod_result *out)
+{
+    out->e = call_end(lc, a->user_id, "HOST_ENDED", now_ms(), &out->err);
+    out->status = 204;
+}
+
+/* The "call" of GET /api/rooms/{roomId} for the viewer (null body: no live call). */
+static void
+op_state(const mod_args *a, live_call *lc, mod_result *out)
+{
+    out->status = 200;
+    out->body = call_is_live(lc) ? call_state_json(lc, a->user_id) : NULL;
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(const mod_args *a, live_call *lc, mod_result *out);
+    bool moderates;          /* hosts and co-hosts only */
+} ops[] = {
+    {"waiting", op_waiting, true}, {"admit", op_admit, true}, {"deny", op_deny, true},
+    {"remove", op_remove, true},   {"end", op_end, true},     {"state", op_state, false},
+};
+
+bool
+mod_run(const char *what, const mod_args *a, live_call *lc, mod_result *out)
+{
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (strcmp(ops[i].name, what) != 0)
+            continue;
+        if (ops[i].moderates && call_rank(lc, a->user_id) < ROLE_CO_HOST) {
+            out->e = E_FORBIDDEN;
+            error_set(&out->err, E_FORBIDDEN, NULL,
+                      "only the room's hosts (and co-hosts) may moderate");
+            return true;
+        }
+        ops[i].fn(a, lc, out);
+        return true;
+    }
+    return false;
+}
+
+void
+mod_reply(http_req *r, mod_result *res)
+{
+    if (res->e != E_OK) {
+        json_object_put(res->body);
+        http_reply_error(r, res->e, &res->err);
+    } else {
+        http_reply_json(r, res->status, res->status == 204 ? NULL : res->body);
+        if (res->status == 204)
+            json_object_put(res->body);
+    }
+    res->body = NULL;
+}
 
 /* What a moderation request does once the room's live state is loaded. */
-struct mod_op {
+typedef struct mod_op {
     http_req *req;
-    mod_fn fn;
-    bool ban;               /* remove: ban from this call */
-};
+    const char *what;
+    bool ban;
+} mod_op;
 
 static void
 loaded(void *arg, live_call *lc, dpa_err e)
 {
     const mod_op *op = arg;
     http_req *r = op->req;
+    mod_args a = {r->id.user_id, r->param[1][0] ? r->param[1] : NULL, op->ban};
+    mod_result res;
 
     if (!lc) {
         http_error(r, e, NULL, NULL);
         return;
     }
-    if (call_rank(lc, r->id.user_id) < ROLE_CO_HOST) {
-        http_error(r, E_FORBIDDEN, NULL, "only the room's hosts (and co-hosts) may moderate");
-        return;
-    }
-    op->fn(op, lc);
+    mod_run(op->what, &a, lc, &res);
+    mod_reply(r, &res);
     /* The reply waits for the call-record writes its action implies (an ended call). */
     http_reply_after_writes(r, call_write_seq(lc));
 }
 
 static void
-with_live(http_req *r, mod_fn fn, bool ban)
+run_here(http_req *r, const char *what, bool ban)
 {
     mod_op *op = xmalloc(sizeof(*op));
 
     op->req = r;
-    op->fn = fn;
+    op->what = what;
     op->ban = ban;
     live_with_room(r->srv, &r->async, r->id.app_id, r->param[0], r->id.plan, loaded, free, op);
 }
 
 static void
-do_waiting(const mod_op *op, live_call *lc)
+with_live(http_req *r, const char *what, bool ban)
 {
-    http_req *r = op->req;
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "roomId", json_object_new_string(call_room(lc)->id));
-    json_object_object_add(o, "callId",
-                           call_is_live(lc) ? json_object_new_string(call_id_of(lc)) : NULL);
-    json_object_object_add(o, "waiting", call_waiting_json(lc));
-    http_reply_json(r, 200, o);
-}
-
-static void
-do_admit(const mod_op *op, live_call *lc)
-{
-    http_req *r = op->req;
-    const char *target = r->param[1][0] ? r->param[1] : NULL;
-    struct json_object *out = NULL;
-    dpa_error ce = {0};
-    dpa_err e = call_admit(lc, r->id.user_id, target, now_ms(), &out, &ce);
-
-    if (e)
-        http_reply_error(r, e, &ce);
+    if (r->srv->router.locate)
+        http_remote_route(r, what, ban, run_here); /* cluster mode: on the call's owner */
     else
-        http_reply_json(r, 200, out);
-}
-
-static void
-do_deny(const mod_op *op, live_call *lc)
-{
-    http_req *r = op->req;
-    dpa_error ce = {0};
-    dpa_err e = call_deny(lc, r->id.user_id, r->param[1], &ce);
-
-    if (e)
-        http_reply_error(r, e, &ce);
-    else
-        http_reply_json(r, 204, NULL);
-}
-
-static void
-do_remove(const mod_op *op, live_call *lc)
-{
-    http_req *r = op->req;
-    dpa_error ce = {0};
-    dpa_err e;
-
-    if (!call_is_live(lc)) {
-        http_error(r, E_NO_LIVE_CALL, NULL, NULL);
-        return;
-    }
-    e = call_remove(lc, r->id.user_id, r->param[1], op->ban, now_ms(), &ce);
-    if (e)
-        http_reply_error(r, e, &ce);
-    else
-        http_reply_json(r, 204, NULL);
-}
-
-static void
-do_end(const mod_op *op, live_call *lc)
-{
-    http_req *r = op->req;
-    dpa_error ce = {0};
-    dpa_err e = call_end(lc, r->id.user_id, "HOST_ENDED", now_ms(), &ce);
-
-    if (e)
-        http_reply_error(r, e, &ce);
-    else
-        http_reply_json(r, 204, NULL);
+        run_here(r, what, ban);
 }
 
 void
 mod_waiting(http_req *r)
 {
-    with_live(r, do_waiting, false);
+    with_live(r, "waiting", false);
 }
 
 void
 mod_admit(http_req *r)
 {
-    with_live(r, do_admit, false);
+    with_live(r, "admit", false);
 }
 
 void
 mod_admit_all(http_req *r)
 {
     r->param[1][0] = '\0';
-    with_live(r, do_admit, false);
+    with_live(r, "admit", false);
 }
 
 void
 mod_deny(http_req *r)
 {
-    with_live(r, do_deny, false);
+    with_live(r, "deny", false);
 }
 
 static const field_spec remove_fields[] = {
@@ -167,11 +201,11 @@ mod_remove(http_req *r)
     }
     ban = json_get_bool(body, "ban", false);
     json_object_put(body);
-    with_live(r, do_remove, ban);
+    with_live(r, "remove", ban);
 }
 
 void
 mod_end(http_req *r)
 {
-    with_live(r, do_end, false);
+    with_live(r, "end", false);
 }

@@ -87,6 +87,32 @@ reply_room(http_req *r, int status, const room *rm)
     http_reply_json(r, status, room_json_for(r, rm));
 }
 
+/* Cluster mode: the room with the call its owner describes (without, if it does not say). */
+static void
+owner_said(http_req *r, int status, struct json_object *call, void *arg)
+{
+    room *rm = arg;
+    struct json_object *o = room_to_json(rm);
+
+    if (status == 200 && call && json_object_is_type(call, json_type_object))
+        json_object_object_add(o, "call", json_object_get(call));
+    set_etag(r, rm);
+    http_reply_json(r, 200, o);
+    room_free(rm);
+}
+
+/* Whether the room's call lives on another process: then its owner is asked. */
+static bool
+reply_room_from_owner(http_req *r, const room *rm)
+{
+    const char *owner;
+
+    if (!r->srv->router.live_at || !(owner = r->srv->router.live_at(r->srv->router.arg, rm->id)))
+        return false;
+    http_remote_op(r, owner, "state", owner_said, room_ref(rm));
+    return true;
+}
+
 static void room_job_done(store_job *job);
 
 static room_job *
@@ -301,6 +327,9 @@ room_job_done(store_job *job)
         reply_room(r, 201, j->room);
         break;
     case OP_GET:
+        if (!reply_room_from_owner(r, j->room))
+            reply_room(r, 200, j->room);
+        break;
     case OP_PATCH:
         reply_room(r, 200, j->room);
         break;
@@ -383,6 +412,8 @@ rooms_get(http_req *r)
             http_error(r, E_ROOM_NOT_FOUND, NULL, NULL);
         } else if (lc && call_is_live(lc)) {
             reply_room(r, 200, rm);
+        } else if (reply_room_from_owner(r, rm)) {
+            /* answered when the call's owner says how the call is */
         } else {
             /* The common case: no live call, the cached text as it is. */
             text = room_json_text(rm, &len);

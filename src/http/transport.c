@@ -327,6 +327,8 @@ http_start(server *srv)
     h->srv = srv;
     h->metrics = http_metrics_new();
     metrics_register(srv->metrics, http_metrics_collect, h->metrics);
+    if (srv->cfg->redis_url)
+        http_remote_start(h); /* cluster mode: live state on the call's owner */
     return h;
 }
 
@@ -335,6 +337,7 @@ http_stop(void *state)
 {
     http_state *h = state;
 
+    http_remote_stop(h);
     metrics_unregister(h->srv->metrics, h->metrics);
     http_metrics_free(h->metrics);
     free(h);

@@ -79,16 +79,29 @@ typedef struct call_router {
     void (*dirty)(void *arg, const char *room_id);
     /* The live state of an owned room is gone: its lease may go. */
     void (*released)(void *arg, const char *room_id);
+    /* An owned room's call started (call_id) or ended (NULL): every process is told. */
+    void (*call_live)(void *arg, const char *room_id, const char *call_id);
+    /*
+     * Where room_id's call is live when another process owns it (its node),
+     * else NULL; and the room of a live call of another process, else NULL.
+     */
+    const char *(*live_at)(void *arg, const char *room_id);
+    const char *(*room_of_call)(void *arg, const char *call_id);
     void *arg;
 } call_router;
 
 /*
- * The WebSocket layer's half of cluster mode (server_set_remote): commands
- * and output of sessions connected to other processes.
+ * A layer's handler for messages from its counterpart on other processes,
+ * by the message's "op" (registered with server_peer_register; msg borrowed).
+ */
+typedef void (*peer_fn)(void *arg, struct json_object *msg);
+#define PEER_OPS_MAX 8
+
+/*
+ * The WebSocket layer's half of cluster mode (server_set_remote): sessions
+ * connected to other processes.
  */
 typedef struct call_remote {
-    /* A message from another process's WebSocket layer (msg borrowed). */
-    void (*message)(void *arg, struct json_object *msg);
     /* node stopped (crashed or drained): its sessions count as lost. */
     void (*node_down)(void *arg, const char *node);
     /* For call_export / call_import: a session as a reference and back. */
@@ -123,6 +136,12 @@ typedef struct server {
     call_router router;          /* cluster mode: set by the cluster layer */
     call_remote remote;          /* cluster mode: set by the WebSocket layer */
     hmap *claims;                /* room id -> live_claim: claimed, not yet taken over */
+    struct {
+        const char *op;
+        peer_fn fn;
+        void *arg;
+    } peers[PEER_OPS_MAX];       /* cluster mode: who handles which message */
+    int npeers;
     struct {
         health_fn fn;
         void *arg;
@@ -191,6 +210,11 @@ void server_set_room_bus(server *srv, const room_bus *b);
 /* Cluster mode: call ownership (the cluster layer) and remote sessions (WebSocket). */
 void server_set_router(server *srv, const call_router *r);
 void server_set_remote(server *srv, const call_remote *r);
+/* Cluster mode: fn handles messages with "op": op from other processes (at most PEER_OPS_MAX). */
+void server_peer_register(server *srv, const char *op, peer_fn fn, void *arg);
+void server_peer_unregister(server *srv, void *arg);
+/* Hands msg to the handler of its op; false when none. */
+bool server_peer_dispatch(server *srv, const char *op, struct json_object *msg);
 /* Adds a contributor to the /healthz body (at most HEALTH_FNS_MAX). */
 void server_health_register(server *srv, health_fn fn, void *arg);
 /* Adds every registered contributor's fields (and "node") to o (borrowed). */

@@ -251,6 +251,8 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
     switch (note) {
     case NOTE_CALL_OPENED:
         hmap_put(srv->live_by_call, call_id, lc);
+        if (srv->router.call_live)
+            srv->router.call_live(srv->router.arg, call_room(lc)->id, call_id);
         srv->calls_total++;
         j = job_new(srv, JOB_CALL_OPEN, lc);
         snprintf(j->call_id, sizeof(j->call_id), "%s", call_id);
@@ -261,6 +263,8 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
     case NOTE_CALL_ENDED_ROOM_CLOSE:
     default:
         hmap_del(srv->live_by_call, call_id);
+        if (srv->router.call_live)
+            srv->router.call_live(srv->router.arg, call_room(lc)->id, NULL);
         j = job_new(srv, JOB_CALL_CLOSE, lc);
         snprintf(j->call_id, sizeof(j->call_id), "%s", call_id);
         snprintf(j->reason, sizeof(j->reason), "%s", reason ? reason : "EMPTY");
@@ -467,6 +471,8 @@ take_over(server *srv, live_call *lc, live_job *j)
         e = call_import(lc, c->state, srv->remote.of, srv->remote.arg);
     if (e == E_OK) {
         hmap_put(srv->live_by_call, call_id_of(lc), lc);
+        if (srv->router.call_live)
+            srv->router.call_live(srv->router.arg, j->room_id, call_id_of(lc));
         dlog(LOG_INFO, "msg=\"call taken over\" room=%s call=%s epoch=%lld participants=%d",
              j->room_id, call_id_of(lc), (long long)c->epoch, call_participant_count(lc));
     } else if (j->open_call[0]) {

@@ -539,6 +539,41 @@ server_set_remote(server *srv, const call_remote *r)
 }
 
 void
+server_peer_register(server *srv, const char *op, peer_fn fn, void *arg)
+{
+    if (srv->npeers == PEER_OPS_MAX)
+        abort(); /* a programming error: raise PEER_OPS_MAX */
+    srv->peers[srv->npeers].op = op;
+    srv->peers[srv->npeers].fn = fn;
+    srv->peers[srv->npeers].arg = arg;
+    srv->npeers++;
+}
+
+void
+server_peer_unregister(server *srv, void *arg)
+{
+    int i, j;
+
+    for (i = j = 0; i < srv->npeers; i++)
+        if (srv->peers[i].arg != arg)
+            srv->peers[j++] = srv->peers[i];
+    srv->npeers = j;
+}
+
+bool
+server_peer_dispatch(server *srv, const char *op, struct json_object *msg)
+{
+    int i;
+
+    for (i = 0; i < srv->npeers; i++)
+        if (strcmp(srv->peers[i].op, op) == 0) {
+            srv->peers[i].fn(srv->peers[i].arg, msg);
+            return true;
+        }
+    return false;
+}
+
+void
 server_health_register(server *srv, health_fn fn, void *arg)
 {
     if (srv->nhealth == HEALTH_FNS_MAX)

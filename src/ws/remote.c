@@ -62,7 +62,12 @@ learn_call(ws_state *ws, const char *room_id, const char *call_id)
 const char *
 remote_room_of_call(ws_state *ws, const char *call_id)
 {
-    return ws->calls ? hmap_get(ws->calls, call_id) : NULL;
+    const char *r = ws->calls ? hmap_get(ws->calls, call_id) : NULL;
+
+    /* Learned from what passed through, else from the owners' announcements. */
+    if (!r && ws->srv->router.room_of_call)
+        r = ws->srv->router.room_of_call(ws->srv->router.arg, call_id);
+    return r;
 }
 
 static void
@@ -245,21 +250,33 @@ on_news(ws_state *ws, const char *from, struct json_object *o)
 }
 
 static void
-on_message(void *arg, struct json_object *o)
+on_cmd_msg(void *arg, struct json_object *o)
 {
-    ws_state *ws = arg;
-    const char *op = json_get_str(o, "op"), *from = json_get_str(o, "node");
+    const char *from = json_get_str(o, "node");
 
-    if (!op || !from || !server_node_id_valid(from))
-        return;
-    if (strcmp(op, "cmd") == 0)
-        on_cmd(ws, from, o);
-    else if (strcmp(op, "out") == 0)
-        on_out(ws, o);
-    else if (strcmp(op, "moved") == 0)
-        on_moved(ws, o);
-    else if (strcmp(op, "sess") == 0)
-        on_news(ws, from, o);
+    if (from && server_node_id_valid(from))
+        on_cmd(arg, from, o);
+}
+
+static void
+on_out_msg(void *arg, struct json_object *o)
+{
+    on_out(arg, o);
+}
+
+static void
+on_moved_msg(void *arg, struct json_object *o)
+{
+    on_moved(arg, o);
+}
+
+static void
+on_news_msg(void *arg, struct json_object *o)
+{
+    const char *from = json_get_str(o, "node");
+
+    if (from && server_node_id_valid(from))
+        on_news(arg, from, o);
 }
 
 typedef struct of_node {
@@ -357,12 +374,16 @@ of(void *arg, const char *room_id, struct json_object *r)
 void
 remote_start(ws_state *ws)
 {
-    call_remote r = {on_message, node_down, ref, of, ws};
+    call_remote r = {node_down, ref, of, ws};
 
     ws->proxies = hmap_new();
     ws->calls = hmap_new();
     ws->call_of_room = hmap_new();
     server_set_remote(ws->srv, &r);
+    server_peer_register(ws->srv, "cmd", on_cmd_msg, ws);
+    server_peer_register(ws->srv, "out", on_out_msg, ws);
+    server_peer_register(ws->srv, "moved", on_moved_msg, ws);
+    server_peer_register(ws->srv, "sess", on_news_msg, ws);
 }
 
 static void
@@ -378,6 +399,7 @@ remote_free(ws_state *ws)
 {
     if (!ws->proxies)
         return;
+    server_peer_unregister(ws->srv, ws);
     hmap_free(ws->proxies); /* the proxies themselves are sessions, ended with them */
     hmap_each(ws->calls, free_str, NULL);
     hmap_free(ws->calls);
