@@ -188,7 +188,7 @@ for (const { where, at } of layouts) {
     const pam = await connect(c, at(1), 'pam');
     const ivy = await connect(c, at(2), 'ivy');
     const { callId } = await hank.request({ type: 'JOIN_ROOM', roomId });
-    for (const x of [pam, ivy]) assert.equal((await x.request({ type: 'JOIN_ROOM', roomId })).callId, callId);
+    for (const x of [pam, ivy]) assert.equal((await x.request({ type: 'JOIN_ROOM', roomId })).callId, callId, `${x.userId} joins hank's call`);
     await hank.waitEvent('GROUP_CALL_PARTICIPANT_JOINED', (e) => e.userId === 'ivy');
     await pam.waitEvent('GROUP_CALL_PARTICIPANT_JOINED', (e) => e.userId === 'ivy');
     const lastSeq = pam.lastSeq();
@@ -227,7 +227,7 @@ for (const { where, at } of layouts) {
     const hank = await connect(c, at(0), 'hank');
     const ned = await connect(c, at(1), 'ned');
     const { callId } = await hank.request({ type: 'JOIN_ROOM', roomId });
-    assert.equal((await ned.request({ type: 'JOIN_ROOM', roomId })).callId, callId);
+    assert.equal((await ned.request({ type: 'JOIN_ROOM', roomId })).callId, callId, 'ned joins hank\'s call');
 
     await ned.terminate();
     assert.equal((await hank.waitEvent('GROUP_CALL_PARTICIPANT_RECONNECTING', (e) => e.userId === 'ned')).callId, callId);
