@@ -171,3 +171,22 @@ export async function participantsOf(page, roomId) {
     return room.call ? room.call.participants.map((p) => p.userId).sort() : [];
   }, roomId);
 }
+
+/** The callId of the call a page's console is in (null outside a call). */
+export async function callIdOf(page) {
+  return page.evaluate(() => (window.dpa.call ? window.dpa.call.callId : null));
+}
+
+/**
+ * Which process of a cluster (tests/integration/cluster.mjs) serves each
+ * page: the node whose URL the page was opened at. Resolves to the node
+ * ids, in the order of pages.
+ */
+export async function nodesOf(pages, nodes) {
+  return Promise.all(pages.map(async (page) => {
+    const origin = new URL(page.url()).origin;
+    const node = nodes.find((n) => n.url === origin);
+    assert.ok(node, `${page.user}'s page is on none of the cluster's processes (${origin})`);
+    return (await (await fetch(`${node.url}/healthz`)).json()).node;
+  }));
+}

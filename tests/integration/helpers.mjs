@@ -60,7 +60,17 @@ export function tokenFor(app, user, extra = {}) {
 // Starts droponaird; resolves to {url, port, db, dir, proc, stop(), kill(), logs()}.
 // opts.prefix runs the server under a wrapper that execs it (e.g. prlimit).
 // port: a fixed port (to start it again on the same address); 0, a free one.
-export async function startServer({ dir = tempDir(), args = [], plans = null, db, prefix = [], port: fixedPort = 0 } = {}) {
+// With DPA_CLUSTER=N in the environment it starts N processes sharing one
+// PostgreSQL and one Redis instead (cluster.mjs), behind an object that looks
+// like one server: WsClient.open and api() go round-robin over the processes
+// (scripts/cluster-suite.sh runs the WebSocket suites that way).
+export async function startServer(opts = {}) {
+  if (process.env.DPA_CLUSTER) return (await import('./cluster.mjs')).clusterAsServer(opts, Number(process.env.DPA_CLUSTER));
+  return startProcess(opts);
+}
+
+// One droponaird process, whatever DPA_CLUSTER says (what startServer does without it).
+export async function startProcess({ dir = tempDir(), args = [], plans = null, db, prefix = [], port: fixedPort = 0 } = {}) {
   db = db || `sqlite:${join(dir, 'droponair.db')}`;
   const extra = [...args];
   if (plans) {
@@ -150,7 +160,15 @@ function validate(ptr, body, what) {
 
 // Calls the API. Returns {status, headers, body} (body parsed when JSON).
 // Every response is checked against the OpenAPI document.
-export async function api(server, method, path, { token, body, headers = {}, raw } = {}) {
+// A cluster (DPA_CLUSTER) answers through its next process; its /metrics is
+// the sum over the processes (sumMetrics).
+export async function api(server, method, path, opts = {}) {
+  if (server.pick && method === 'GET' && path === '/metrics') {
+    const each = await Promise.all(server.nodes.map((n) => api(n, method, path, opts)));
+    return { ...each[0], body: sumMetrics(each.map((r) => r.body)) };
+  }
+  const { token, body, headers = {}, raw } = opts;
+  if (server.pick) server = server.pick('api');
   const h = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   let payload;
@@ -170,6 +188,25 @@ export async function api(server, method, path, { token, body, headers = {}, raw
     assert.equal(typeof parsed.error.code, 'string');
   }
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+// Several /metrics texts as one: each sample (name and labels) is the sum
+// of its values, as Prometheus's sum() by the same labels would give.
+export function sumMetrics(texts) {
+  const lines = [];
+  const sums = new Map();
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      const m = /^([^#\s][^ ]*) (\S+)$/.exec(line);
+      if (!m) {
+        if (line && !lines.includes(line)) lines.push(line);
+        continue;
+      }
+      if (!sums.has(m[1])) lines.push(m[1]);
+      sums.set(m[1], (sums.get(m[1]) || 0) + Number(m[2]));
+    }
+  }
+  return lines.map((l) => (sums.has(l) ? `${l} ${sums.get(l)}` : l)).join('\n') + '\n';
 }
 
 // Asserts an error reply: status, code and (when given) field.
@@ -344,7 +381,9 @@ export class WsClient {
     });
   }
 
+  // On a cluster (DPA_CLUSTER), each connection goes to its next process.
   static async open(server, { token, query = '', protocol = 'droponair.v1', headers = {} } = {}) {
+    if (server.pick) server = server.pick('ws');
     const h = { ...headers };
     if (token) h.authorization = `Bearer ${token}`;
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws${query}`, protocol ? [protocol] : [], { headers: h });

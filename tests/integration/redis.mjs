@@ -27,7 +27,9 @@ export async function startRedis({ dir = tempDir(), port } = {}) {
     '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', join(dir, `redis-${port}.log`)],
     { stdio: 'ignore' });
   const exited = new Promise((resolve) => proc.on('exit', resolve));
-  process.on('exit', () => { if (proc.exitCode === null) proc.kill('SIGKILL'); });
+  const onExit = () => { if (proc.exitCode === null) proc.kill('SIGKILL'); };
+  process.on('exit', onExit);
+  proc.on('exit', () => process.off('exit', onExit));
   for (let i = 0; i < 100; i++) {
     if (await ping(port)) break;
     if (proc.exitCode !== null) throw new Error(`redis-server exited ${proc.exitCode}`);
