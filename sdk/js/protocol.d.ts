@@ -329,7 +329,7 @@ export interface AuthRequest {
   token: string;
 }
 export type AuthReply = { id?: unknown; ok: true } & SessionIds;
-export type AuthErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type AuthErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Takes over a session after a reconnect; must be a connection's first request. Every event after `lastSeq` is replayed right after the reply. */
 export interface ResumeRequest {
@@ -343,7 +343,7 @@ export type ResumeReply = { id?: unknown; ok: true } & {
   resumeToken: string;
   lastSeq: number;
 };
-export type ResumeErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "RESUME_EXPIRED" | "UNAUTHORIZED";
+export type ResumeErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "RESUME_EXPIRED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Liveness and the server's clock. */
 export interface PingRequest {
@@ -354,7 +354,7 @@ export type PingReply = { id?: unknown; ok: true } & {
   pong: true;
   serverTime: number;
 };
-export type PingErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type PingErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Joins a room's call: one decision (docs/protocol.md, Joining). JOINED, WAITING_ROOM_PENDING, HOST_REQUIRED and ROOM_CLOSED are results; the rest are errors. */
 export interface JoinRoomRequest {
@@ -370,7 +370,7 @@ export type JoinRoomReply = { id?: unknown; ok: true } & (Joined | {
   status: "HOST_REQUIRED" | "ROOM_CLOSED";
   roomId: string;
 });
-export type JoinRoomErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "ROOM_FULL" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED";
+export type JoinRoomErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "ROOM_FULL" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Leaves the room's waiting queue. */
 export interface CancelWaitRequest {
@@ -379,7 +379,7 @@ export interface CancelWaitRequest {
   roomId: string;
 }
 export type CancelWaitReply = { id?: unknown; ok: true } & Empty;
-export type CancelWaitErrorCode = "BAD_REQUEST" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED";
+export type CancelWaitErrorCode = "BAD_REQUEST" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Hosts and co-hosts: receive the room's call events without joining. */
 export interface WatchRoomRequest {
@@ -392,7 +392,7 @@ export type WatchRoomReply = { id?: unknown; ok: true } & {
   call: null | Call;
   waiting: WaitingList;
 };
-export type WatchRoomErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED";
+export type WatchRoomErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Stops watching a room. */
 export interface UnwatchRoomRequest {
@@ -401,7 +401,7 @@ export interface UnwatchRoomRequest {
   roomId: string;
 }
 export type UnwatchRoomReply = { id?: unknown; ok: true } & Empty;
-export type UnwatchRoomErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED";
+export type UnwatchRoomErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Leaves the call; others get PARTICIPANT_LEFT (LEFT). A co-host role is lost on leaving. */
 export interface GroupCallLeaveRequest {
@@ -411,7 +411,7 @@ export interface GroupCallLeaveRequest {
   groupId?: string | null;
 }
 export type GroupCallLeaveReply = { id?: unknown; ok: true } & Empty;
-export type GroupCallLeaveErrorCode = "BAD_REQUEST" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type GroupCallLeaveErrorCode = "BAD_REQUEST" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Relays SDP/ICE to another member of the same call; `to` gets it as an event of type `signal` with `from`. */
 export interface GroupCallSignalRequest {
@@ -424,7 +424,7 @@ export interface GroupCallSignalRequest {
   payload: unknown;
 }
 export type GroupCallSignalReply = { id?: unknown; ok: true } & Empty;
-export type GroupCallSignalErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type GroupCallSignalErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Sets the sender's audio/video state; others get GROUP_CALL_MEDIA_STATE. */
 export interface GroupCallMediaStateRequest {
@@ -436,7 +436,7 @@ export interface GroupCallMediaStateRequest {
   video?: boolean;
 }
 export type GroupCallMediaStateReply = { id?: unknown; ok: true } & Empty;
-export type GroupCallMediaStateErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type GroupCallMediaStateErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Starts sharing: one sharer at a time unless a host shares over it. Needs the plan feature screen_share. */
 export interface GroupCallScreenShareStartRequest {
@@ -446,7 +446,7 @@ export interface GroupCallScreenShareStartRequest {
   groupId?: string | null;
 }
 export type GroupCallScreenShareStartReply = { id?: unknown; ok: true } & Empty;
-export type GroupCallScreenShareStartErrorCode = "BAD_REQUEST" | "FEATURE_NOT_ENABLED" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type GroupCallScreenShareStartErrorCode = "BAD_REQUEST" | "FEATURE_NOT_ENABLED" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Stops the sender's share (nothing when it is not sharing). */
 export interface GroupCallScreenShareStopRequest {
@@ -456,7 +456,7 @@ export interface GroupCallScreenShareStopRequest {
   groupId?: string | null;
 }
 export type GroupCallScreenShareStopReply = { id?: unknown; ok: true } & Empty;
-export type GroupCallScreenShareStopErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type GroupCallScreenShareStopErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: admits one waiter (`userId`) or everyone waiting now (`all: true`), in queue order up to the cap. */
 export interface AdmitRequest {
@@ -469,7 +469,7 @@ export interface AdmitRequest {
 export type AdmitReply = { id?: unknown; ok: true } & {
   admitted: string[];
 };
-export type AdmitErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_FULL" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED";
+export type AdmitErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_FULL" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: refuses a waiter, who gets GROUP_CALL_DENIED (DENIED). */
 export interface DenyRequest {
@@ -479,7 +479,7 @@ export interface DenyRequest {
   userId: string;
 }
 export type DenyReply = { id?: unknown; ok: true } & Empty;
-export type DenyErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED";
+export type DenyErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: asks a member to mute (GROUP_CALL_MUTE_REQUESTED). A co-host cannot act on a host. */
 export interface MuteParticipantRequest {
@@ -491,7 +491,7 @@ export interface MuteParticipantRequest {
   kind: MediaKind;
 }
 export type MuteParticipantReply = { id?: unknown; ok: true } & Empty;
-export type MuteParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type MuteParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: removes a member; with `ban: true` it cannot join again for the rest of this call. */
 export interface RemoveParticipantRequest {
@@ -503,7 +503,7 @@ export interface RemoveParticipantRequest {
   ban?: boolean;
 }
 export type RemoveParticipantReply = { id?: unknown; ok: true } & Empty;
-export type RemoveParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type RemoveParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Hosts: makes a member co-host or participant (not a room host). */
 export interface SetRoleRequest {
@@ -515,7 +515,7 @@ export interface SetRoleRequest {
   role: "CO_HOST" | "PARTICIPANT";
 }
 export type SetRoleReply = { id?: unknown; ok: true } & Empty;
-export type SetRoleErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type SetRoleErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Hosts: ends the call for everyone (GROUP_CALL_ENDED, HOST_ENDED); autoCloseWhenEmpty then applies. */
 export interface EndCallRequest {
@@ -525,7 +525,7 @@ export interface EndCallRequest {
   groupId?: string | null;
 }
 export type EndCallReply = { id?: unknown; ok: true } & Empty;
-export type EndCallErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED";
+export type EndCallErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** An error reply: `ok` false and the error (`field` names the request field at fault). */
 export interface ErrorReply<Code extends string = string> {

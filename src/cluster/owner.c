@@ -35,7 +35,7 @@
 #include "core/util.h"
 #include "server/log.h"
 
-#define EXPORT_DELAY_MS 5                    /* changes coalesce this long before an export */
+#define EXPORT_DELAY_MS 0                    /* changes of one loop turn make one export */
 #define EXPORT_TTL_MS (24ll * 3600 * 1000)   /* an export outlives its owner this long */
 
 /* Claims room (KEYS owner, epoch, export; ARGV node, ttl, wall ms, takeover-only). */
@@ -79,7 +79,9 @@ typedef struct lease {
     char value[NODE_ID_MAX + 24];    /* "<node>:<epoch>" as in Redis */
     int64_t epoch;
     bool renewing;
-    bool dirty;                      /* an export is due */
+    bool dirty;                      /* an export is due ... */
+    uint64_t seq;                    /* ... numbered so (live_write_begin) */
+    bool stale;                      /* changed while Redis was away: written when back */
 } lease;
 
 typedef struct locate_wait {
@@ -349,6 +351,9 @@ on_claimed(redisAsyncContext *ac, void *r, void *privdata)
     }
     v = reply->element[0];
     s = reply->element[1];
+    dlog(LOG_DEBUG, "msg=\"claim answered\" room=%s takeover=%d owner=%s export=%zu", c->room_id,
+         c->takeover, v->type == REDIS_REPLY_STRING ? v->str : "-",
+         s->type == REDIS_REPLY_STRING ? s->len : 0);
     if (v->type != REDIS_REPLY_STRING) {
         /* A takeover with nothing to take over (the call ended with its owner). */
         c->takeover = false;
@@ -480,6 +485,12 @@ locate(void *arg, const char *room_id, void (*done)(void *cbarg, const char *own
         return;
     }
     if ((owner = hmap_get(os->owners, room_id))) {
+        node_seen *n = hmap_get(os->nodes, owner);
+        if (n && !n->dead && mono_ms() - n->last_ms > 2 * (uint64_t)owner_tick_ms(cl) + 500) {
+            /* Silent for two heartbeats: likely stopped; what it is sent may be lost. */
+            done(cbarg, NULL, E_UNAVAILABLE);
+            return;
+        }
         if (node_alive(os, owner)) {
             done(cbarg, owner, E_OK);
             return;
@@ -542,17 +553,21 @@ epoch_of(void *arg, const char *room_id)
 
 static void on_export_timer(uv_timer_t *t);
 
-static void
+static uint64_t
 dirty(void *arg, const char *room_id)
 {
     cluster *cl = arg;
     lease *l = hmap_get(cl->own->leases, room_id);
 
     if (!l || cl->closing)
-        return;
-    l->dirty = true;
+        return 0;
+    if (!l->dirty) {
+        l->dirty = true;
+        l->seq = live_write_begin(cl->srv);
+    }
     if (!uv_is_active((uv_handle_t *)&cl->own->export_timer))
         uv_timer_start(&cl->own->export_timer, on_export_timer, EXPORT_DELAY_MS, 0);
+    return l->seq;
 }
 
 static void
@@ -593,27 +608,62 @@ released(void *arg, const char *room_id)
 
 /* ---- exports ---- */
 
+typedef struct export_req {
+    cluster *cl;
+    uint64_t seq;
+} export_req;
+
+static void
+on_exported(redisAsyncContext *ac, void *r, void *privdata)
+{
+    export_req *q = privdata;
+
+    on_script(ac, r, NULL);
+    if (!q->cl->stopped)
+        live_write_done(q->cl->srv, q->seq);
+    free(q);
+}
+
 static void
 write_export(cluster *cl, const char *room_id, lease *l)
 {
     char kown[128], kexp[128], ttl[24];
-    struct json_object *state = live_export(cl->srv, room_id);
+    struct json_object *state;
     const char *text = "";
     size_t len = 0;
+    export_req *q;
 
+    if (!l->dirty) {
+        l->dirty = true; /* a final export (hand-over) */
+        l->seq = live_write_begin(cl->srv);
+    }
     l->dirty = false;
     if (!cl->pub.ready || !cl->pub.ac) {
-        l->dirty = true; /* written when the publisher is back */
-        json_object_put(state);
+        /*
+         * Redis is away: the change is not held up for it (calls go on);
+         * a crash before it is back loses it. Written again when back.
+         */
+        live_write_done(cl->srv, l->seq);
+        l->stale = true;
         return;
     }
+    state = live_export(cl->srv, room_id);
     if (state)
         text = json_plain(state, &len);
+    dlog(LOG_DEBUG, "msg=\"call export\" room=%s bytes=%zu", room_id, len);
     key_of(cl, kown, sizeof(kown), "owner", room_id);
     key_of(cl, kexp, sizeof(kexp), "call", room_id);
     snprintf(ttl, sizeof(ttl), "%lld", EXPORT_TTL_MS);
-    redisAsyncCommand(cl->pub.ac, on_script, NULL, "EVAL %s 2 %s %s %s %b %s", EXPORT_LUA, kown,
-                      kexp, l->value, text, len, ttl);
+    q = xmalloc(sizeof(*q));
+    q->cl = cl;
+    q->seq = l->seq;
+    l->stale = false;
+    if (redisAsyncCommand(cl->pub.ac, on_exported, q, "EVAL %s 2 %s %s %s %b %s", EXPORT_LUA,
+                          kown, kexp, l->value, text, len, ttl) != REDIS_OK) {
+        live_write_done(cl->srv, q->seq);
+        free(q);
+        l->stale = true;
+    }
     json_object_put(state);
 }
 
@@ -827,6 +877,15 @@ owner_tick(cluster *cl)
     }
 }
 
+static void
+export_stale(const char *key, void *value, void *arg)
+{
+    lease *l = value;
+
+    if (l->stale)
+        dirty(arg, key);
+}
+
 void
 owner_link_ready(cluster *cl)
 {
@@ -834,8 +893,10 @@ owner_link_ready(cluster *cl)
 
     if (!cl->own)
         return;
-    if (hmap_count(cl->own->leases))
+    if (hmap_count(cl->own->leases)) {
         hmap_each(cl->own->leases, renew_one, cl);
+        hmap_each(cl->own->leases, export_stale, cl);
+    }
     /* What is live elsewhere, told again by every owner. */
     hello = json_object_new_object();
     json_object_object_add(hello, "op", json_object_new_string("hello"));

@@ -75,8 +75,12 @@ typedef struct call_router {
     bool (*alive)(void *arg, const char *node);
     /* The fencing epoch of a room this process owns (0: none). */
     int64_t (*epoch)(void *arg, const char *room_id);
-    /* The call state of an owned room changed: its export is due. */
-    void (*dirty)(void *arg, const char *room_id);
+    /*
+     * The call state of an owned room changed: its export is due. Returns
+     * the number of that write (live_write_begin; 0 when not owned): what
+     * reports the change waits for it, as for a store write.
+     */
+    uint64_t (*dirty)(void *arg, const char *room_id);
     /* The live state of an owned room is gone: its lease may go. */
     void (*released)(void *arg, const char *room_id);
     /* An owned room's call started (call_id) or ended (NULL): every process is told. */

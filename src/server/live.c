@@ -241,6 +241,24 @@ run_after_writes(server *srv)
         srv->delivery.committed(srv->delivery.arg);
 }
 
+/*
+ * Cluster mode: the call changed, so its export is written again; what
+ * reports the change (this event, the command's reply) waits for that
+ * write as for a store write, so a process that takes the call over after
+ * a crash knows everything its clients were told.
+ */
+static void
+exported(server *srv, live_call *lc)
+{
+    uint64_t seq;
+
+    if (!srv->router.dirty)
+        return;
+    seq = srv->router.dirty(srv->router.arg, call_room(lc)->id);
+    if (seq > call_write_seq(lc))
+        call_set_write_seq(lc, seq);
+}
+
 static void
 on_note(void *arg, live_call *lc, call_note note, const char *call_id, const char *reason,
         int peak)
@@ -277,11 +295,10 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
     }
     if (srv->router.epoch)
         j->epoch = srv->router.epoch(srv->router.arg, call_room(lc)->id);
-    if (srv->router.dirty)
-        srv->router.dirty(srv->router.arg, call_room(lc)->id);
     /* Replies and events that report this change wait for its commit. */
     j->seq = live_write_begin(srv);
     call_set_write_seq(lc, j->seq);
+    exported(srv, lc);
     server_submit(srv, &j->job);
 }
 
@@ -293,9 +310,9 @@ on_emit(void *arg, const live_call *lc, uint64_t session, struct json_object *ev
     const char *type = json_get_str(ev, "type");
 
     /* A relayed signal (SDP, ICE) changes no state: the export stays as it is. */
-    if (srv->router.dirty && (!type || (strncmp(type, "GROUP_CALL_SDP_", 15) != 0 &&
-                                        strcmp(type, "GROUP_CALL_ICE_CANDIDATE") != 0)))
-        srv->router.dirty(srv->router.arg, call_room(lc)->id);
+    if (!type || (strncmp(type, "GROUP_CALL_SDP_", 15) != 0 &&
+                  strcmp(type, "GROUP_CALL_ICE_CANDIDATE") != 0))
+        exported((server *)srv, (live_call *)lc);
     if (srv->delivery.emit)
         srv->delivery.emit(srv->delivery.arg, session, ev, call_write_seq(lc));
 }
@@ -489,8 +506,7 @@ take_over(server *srv, live_call *lc, live_job *j)
     }
     unclaim(srv, j->room_id);
     j->claim = NULL;
-    if (srv->router.dirty)
-        srv->router.dirty(srv->router.arg, j->room_id);
+    exported(srv, lc);
 }
 
 static void

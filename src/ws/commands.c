@@ -693,12 +693,39 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
 
 /* ---- cluster mode: commands for calls owned by another process ---- */
 
+void
+ws_reply_unavailable(ws_session *s, struct json_object *id, const char *why)
+{
+    reply_error(s, id, E_UNAVAILABLE, NULL, LIMIT_NONE, "%s", why);
+}
+
 typedef struct routing {
     ws_session *s;
     const ws_command *cmd;
     struct json_object *msg;
     int hops;
+    char room_id[ROOM_ID_MAX];
 } routing;
+
+/* A command by callId whose room is this process's: it runs once the live state is there. */
+static void
+run_loaded(void *arg, live_call *lc, dpa_err e)
+{
+    routing *rt = arg;
+
+    (void)lc;
+    (void)e; /* no live state: the command says NO_LIVE_CALL itself */
+    run(rt->s, rt->cmd, rt->msg);
+}
+
+static void
+routing_free(void *arg)
+{
+    routing *rt = arg;
+
+    json_object_put(rt->msg);
+    free(rt);
+}
 
 static bool
 takes_part(const ws_command *cmd)
@@ -718,6 +745,14 @@ routed(void *arg, const char *owner, dpa_err e)
         if (e != E_OK) {
             reply_error(s, request_id(rt->msg), E_UNAVAILABLE, NULL, LIMIT_NONE,
                         "the process that runs this call cannot be reached now; retry");
+        } else if (!owner && !room_id) {
+            /*
+             * By callId: the call may be this process's only once a takeover
+             * just claimed has read it back (live_open waits for that).
+             */
+            live_with_room(s->srv, &s->async, s->who.app_id, rt->room_id, s->who.plan, run_loaded,
+                           routing_free, rt);
+            return;
         } else if (!owner) {
             run(s, rt->cmd, rt->msg);
         } else if (s->proxy) {
@@ -770,6 +805,7 @@ route(ws_session *s, const ws_command *cmd, struct json_object *msg, int hops)
     rt->cmd = cmd;
     rt->msg = json_object_get(msg);
     rt->hops = hops;
+    snprintf(rt->room_id, sizeof(rt->room_id), "%s", room_id);
     session_hold(s);
     s->srv->router.locate(s->srv->router.arg, room_id, routed, rt);
     return true;

@@ -47,6 +47,8 @@ typedef struct ws_state {
     hmap *proxies;               /* cluster: "node/id" -> the proxy of another process's session */
     hmap *calls;                 /* cluster: callId -> roomId (strdup), for routing by callId */
     hmap *call_of_room;          /* cluster: roomId -> the callId above, to forget it */
+    struct forward *forwards;    /* cluster: forwarded requests waiting for their reply */
+    size_t nforwards;
     uint64_t next_session_id;
     lws_dll2_owner_t conns;      /* open WebSockets, for the keep-alive sweep */
     lws_dll2_owner_t held;       /* sessions with output waiting for a write */
@@ -196,6 +198,8 @@ void remote_out(ws_session *proxy, const msgbuf *m);
 void remote_forward(ws_session *s, const char *owner, struct json_object *msg, int hops);
 /* Tells the other processes that s lost its connection, got it back or ended. */
 void remote_session_news(ws_session *s, const char *what);
+/* Answers UNAVAILABLE to forwarded requests whose owner said nothing in time (the sweep). */
+void remote_sweep(ws_state *ws, uint64_t now_ms);
 /* The room of a call known to be owned elsewhere, or NULL. */
 const char *remote_room_of_call(ws_state *ws, const char *call_id);
 
@@ -245,5 +249,7 @@ void ws_auth_header(ws_session *s, const char *token);
 void ws_run_remote(ws_session *proxy, struct json_object *msg, int hops);
 /* The origin's side of "moved": routes s's command (msg borrowed) again. */
 void ws_route_again(ws_session *s, struct json_object *msg, int hops);
+/* Replies UNAVAILABLE to s's request id (borrowed; NULL: no id). */
+void ws_reply_unavailable(ws_session *s, struct json_object *id, const char *why);
 
 #endif

@@ -27,6 +27,71 @@
 #include "ws/internal.h"
 
 #define MAX_HOPS 3
+#define FORWARD_TIMEOUT_MS 3000   /* a forwarded request's reply comes within this, or UNAVAILABLE */
+#define FORWARDS_MAX 4096         /* waiting at once; past that, new ones are not tracked */
+
+/* A forwarded request with an id, until its reply comes back. */
+struct forward {
+    struct forward *next;
+    uint64_t sid;
+    char owner[NODE_ID_MAX];
+    struct json_object *id;
+    uint64_t deadline_ms;
+};
+
+static void
+forward_track(ws_state *ws, ws_session *s, const char *owner, struct json_object *id)
+{
+    struct forward *f;
+
+    if (!id || ws->nforwards >= FORWARDS_MAX)
+        return;
+    f = xcalloc(1, sizeof(*f));
+    f->sid = s->id;
+    snprintf(f->owner, sizeof(f->owner), "%s", owner);
+    f->id = json_object_get(id);
+    f->deadline_ms = mono_ns() / 1000000 + FORWARD_TIMEOUT_MS;
+    f->next = ws->forwards;
+    ws->forwards = f;
+    ws->nforwards++;
+}
+
+/* Drops the forwards that match (sid and id, or owner): answering them UNAVAILABLE if asked. */
+static void
+forwards_drop(ws_state *ws, uint64_t sid, struct json_object *id, const char *owner,
+              uint64_t expired_before, bool answer)
+{
+    struct forward **pf = &ws->forwards, *f;
+
+    while ((f = *pf)) {
+        bool match = owner ? strcmp(f->owner, owner) == 0
+                     : expired_before ? f->deadline_ms < expired_before
+                                      : f->sid == sid && json_object_equal(f->id, id);
+        if (!match) {
+            pf = &f->next;
+            continue;
+        }
+        *pf = f->next;
+        ws->nforwards--;
+        if (answer) {
+            ws_session *s = session_by_id(ws, f->sid);
+            if (s && !session_ended(s))
+                ws_reply_unavailable(s, f->id, "the process that runs this call did not answer; "
+                                               "retry");
+        }
+        json_object_put(f->id);
+        free(f);
+        if (!owner && !expired_before)
+            return;
+    }
+}
+
+void
+remote_sweep(ws_state *ws, uint64_t now)
+{
+    if (ws->forwards)
+        forwards_drop(ws, 0, NULL, NULL, now, true);
+}
 
 static const char *
 me(const ws_state *ws)
@@ -70,14 +135,19 @@ remote_room_of_call(ws_state *ws, const char *call_id)
     return r;
 }
 
+/* What a frame tells: a call's room; for a reply (sid), that its request is answered. */
 static void
-learn_from(ws_state *ws, const char *text, size_t len)
+learn_from(ws_state *ws, const char *text, size_t len, uint64_t reply_to)
 {
-    struct json_object *o = NULL;
+    struct json_object *o = NULL, *id;
 
-    if (!strstr(text, "\"callId\"") || json_parse(text, len, &o) != E_OK)
+    if ((!reply_to || !ws->forwards) && !strstr(text, "\"callId\""))
+        return;
+    if (json_parse(text, len, &o) != E_OK)
         return;
     learn_call(ws, json_get_str(o, "roomId"), json_get_str(o, "callId"));
+    if (reply_to && json_object_object_get_ex(o, "id", &id))
+        forwards_drop(ws, reply_to, id, NULL, 0, false);
     json_object_put(o);
 }
 
@@ -86,7 +156,7 @@ learn_from(ws_state *ws, const char *text, size_t len)
 void
 remote_forward(ws_session *s, const char *owner, struct json_object *msg, int hops)
 {
-    struct json_object *env = json_object_new_object(), *who = json_object_new_object();
+    struct json_object *env = json_object_new_object(), *who = json_object_new_object(), *id;
 
     json_object_object_add(who, "app", json_object_new_string(s->who.app_id));
     json_object_object_add(who, "user", json_object_new_string(s->who.user_id));
@@ -98,6 +168,8 @@ remote_forward(ws_session *s, const char *owner, struct json_object *msg, int ho
     json_object_object_add(env, "msg", json_object_get(msg));
     s->srv->router.send(s->srv->router.arg, owner, env);
     json_object_put(env);
+    if (json_object_object_get_ex(msg, "id", &id))
+        forward_track(s->ws, s, owner, id);
 }
 
 void
@@ -133,10 +205,10 @@ on_out(ws_state *ws, struct json_object *o)
         /* Relayed signals (the bulk) name no call the session does not know. */
         if (strncmp(text, "{\"type\":\"GROUP_CALL_SDP_", 24) != 0 &&
             strncmp(text, "{\"type\":\"GROUP_CALL_ICE_", 24) != 0)
-            learn_from(ws, text, len);
+            learn_from(ws, text, len, 0);
         session_emit_text(s, text, len, 0);
     } else {
-        learn_from(ws, text, len);
+        learn_from(ws, text, len, s->id);
         session_send_text(s, text, len);
     }
 }
@@ -146,12 +218,14 @@ static void
 on_moved(ws_state *ws, struct json_object *o)
 {
     ws_session *s = session_by_id(ws, (uint64_t)json_get_int(o, "sid", 0));
-    struct json_object *msg;
+    struct json_object *msg, *id;
     const char *room_id;
     int hops = (int)json_get_int(o, "hops", MAX_HOPS);
 
     if (!s || s->proxy || session_ended(s) || !json_object_object_get_ex(o, "msg", &msg))
         return;
+    if (json_object_object_get_ex(msg, "id", &id))
+        forwards_drop(ws, s->id, id, NULL, 0, false);
     room_id = json_get_str(msg, "roomId");
     if (!room_id)
         room_id = remote_room_of_call(ws, json_get_str(msg, "callId"));
@@ -313,6 +387,7 @@ node_down(void *arg, const char *node)
     for (i = 0; i < c.n; i++)
         session_lost_remote(c.items[i], true);
     free(c.items);
+    forwards_drop(ws, 0, NULL, node, 0, true); /* what it was asked will not be answered */
 }
 
 /* ---- exports: sessions as references and back ---- */
@@ -400,6 +475,12 @@ remote_free(ws_state *ws)
     if (!ws->proxies)
         return;
     server_peer_unregister(ws->srv, ws);
+    while (ws->forwards) {
+        struct forward *f = ws->forwards;
+        ws->forwards = f->next;
+        json_object_put(f->id);
+        free(f);
+    }
     hmap_free(ws->proxies); /* the proxies themselves are sessions, ended with them */
     hmap_each(ws->calls, free_str, NULL);
     hmap_free(ws->calls);

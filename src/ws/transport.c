@@ -127,6 +127,7 @@ sweep(lws_sorted_usec_list_t *sul)
     uint64_t budget = 2 * ws->stats.connections * WS_SWEEP_MS / ping_ms + 16;
     lws_dll2_t *d;
 
+    remote_sweep(ws, now);
     for (d = lws_dll2_get_head(&ws->conns); d; d = d->next) {
         struct ws_pss *pss = lws_container_of(d, struct ws_pss, conn_link);
         if (pss->killed)
