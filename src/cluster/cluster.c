@@ -239,6 +239,7 @@ publish(cluster *cl, int op, const char *room_id, int64_t version, uint64_t seq)
     }
     o = json_object_new_object();
     json_object_object_add(o, "node", json_object_new_string(cl->srv->cfg->node_id));
+    json_object_object_add(o, "boot", json_object_new_string(cl->boot));
     json_object_object_add(o, "op", json_object_new_string(op == OP_ROOM      ? "room"
                                                            : op == OP_DELETED ? "deleted"
                                                            : op == OP_ALL     ? "all"
@@ -772,6 +773,7 @@ cluster_start(server *srv)
 
     cl->srv = srv;
     cl->unsent = hmap_new();
+    random_id(cl->boot, sizeof(cl->boot), "", 8);
     /* Checked by the composition; resolved once, before the loop runs. */
     if (cluster_parse_url(srv->cfg->redis_url, &cl->addr, &why) ||
         cluster_resolve(&cl->addr, cl->ip, sizeof(cl->ip), &why)) {
@@ -900,11 +902,13 @@ static void
 cluster_stop(void *state)
 {
     cluster *cl = state;
+    call_router none = {0};
 
     if (!cl)
         return;
     cl->closing = true;
     cl->stopped = true;
+    server_set_router(cl->srv, &none); /* the layers that stop later must not reach it */
     if (cl->sub.ac)
         free_orphan(cl->sub.ac);
     if (cl->pub.ac)

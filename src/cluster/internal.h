@@ -63,6 +63,7 @@ typedef struct pending {
 
 struct cluster {
     owner_state *own;          /* call ownership (owner.c) */
+    char boot[24];             /* this run of the process: a node id may come back after a restart */
     server *srv;
     redis_addr addr;
     char ip[INET6_ADDRSTRLEN];

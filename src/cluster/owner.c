@@ -36,27 +36,47 @@
 #include "server/log.h"
 
 #define EXPORT_DELAY_MS 0                    /* changes of one loop turn make one export */
-#define EXPORT_TTL_MS (24ll * 3600 * 1000)   /* an export outlives its owner this long */
 
-/* Claims room (KEYS owner, epoch, export; ARGV node, ttl, wall ms, takeover-only). */
+/*
+ * The epoch counter starts at Redis's clock in ms (TIME) the first time, so
+ * it still grows if Redis loses its data; it is kept a week after use.
+ */
+#define EPOCH_NEXT_LUA                                                                         \
+    "if redis.call('EXISTS', KEYS[2]) == 0 then "                                             \
+    "local t = redis.call('TIME') "                                                           \
+    "redis.call('SET', KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) end " \
+    "local e = redis.call('INCR', KEYS[2]) "                                                  \
+    "redis.call('PEXPIRE', KEYS[2], 604800000) "
+
+/*
+ * Claims a room (KEYS owner, epoch, export; ARGV node, lease ttl,
+ * takeover-only, export ttl): {holder, export}. A takeover-only claim
+ * takes nothing when no export exists (the call ended with its owner).
+ */
 static const char CLAIM_LUA[] =
     "local v = redis.call('GET', KEYS[1]) "
     "if v and string.sub(v, 1, #ARGV[1] + 1) ~= ARGV[1] .. ':' then return {v, false} end "
     "local s = redis.call('GET', KEYS[3]) "
-    "if ARGV[4] == '1' and not s then return {false, false} end "
-    "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[3]) end "
-    "local e = redis.call('INCR', KEYS[2]) "
+    "if ARGV[3] == '1' and not s then return {false, false} end "
+    EPOCH_NEXT_LUA
     "v = ARGV[1] .. ':' .. e "
     "redis.call('SET', KEYS[1], v, 'PX', ARGV[2]) "
+    "if s then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end "
     "return {v, s}";
 
-/* Renews (KEYS owner, epoch; ARGV value, ttl, node, wall ms): the holder, or a new claim if none. */
+/*
+ * Renews (KEYS owner, epoch, export; ARGV value, lease ttl, node, export
+ * ttl): the holder ("-" when nobody holds it any more: it expired and may
+ * have been another's since). Only when Redis lost everything (no epoch
+ * either) is the lease claimed again, with a newer epoch.
+ */
 static const char RENEW_LUA[] =
     "local v = redis.call('GET', KEYS[1]) "
-    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return v end "
+    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+    "redis.call('PEXPIRE', KEYS[3], ARGV[4]) return v end "
     "if v then return v end "
-    "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[4]) end "
-    "local e = redis.call('INCR', KEYS[2]) "
+    "if redis.call('EXISTS', KEYS[2]) == 1 then return '-' end "
+    EPOCH_NEXT_LUA
     "v = ARGV[3] .. ':' .. e "
     "redis.call('SET', KEYS[1], v, 'PX', ARGV[2]) "
     "return v";
@@ -82,6 +102,9 @@ typedef struct lease {
     bool dirty;                      /* an export is due ... */
     uint64_t seq;                    /* ... numbered so (live_write_begin) */
     bool stale;                      /* changed while Redis was away: written when back */
+    uint64_t valid_until_ms;         /* mono: past this without a renewal, act no more */
+    bool releasing;                  /* live state gone: released once ... */
+    uint64_t release_after;          /* ... this write (its call's end) has committed */
 } lease;
 
 typedef struct locate_wait {
@@ -93,6 +116,7 @@ typedef struct locate_wait {
 typedef struct claim_req {
     cluster *cl;
     char room_id[ROOM_ID_MAX];
+    uint64_t sent_ms;
     bool takeover;                   /* only if an export exists: a stopped owner's call */
     locate_wait *waiters;
 } claim_req;
@@ -100,6 +124,7 @@ typedef struct claim_req {
 typedef struct node_seen {
     uint64_t last_ms;
     bool dead;
+    char boot[24];       /* its run: another one means it restarted */
 } node_seen;
 
 /* A call live on another process, as it announced it. */
@@ -121,10 +146,11 @@ struct owner_state {
     uint64_t claimed, taken_over, lost, handed_over;
 };
 
-static int64_t
-wall_ms(void)
+/* An export outlives its owner's last renewal this long: long enough for a takeover. */
+static long long
+export_ttl_ms(const owner_state *os)
 {
-    return now_ms();
+    return 3ll * os->lease_ms;
 }
 
 static void
@@ -290,7 +316,7 @@ live_of_node(const char *key, void *value, void *arg)
 static void claim(cluster *cl, const char *room_id, bool takeover,
                   void (*done)(void *cbarg, const char *owner, dpa_err e), void *cbarg);
 static void send_claim(cluster *cl, claim_req *c);
-static void released(void *arg, const char *room_id);
+static void released(void *arg, const char *room_id, uint64_t after);
 
 static void
 answer(locate_wait *w, const char *owner, dpa_err e)
@@ -331,11 +357,7 @@ on_claimed(redisAsyncContext *ac, void *r, void *privdata)
 
     (void)ac;
     if (cl->stopped) {
-        /* Torn down with the loop: nobody may be answered any more. */
-        for (; w; w = c->waiters) {
-            c->waiters = w->next;
-            free(w);
-        }
+        answer(w, NULL, E_UNAVAILABLE); /* the loop has ended: they give up */
         free(c);
         return;
     }
@@ -345,6 +367,8 @@ on_claimed(redisAsyncContext *ac, void *r, void *privdata)
         if (reply && reply->type == REDIS_REPLY_ERROR)
             dlog(LOG_ERROR, "msg=\"redis refused a claim\" room=%s err=\"%s\"", c->room_id,
                  reply->str);
+        if (c->takeover)
+            hmap_put(os->retry, c->room_id, os); /* a stopped owner's call: try again */
         answer(w, NULL, E_UNAVAILABLE);
         free(c);
         return;
@@ -381,6 +405,8 @@ on_claimed(redisAsyncContext *ac, void *r, void *privdata)
         }
         snprintf(l->value, sizeof(l->value), "%s", v->str);
         l->epoch = epoch;
+        l->releasing = false;
+        l->valid_until_ms = c->sent_ms + (uint64_t)os->lease_ms * 8 / 10;
         os->claimed++;
         forget(cl, c->room_id);
         live_forget(os, c->room_id);
@@ -398,7 +424,7 @@ on_claimed(redisAsyncContext *ac, void *r, void *privdata)
         /* Claimed for a command that needed no live state (or whose room is gone): let it go. */
         if (!live_find(cl->srv, c->room_id) && !live_claim_pending(cl->srv, c->room_id)) {
             live_disown(cl->srv, c->room_id);
-            released(cl, c->room_id);
+            released(cl, c->room_id, 0);
         }
     } else {
         node_seen *n = hmap_get(os->nodes, node);
@@ -429,14 +455,12 @@ claim(cluster *cl, const char *room_id, bool takeover,
     }
     if (c) {
         if (w) {
-            w->next = c->waiters;
-            c->waiters = w;
+            locate_wait **pw = &c->waiters;
+            while (*pw)
+                pw = &(*pw)->next;
+            *pw = w; /* answered in the order they came */
             c->takeover = false; /* someone needs an answer whatever it finds */
         }
-        return;
-    }
-    if (!cl->pub.ready || cl->closing) {
-        answer(w, NULL, E_UNAVAILABLE);
         return;
     }
     c = xcalloc(1, sizeof(*c));
@@ -452,17 +476,18 @@ static void
 send_claim(cluster *cl, claim_req *c)
 {
     owner_state *os = cl->own;
-    char kown[128], kepoch[128], kexp[128], ttl[16], wall[24];
+    char kown[128], kepoch[128], kexp[128], ttl[16], xttl[24];
 
     key_of(cl, kown, sizeof(kown), "owner", c->room_id);
     key_of(cl, kepoch, sizeof(kepoch), "epoch", c->room_id);
     key_of(cl, kexp, sizeof(kexp), "call", c->room_id);
     snprintf(ttl, sizeof(ttl), "%d", os->lease_ms);
-    snprintf(wall, sizeof(wall), "%lld", (long long)wall_ms());
-    if (!cl->pub.ready || cl->closing ||
+    snprintf(xttl, sizeof(xttl), "%lld", export_ttl_ms(os));
+    c->sent_ms = mono_ms();
+    if (!cl->pub.ready || cl->closing || cl->draining ||
         redisAsyncCommand(cl->pub.ac, on_claimed, c, "EVAL %s 3 %s %s %s %s %s %s %s", CLAIM_LUA,
-                          kown, kepoch, kexp, cl->srv->cfg->node_id, ttl, wall,
-                          c->takeover ? "1" : "0") != REDIS_OK) {
+                          kown, kepoch, kexp, cl->srv->cfg->node_id, ttl,
+                          c->takeover ? "1" : "0", xttl) != REDIS_OK) {
         answer(c->waiters, NULL, E_UNAVAILABLE);
         free(c);
         return;
@@ -480,8 +505,14 @@ locate(void *arg, const char *room_id, void (*done)(void *cbarg, const char *own
     owner_state *os = cl->own;
     const char *owner;
 
-    if (hmap_get(os->leases, room_id)) {
-        done(cbarg, NULL, E_OK);
+    lease *l = hmap_get(os->leases, room_id);
+
+    if (l) {
+        /* Not renewed lately (Redis away): another process may have it by now. */
+        if (mono_ms() > l->valid_until_ms)
+            done(cbarg, NULL, E_UNAVAILABLE);
+        else
+            done(cbarg, NULL, E_OK);
         return;
     }
     if ((owner = hmap_get(os->owners, room_id))) {
@@ -524,6 +555,7 @@ send_msg(void *arg, const char *node, struct json_object *msg)
         return;
     }
     json_object_object_add(msg, "node", json_object_new_string(cl->srv->cfg->node_id));
+    json_object_object_add(msg, "boot", json_object_new_string(cl->boot));
     if (node)
         snprintf(chan, sizeof(chan), "droponair:%d:node:%s", cl->addr.db, node);
     else
@@ -581,6 +613,20 @@ on_script(redisAsyncContext *ac, void *r, void *privdata)
         dlog(LOG_ERROR, "msg=\"redis refused a lease script\" err=\"%s\"", reply->str);
 }
 
+/*
+ * Forgets lease l of room_id. An export it still owed is not written, and
+ * its number completes now: acknowledgements wait for every numbered write,
+ * so one left open would hold all of them back for good.
+ */
+static void
+lease_drop(cluster *cl, const char *room_id, lease *l)
+{
+    if (l->dirty && !cl->stopped)
+        live_write_done(cl->srv, l->seq);
+    hmap_del(cl->own->leases, room_id);
+    free(l);
+}
+
 static void
 release_lease(cluster *cl, const char *room_id, lease *l, bool keep_export)
 {
@@ -592,18 +638,24 @@ release_lease(cluster *cl, const char *room_id, lease *l, bool keep_export)
         redisAsyncCommand(cl->pub.ac, on_script, NULL, "EVAL %s 2 %s %s %s %s", RELEASE_LUA, kown,
                           kexp, l->value, keep_export ? "keep" : "-");
     }
-    hmap_del(cl->own->leases, room_id);
-    free(l);
+    lease_drop(cl, room_id, l);
 }
 
 static void
-released(void *arg, const char *room_id)
+released(void *arg, const char *room_id, uint64_t after)
 {
     cluster *cl = arg;
     lease *l = hmap_get(cl->own->leases, room_id);
 
-    if (l)
+    if (!l)
+        return;
+    if (after <= cl->srv->writes_done) {
         release_lease(cl, room_id, l, false);
+        return;
+    }
+    /* Held (and renewed) until the call's end is recorded under this epoch. */
+    l->releasing = true;
+    l->release_after = after;
 }
 
 /* ---- exports ---- */
@@ -653,7 +705,7 @@ write_export(cluster *cl, const char *room_id, lease *l)
     dlog(LOG_DEBUG, "msg=\"call export\" room=%s bytes=%zu", room_id, len);
     key_of(cl, kown, sizeof(kown), "owner", room_id);
     key_of(cl, kexp, sizeof(kexp), "call", room_id);
-    snprintf(ttl, sizeof(ttl), "%lld", EXPORT_TTL_MS);
+    snprintf(ttl, sizeof(ttl), "%lld", export_ttl_ms(cl->own));
     q = xmalloc(sizeof(*q));
     q->cl = cl;
     q->seq = l->seq;
@@ -685,9 +737,15 @@ on_export_timer(uv_timer_t *t)
 
 /* ---- renewing, and noticing stopped processes ---- */
 
+typedef struct owned_list {
+    char (*ids)[ROOM_ID_MAX];
+    size_t n, cap;
+} owned_list;
+
 typedef struct renew_req {
     cluster *cl;
     char room_id[ROOM_ID_MAX];
+    uint64_t sent_ms;
 } renew_req;
 
 static void
@@ -708,23 +766,28 @@ on_renewed(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
     l->renewing = false;
-    if (strcmp(reply->str, l->value) != 0) {
-        epoch = parse_value(reply->str, node, sizeof(node));
-        if (epoch > 0 && strcmp(node, cl->srv->cfg->node_id) == 0) {
-            /* Redis had lost the lease (restarted): claimed again, with a newer epoch. */
-            dlog(LOG_WARN, "msg=\"call lease claimed again: redis had lost it\" room=%s epoch=%lld",
-                 q->room_id, (long long)epoch);
-            snprintf(l->value, sizeof(l->value), "%s", reply->str);
-            l->epoch = epoch;
-            dirty(cl, q->room_id);
-        } else {
-            cl->own->lost++;
-            hmap_del(cl->own->leases, q->room_id);
-            free(l);
-            if (epoch > 0)
-                set_owner(cl->own, q->room_id, node);
-            live_disown(cl->srv, q->room_id);
-        }
+    if (strcmp(reply->str, l->value) == 0) {
+        l->valid_until_ms = q->sent_ms + (uint64_t)cl->own->lease_ms * 8 / 10;
+        free(q);
+        return;
+    }
+    epoch = parse_value(reply->str, node, sizeof(node));
+    if (epoch > 0 && strcmp(node, cl->srv->cfg->node_id) == 0) {
+        /* Redis had lost everything (restarted): claimed again, with a newer epoch. */
+        dlog(LOG_WARN, "msg=\"call lease claimed again: redis had lost it\" room=%s epoch=%lld",
+             q->room_id, (long long)epoch);
+        snprintf(l->value, sizeof(l->value), "%s", reply->str);
+        l->epoch = epoch;
+        l->valid_until_ms = q->sent_ms + (uint64_t)cl->own->lease_ms * 8 / 10;
+        dirty(cl, q->room_id);
+    } else {
+        /* Another process holds it, or it expired (we were too slow): it is not ours. */
+        dlog(LOG_WARN, "msg=\"call lease lost\" room=%s holder=%s", q->room_id, reply->str);
+        cl->own->lost++;
+        lease_drop(cl, q->room_id, l);
+        if (epoch > 0)
+            set_owner(cl->own, q->room_id, node);
+        live_disown(cl->srv, q->room_id);
     }
     free(q);
 }
@@ -734,24 +797,43 @@ renew_one(const char *key, void *value, void *arg)
 {
     cluster *cl = arg;
     lease *l = value;
-    char kown[128], kepoch[128], ttl[16], wall[24];
+    char kown[128], kepoch[128], kexp[128], ttl[16], xttl[24];
     renew_req *q;
 
     if (l->renewing)
         return;
     q = xcalloc(1, sizeof(*q));
     q->cl = cl;
+    q->sent_ms = mono_ms();
     snprintf(q->room_id, sizeof(q->room_id), "%s", key);
     key_of(cl, kown, sizeof(kown), "owner", key);
     key_of(cl, kepoch, sizeof(kepoch), "epoch", key);
+    key_of(cl, kexp, sizeof(kexp), "call", key);
     snprintf(ttl, sizeof(ttl), "%d", cl->own->lease_ms);
-    snprintf(wall, sizeof(wall), "%lld", (long long)wall_ms());
-    if (redisAsyncCommand(cl->pub.ac, on_renewed, q, "EVAL %s 2 %s %s %s %s %s %s", RENEW_LUA,
-                          kown, kepoch, l->value, ttl, cl->srv->cfg->node_id, wall) != REDIS_OK) {
+    snprintf(xttl, sizeof(xttl), "%lld", export_ttl_ms(cl->own));
+    if (redisAsyncCommand(cl->pub.ac, on_renewed, q, "EVAL %s 3 %s %s %s %s %s %s %s", RENEW_LUA,
+                          kown, kepoch, kexp, l->value, ttl, cl->srv->cfg->node_id,
+                          xttl) != REDIS_OK) {
         free(q);
         return;
     }
     l->renewing = true;
+}
+
+/* Leases whose live state is gone and whose call's end has committed go now. */
+static void
+release_done(const char *key, void *value, void *arg)
+{
+    owned_list *c = arg;
+    lease *l = value;
+
+    if (!l->releasing)
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+    }
+    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
 }
 
 typedef struct collect_rooms {
@@ -808,7 +890,7 @@ node_down(cluster *cl, const char *node, const char *why)
     }
     free(c.ids);
     if (cl->srv->remote.node_down)
-        cl->srv->remote.node_down(cl->srv->remote.arg, node);
+        cl->srv->remote.node_down(cl->srv->remote.arg, node, n->boot);
 }
 
 typedef struct stale {
@@ -858,6 +940,18 @@ owner_tick(cluster *cl)
         return;
     if (cl->pub.ready)
         hmap_each(os->leases, renew_one, cl);
+    {
+        owned_list r = {NULL, 0, 0};
+        hmap_each(os->leases, release_done, &r);
+        for (i = 0; i < r.n; i++) {
+            lease *l = hmap_get(os->leases, r.ids[i]);
+            if (live_find(cl->srv, r.ids[i]) || live_claim_pending(cl->srv, r.ids[i]))
+                l->releasing = false; /* in use again */
+            else if (l->release_after <= cl->srv->writes_done)
+                release_lease(cl, r.ids[i], l, false);
+        }
+        free(r.ids);
+    }
     /* Silence means stopped only while we hear the others (our subscriber works). */
     if (cl->sub.ready && now - cl->sub.ready_ms > (uint64_t)os->lease_ms) {
         stale s = {cl, now, NULL, 0, 0};
@@ -908,6 +1002,7 @@ void
 owner_message(cluster *cl, const char *from, const char *op, struct json_object *o)
 {
     owner_state *os = cl->own;
+    const char *boot;
     node_seen *n;
 
     if (!os || !from || !server_node_id_valid(from) || strcmp(from, cl->srv->cfg->node_id) == 0)
@@ -921,11 +1016,23 @@ owner_message(cluster *cl, const char *from, const char *op, struct json_object 
         n = xcalloc(1, sizeof(*n));
         hmap_put(os->nodes, from, n);
     }
-    n->last_ms = mono_ms();
-    if (n->dead) {
+    boot = json_get_str(o, "boot");
+    if (boot && n->boot[0] && strcmp(boot, n->boot) != 0) {
+        /* Restarted under the same id: the run we knew is gone, whatever it held. */
+        n->dead = false;
+        node_down(cl, from, "restarted");
+        n->dead = false;
+        snprintf(n->boot, sizeof(n->boot), "%s", boot);
+        dlog(LOG_INFO, "msg=\"another process restarted\" peer=%s", from);
+    } else if (n->dead) {
         n->dead = false;
         dlog(LOG_INFO, "msg=\"another process is back\" peer=%s", from);
+        if (cl->srv->remote.node_up)
+            cl->srv->remote.node_up(cl->srv->remote.arg, from, n->boot);
     }
+    if (boot && !n->boot[0])
+        snprintf(n->boot, sizeof(n->boot), "%s", boot);
+    n->last_ms = mono_ms();
     if (strcmp(op, "heartbeat") == 0)
         return;
     if (strcmp(op, "live") == 0)
@@ -937,11 +1044,6 @@ owner_message(cluster *cl, const char *from, const char *op, struct json_object 
 }
 
 /* ---- draining: hand every call over ---- */
-
-typedef struct owned_list {
-    char (*ids)[ROOM_ID_MAX];
-    size_t n, cap;
-} owned_list;
 
 static void
 list_owned(const char *key, void *value, void *arg)
@@ -1030,8 +1132,8 @@ void
 owner_start(cluster *cl)
 {
     owner_state *os = xcalloc(1, sizeof(*os));
-    call_router r = {locate,   forget,   send_msg, alive,   epoch_of,     dirty,
-                     released, call_live, live_at, room_of_call, cl};
+    call_router r = {locate,   forget,    send_msg, alive,        epoch_of, dirty,
+                     released, call_live, live_at,  room_of_call, cl->boot, cl};
 
     os->leases = hmap_new();
     os->live = hmap_new();

@@ -114,7 +114,7 @@ mod_reply(http_req *r, mod_result *res)
 /* What a moderation request does once the room's live state is loaded. */
 typedef struct mod_op {
     http_req *req;
-    const char *what;
+    char what[16];
     bool ban;
 } mod_op;
 
@@ -142,7 +142,7 @@ run_here(http_req *r, const char *what, bool ban)
     mod_op *op = xmalloc(sizeof(*op));
 
     op->req = r;
-    op->what = what;
+    snprintf(op->what, sizeof(op->what), "%s", what);
     op->ban = ban;
     live_with_room(r->srv, &r->async, r->id.app_id, r->param[0], r->id.plan, loaded, free, op);
 }

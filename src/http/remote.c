@@ -225,6 +225,7 @@ owner_loaded(void *arg, live_call *lc, dpa_err e)
     rest_job *j = arg;
     mod_args a = {j->user, j->has_target ? j->target : NULL, j->ban};
     mod_result res;
+    server *srv;
     dpa_error d;
 
     if (!lc) {
@@ -246,9 +247,10 @@ owner_loaded(void *arg, live_call *lc, dpa_err e)
         }
         answer(j, res.status, res.body, false);
     }
-    /* Answered once the writes it reports (an ended call) have committed. */
-    live_after_writes(j->srv, call_write_seq(lc), send_answer, j);
-    live_reap(j->srv, lc);
+    /* Answered once the writes it reports (an ended call) have committed (maybe at once). */
+    srv = j->srv;
+    live_after_writes(srv, call_write_seq(lc), send_answer, j);
+    live_reap(srv, lc);
 }
 
 typedef struct owner_locating {

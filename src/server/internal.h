@@ -81,8 +81,11 @@ typedef struct call_router {
      * reports the change waits for it, as for a store write.
      */
     uint64_t (*dirty)(void *arg, const char *room_id);
-    /* The live state of an owned room is gone: its lease may go. */
-    void (*released)(void *arg, const char *room_id);
+    /*
+     * The live state of an owned room is gone: its lease goes once the
+     * write numbered after (its call's end; 0: none) has committed.
+     */
+    void (*released)(void *arg, const char *room_id, uint64_t after);
     /* An owned room's call started (call_id) or ended (NULL): every process is told. */
     void (*call_live)(void *arg, const char *room_id, const char *call_id);
     /*
@@ -91,6 +94,7 @@ typedef struct call_router {
      */
     const char *(*live_at)(void *arg, const char *room_id);
     const char *(*room_of_call)(void *arg, const char *call_id);
+    const char *boot;            /* this run of the process (its messages carry it) */
     void *arg;
 } call_router;
 
@@ -106,8 +110,12 @@ typedef void (*peer_fn)(void *arg, struct json_object *msg);
  * connected to other processes.
  */
 typedef struct call_remote {
-    /* node stopped (crashed or drained): its sessions count as lost. */
-    void (*node_down)(void *arg, const char *node);
+    /*
+     * node's run `boot` stopped (crashed, drained, restarted): its sessions
+     * count as lost; or it is heard from again after it was thought stopped.
+     */
+    void (*node_down)(void *arg, const char *node, const char *boot);
+    void (*node_up)(void *arg, const char *node, const char *boot);
     /* For call_export / call_import: a session as a reference and back. */
     call_session_ref ref;
     call_session_of of;
@@ -140,6 +148,7 @@ typedef struct server {
     call_router router;          /* cluster mode: set by the cluster layer */
     call_remote remote;          /* cluster mode: set by the WebSocket layer */
     hmap *claims;                /* room id -> live_claim: claimed, not yet taken over */
+    uint64_t claims_made;
     struct {
         const char *op;
         peer_fn fn;

@@ -24,6 +24,7 @@ enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_LOAD, JOB_ROOM_RELOAD, JOB_BARRIE
 
 /* Cluster mode: a room this process claimed and has not taken over yet. */
 typedef struct live_claim {
+    uint64_t gen;                /* which claim (a job checks it is still the current one) */
     int64_t epoch;
     struct json_object *state;   /* the previous owner's export, or NULL */
     bool loading;                /* the takeover's store read is on its way */
@@ -41,7 +42,7 @@ typedef struct live_job {
     int peak;
     int64_t epoch;                               /* fencing token of the call's owner; 0: none */
     bool close_room;                             /* JOB_CALL_CLOSE: and auto-close */
-    live_claim *claim;                           /* JOB_ROOM_LOAD: a takeover */
+    uint64_t claim;                              /* JOB_ROOM_LOAD: a takeover (its claim's gen) */
     char open_call[CALL_ID_MAX];                 /* ... the call record it found open */
     uint64_t seq;                                /* the write's number (srv->writes_*) */
     room *room;                                  /* the closed or loaded room */
@@ -75,8 +76,7 @@ live_job_run(store_job *job, store *s)
     case JOB_ROOM_LOAD:
         job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
         if (job->result == E_OK && j->claim)
-            job->result = store_call_fence(s, j->app_id, j->room_id, j->claim->epoch,
-                                           j->open_call);
+            job->result = store_call_fence(s, j->app_id, j->room_id, j->epoch, j->open_call);
         break;
     case JOB_ROOM_RELOAD:
         job->result = store_room_get(s, j->app_id, j->room_id, &j->room);
@@ -88,7 +88,9 @@ live_job_run(store_job *job, store *s)
 }
 
 static live_call *attach(server *srv, room *r, const plan *p);
-static void take_over(server *srv, live_call *lc, live_job *j);
+static void take_over(server *srv, live_call *lc, live_job *j, live_claim *c);
+static live_claim *current_claim(server *srv, const live_job *j);
+static bool owned_here(server *srv, const char *room_id);
 static void unclaim(server *srv, const char *room_id);
 static void detach(server *srv, live_call *lc);
 static void run_after_writes(server *srv);
@@ -122,12 +124,17 @@ live_job_done(store_job *job)
         break;
     case JOB_ROOM_LOAD:
         lc = NULL;
-        if (j->claim && job->result != E_OK) {
+        if (j->claim && current_claim(srv, j) == NULL) {
+            job->result = E_UNAVAILABLE; /* the claim went meanwhile (lost, handed over) */
+        } else if (j->claim && job->result != E_OK) {
             dlog(LOG_WARN, "msg=\"cannot take a call over\" room=%s err=%s", j->room_id,
                  error_code(job->result));
             unclaim(srv, j->room_id);
-            j->claim = NULL;
+            if (srv->router.released)
+                srv->router.released(srv->router.arg, j->room_id, 0);
         }
+        if (job->result == E_OK && !live_find(srv, j->room_id) && !owned_here(srv, j->room_id))
+            job->result = E_UNAVAILABLE; /* cluster mode: live state only under a lease */
         if (job->result == E_OK) {
             /* One version, shared by the cache and the live call. */
             roomcache_put(srv->rooms, room_ref(j->room));
@@ -135,7 +142,7 @@ live_job_done(store_job *job)
             if (!lc)
                 lc = attach(srv, room_ref(j->room), j->plan);
             if (j->claim)
-                take_over(srv, lc, j);
+                take_over(srv, lc, j, current_claim(srv, j));
             /* Another node wrote it while it was read: read it again. */
             if (call_room(lc)->version < roomcache_floor(srv->rooms, j->room_id))
                 reload(srv, lc);
@@ -361,13 +368,15 @@ detach(server *srv, live_call *lc)
 {
     char id[ROOM_ID_MAX];
 
+    uint64_t seq = call_write_seq(lc);
+
     snprintf(id, sizeof(id), "%s", call_room(lc)->id);
     hmap_del(srv->live_by_room, id);
     if (call_is_live(lc))
         hmap_del(srv->live_by_call, call_id_of(lc));
     call_free(lc);
     if (srv->router.released)
-        srv->router.released(srv->router.arg, id);
+        srv->router.released(srv->router.arg, id, seq); /* once its call's end is recorded */
 }
 
 void
@@ -437,10 +446,12 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
     c = hmap_get(srv->claims, room_id);
     r = c ? NULL : roomcache_get(srv->rooms, room_id); /* a takeover reads the store */
     if (r) {
-        if (strcmp(r->app_id, app_id) == 0)
-            fn(arg, attach(srv, room_ref(r), p), E_OK);
-        else
+        if (strcmp(r->app_id, app_id) != 0)
             fn(arg, NULL, E_ROOM_NOT_FOUND);
+        else if (!owned_here(srv, room_id))
+            fn(arg, NULL, E_UNAVAILABLE); /* cluster mode: live state only under a lease */
+        else
+            fn(arg, attach(srv, room_ref(r), p), E_OK);
         return;
     }
     j = job_new(srv, JOB_ROOM_LOAD, NULL);
@@ -451,12 +462,28 @@ live_open(server *srv, const char *app_id, const char *room_id, const plan *p,
     j->arg = arg;
     if (c && !c->loading) {
         c->loading = true;
-        j->claim = c;
+        j->claim = c->gen;
+        j->epoch = c->epoch;
     }
     server_submit(srv, &j->job);
 }
 
 /* ---- cluster mode: taking calls over, handing them on ---- */
+
+/* The claim a takeover job was made for, if it is still the room's current one. */
+static live_claim *
+current_claim(server *srv, const live_job *j)
+{
+    live_claim *c = hmap_get(srv->claims, j->room_id);
+    return c && c->gen == j->claim ? c : NULL;
+}
+
+/* Whether live state of room_id may be here: always on one node, under a lease in a cluster. */
+static bool
+owned_here(server *srv, const char *room_id)
+{
+    return !srv->router.epoch || srv->router.epoch(srv->router.arg, room_id) > 0;
+}
 
 static void
 unclaim(server *srv, const char *room_id)
@@ -476,9 +503,8 @@ unclaim(server *srv, const char *room_id)
  * one ends. No event goes out: the members' clients saw nothing change.
  */
 static void
-take_over(server *srv, live_call *lc, live_job *j)
+take_over(server *srv, live_call *lc, live_job *j, live_claim *c)
 {
-    live_claim *c = j->claim;
     const char *was = c->state ? json_get_str(c->state, "callId") : NULL;
     dpa_err e = E_NO_LIVE_CALL;
 
@@ -505,7 +531,7 @@ take_over(server *srv, live_call *lc, live_job *j)
         server_submit(srv, &k->job);
     }
     unclaim(srv, j->room_id);
-    j->claim = NULL;
+    j->claim = 0;
     exported(srv, lc);
 }
 
@@ -529,6 +555,7 @@ live_claimed(server *srv, const char *app_id, const char *room_id, int64_t epoch
     if (live_find(srv, room_id))
         return; /* already here (a lease renewed after Redis lost it) */
     c = xcalloc(1, sizeof(*c));
+    c->gen = ++srv->claims_made;
     c->epoch = epoch;
     c->state = json_object_get(state);
     hmap_put(srv->claims, room_id, c);

@@ -152,7 +152,11 @@ prune_rooms(ws_session *s)
 
     for (i = s->nrooms - 1; i >= 0; i--) {
         live_call *lc = live_find(s->srv, s->rooms[i]);
-        if (!lc || !call_has_session(lc, s->id))
+        /*
+         * In cluster mode a room without live state here may be another
+         * process's: it stays counted until the session leaves it (remote.c).
+         */
+        if (lc ? !call_has_session(lc, s->id) : !s->srv->router.locate)
             caps_room_release(s, s->rooms[i]);
     }
 }

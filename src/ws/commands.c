@@ -769,6 +769,10 @@ routed(void *arg, const char *owner, dpa_err e)
                         "a session may take part in at most %d rooms at once",
                         WS_ROOMS_PER_SESSION);
         } else {
+            /* Leaving: the room no longer counts for the session (its owner says if it fails). */
+            if (rt->cmd->fn == cmd_leave || rt->cmd->fn == cmd_unwatch ||
+                rt->cmd->fn == cmd_cancel_wait)
+                caps_room_release(s, rt->room_id);
             remote_forward(s, owner, rt->msg, rt->hops);
         }
     }

@@ -121,8 +121,10 @@ struct ws_session {
      */
     bool proxy;
     char origin[NODE_ID_MAX];
+    char origin_boot[24];          /* that process's run */
     uint64_t origin_sid;
-    char proxy_key[NODE_ID_MAX + 24];
+    char proxy_key[NODE_ID_MAX + 48];
+    bool lost_with_origin;         /* lost because its process was thought stopped */
 
     reload_waiter waiter;          /* AUTH waiting for an app reload */
     char *pending_token;

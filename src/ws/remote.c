@@ -27,6 +27,10 @@
 #include "ws/internal.h"
 
 #define MAX_HOPS 3
+#define CALLS_KNOWN_MAX 10000     /* callId -> roomId remembered from what passed through */
+
+static void free_str(const char *key, void *value, void *arg);
+static void news(ws_state *ws, uint64_t sid, const char *what);
 #define FORWARD_TIMEOUT_MS 3000   /* a forwarded request's reply comes within this, or UNAVAILABLE */
 #define FORWARDS_MAX 4096         /* waiting at once; past that, new ones are not tracked */
 
@@ -109,6 +113,15 @@ learn_call(ws_state *ws, const char *room_id, const char *call_id)
     if (!room_id || !call_id || !*call_id || strlen(room_id) >= ROOM_ID_MAX ||
         strlen(call_id) >= CALL_ID_MAX)
         return;
+    if (hmap_count(ws->calls) >= CALLS_KNOWN_MAX) {
+        /* Bounded: forgotten ones are found again through the owners' announcements. */
+        hmap_each(ws->calls, free_str, NULL);
+        hmap_free(ws->calls);
+        hmap_each(ws->call_of_room, free_str, NULL);
+        hmap_free(ws->call_of_room);
+        ws->calls = hmap_new();
+        ws->call_of_room = hmap_new();
+    }
     old = hmap_get(ws->call_of_room, room_id);
     if (old && strcmp(old, call_id) == 0)
         return;
@@ -135,19 +148,30 @@ remote_room_of_call(ws_state *ws, const char *call_id)
     return r;
 }
 
-/* What a frame tells: a call's room; for a reply (sid), that its request is answered. */
+/*
+ * What a frame for s tells: a call's room; for a reply, that its request
+ * is answered; for an event that puts s out of a room, that s takes no
+ * more part in it (the room count the origin keeps, caps.c).
+ */
 static void
-learn_from(ws_state *ws, const char *text, size_t len, uint64_t reply_to)
+learn_from(ws_state *ws, ws_session *s, const char *text, size_t len, bool reply)
 {
     struct json_object *o = NULL, *id;
+    const char *type, *room_id;
 
-    if ((!reply_to || !ws->forwards) && !strstr(text, "\"callId\""))
+    if ((!reply || !ws->forwards) && !strstr(text, "\"callId\""))
         return;
     if (json_parse(text, len, &o) != E_OK)
         return;
-    learn_call(ws, json_get_str(o, "roomId"), json_get_str(o, "callId"));
-    if (reply_to && json_object_object_get_ex(o, "id", &id))
-        forwards_drop(ws, reply_to, id, NULL, 0, false);
+    room_id = json_get_str(o, "roomId");
+    learn_call(ws, room_id, json_get_str(o, "callId"));
+    if (reply && json_object_object_get_ex(o, "id", &id))
+        forwards_drop(ws, s->id, id, NULL, 0, false);
+    type = json_get_str(o, "type");
+    if (!reply && type && room_id &&
+        (strcmp(type, "GROUP_CALL_ENDED") == 0 || strcmp(type, "GROUP_CALL_REMOVED") == 0 ||
+         strcmp(type, "GROUP_CALL_DENIED") == 0))
+        caps_room_release(s, room_id);
     json_object_put(o);
 }
 
@@ -172,19 +196,24 @@ remote_forward(ws_session *s, const char *owner, struct json_object *msg, int ho
         forward_track(s->ws, s, owner, id);
 }
 
+static void
+news(ws_state *ws, uint64_t sid, const char *what)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "op", json_object_new_string("sess"));
+    json_object_object_add(o, "sid", json_object_new_int64((int64_t)sid));
+    json_object_object_add(o, "ev", json_object_new_string(what));
+    ws->srv->router.send(ws->srv->router.arg, NULL, o);
+    json_object_put(o);
+}
+
 void
 remote_session_news(ws_session *s, const char *what)
 {
-    struct json_object *o;
-
     if (!s->srv->router.send || s->proxy || !s->authed || server_draining(s->srv))
         return;
-    o = json_object_new_object();
-    json_object_object_add(o, "op", json_object_new_string("sess"));
-    json_object_object_add(o, "sid", json_object_new_int64((int64_t)s->id));
-    json_object_object_add(o, "ev", json_object_new_string(what));
-    s->srv->router.send(s->srv->router.arg, NULL, o);
-    json_object_put(o);
+    news(s->ws, s->id, what);
 }
 
 /* A proxy's frame arrives: the session sends it as its own. */
@@ -196,7 +225,12 @@ on_out(ws_state *ws, struct json_object *o)
     const char *text;
     size_t len;
 
-    if (!s || s->proxy || session_ended(s) || !json_object_object_get_ex(o, "t", &t) ||
+    if (!s || session_ended(s)) {
+        /* Gone (its "end" may have been missed by a process that took a call over). */
+        news(ws, (uint64_t)json_get_int(o, "sid", 0), "end");
+        return;
+    }
+    if (s->proxy || !json_object_object_get_ex(o, "t", &t) ||
         !json_object_is_type(t, json_type_string))
         return;
     text = json_object_get_string(t);
@@ -205,10 +239,10 @@ on_out(ws_state *ws, struct json_object *o)
         /* Relayed signals (the bulk) name no call the session does not know. */
         if (strncmp(text, "{\"type\":\"GROUP_CALL_SDP_", 24) != 0 &&
             strncmp(text, "{\"type\":\"GROUP_CALL_ICE_", 24) != 0)
-            learn_from(ws, text, len, 0);
+            learn_from(ws, s, text, len, false);
         session_emit_text(s, text, len, 0);
     } else {
-        learn_from(ws, text, len, s->id);
+        learn_from(ws, s, text, len, true);
         session_send_text(s, text, len);
     }
 }
@@ -236,33 +270,48 @@ on_moved(ws_state *ws, struct json_object *o)
 
 /* ---- the owner's side: proxies ---- */
 
-static ws_session *
-proxy_find(ws_state *ws, const char *node, uint64_t sid)
+static void
+proxy_key(char *out, size_t len, const char *node, const char *boot, uint64_t sid)
 {
-    char key[NODE_ID_MAX + 24];
+    snprintf(out, len, "%s/%s/%llx", node, boot ? boot : "", (unsigned long long)sid);
+}
 
-    snprintf(key, sizeof(key), "%s/%llx", node, (unsigned long long)sid);
+static ws_session *
+proxy_find(ws_state *ws, const char *node, const char *boot, uint64_t sid)
+{
+    char key[NODE_ID_MAX + 48];
+
+    proxy_key(key, sizeof(key), node, boot, sid);
     return hmap_get(ws->proxies, key);
 }
 
-/* The proxy of node's session sid (made when new); who names its user. */
+/*
+ * The proxy of session sid of node's run boot (made when new), for user
+ * user_id of app_id: a proxy is never reused for another user.
+ */
 static ws_session *
-proxy_get(ws_state *ws, const char *node, uint64_t sid, const char *app_id, const char *user_id,
-          const char *name)
+proxy_get(ws_state *ws, const char *node, const char *boot, uint64_t sid, const char *app_id,
+          const char *user_id, const char *name)
 {
-    ws_session *p = proxy_find(ws, node, sid);
+    ws_session *p = proxy_find(ws, node, boot, sid);
     const app *a;
 
+    if (p && (!app_id || !user_id || strcmp(p->who.app_id, app_id) != 0 ||
+              strcmp(p->who.user_id, user_id) != 0)) {
+        session_end(p); /* not the session it stood for */
+        p = NULL;
+    }
     if (!p) {
         if (!app_id || !user_id || strlen(app_id) >= APP_ID_MAX ||
-            strlen(user_id) >= sizeof(p->who.user_id))
+            strlen(user_id) >= sizeof(p->who.user_id) || !boot || strlen(boot) >= 24)
             return NULL;
         p = session_new(ws, NULL);
         p->proxy = true;
         p->authed = true;
         snprintf(p->origin, sizeof(p->origin), "%s", node);
+        snprintf(p->origin_boot, sizeof(p->origin_boot), "%s", boot);
         p->origin_sid = sid;
-        snprintf(p->proxy_key, sizeof(p->proxy_key), "%s/%llx", node, (unsigned long long)sid);
+        proxy_key(p->proxy_key, sizeof(p->proxy_key), node, boot, sid);
         snprintf(p->who.app_id, sizeof(p->who.app_id), "%s", app_id);
         snprintf(p->who.user_id, sizeof(p->who.user_id), "%s", user_id);
         hmap_put(ws->proxies, p->proxy_key, p);
@@ -298,27 +347,32 @@ on_cmd(ws_state *ws, const char *from, struct json_object *o)
     if (!json_object_object_get_ex(o, "who", &who) || !json_object_object_get_ex(o, "msg", &msg) ||
         !json_object_is_type(msg, json_type_object))
         return;
-    p = proxy_get(ws, from, (uint64_t)json_get_int(o, "sid", 0), json_get_str(who, "app"),
-                  json_get_str(who, "user"), json_get_str(who, "name"));
+    p = proxy_get(ws, from, json_get_str(o, "boot"), (uint64_t)json_get_int(o, "sid", 0),
+                  json_get_str(who, "app"), json_get_str(who, "user"), json_get_str(who, "name"));
     if (!p)
         return;
-    /* Its process speaks for it again (it had stopped being heard from). */
-    session_back_remote(p);
+    if (p->lost_with_origin) {
+        /* Its process speaks for it again (it had been thought stopped). */
+        p->lost_with_origin = false;
+        session_back_remote(p);
+    }
     ws_run_remote(p, msg, (int)json_get_int(o, "hops", 0));
 }
 
 static void
 on_news(ws_state *ws, const char *from, struct json_object *o)
 {
-    ws_session *p = proxy_find(ws, from, (uint64_t)json_get_int(o, "sid", 0));
+    ws_session *p = proxy_find(ws, from, json_get_str(o, "boot"), (uint64_t)json_get_int(o, "sid", 0));
     const char *ev = json_get_str(o, "ev");
 
     if (!p || !ev)
         return;
-    if (strcmp(ev, "lost") == 0)
+    if (strcmp(ev, "lost") == 0) {
+        p->lost_with_origin = false;
         session_lost_remote(p, false); /* its process runs the grace */
-    else if (strcmp(ev, "back") == 0)
+    } else if (strcmp(ev, "back") == 0) {
         session_back_remote(p);
+    }
     else if (strcmp(ev, "end") == 0)
         session_end(p);
 }
@@ -354,7 +408,7 @@ on_news_msg(void *arg, struct json_object *o)
 }
 
 typedef struct of_node {
-    const char *node;
+    const char *node, *boot;
     ws_session **items;
     size_t n, cap;
 } of_node;
@@ -366,7 +420,7 @@ collect_of(const char *key, void *value, void *arg)
     ws_session *p = value;
 
     (void)key;
-    if (strcmp(p->origin, c->node) != 0)
+    if (strcmp(p->origin, c->node) != 0 || (c->boot && strcmp(p->origin_boot, c->boot) != 0))
         return;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
@@ -377,17 +431,37 @@ collect_of(const char *key, void *value, void *arg)
 
 /* A process stopped: its sessions are lost, and their grace runs here. */
 static void
-node_down(void *arg, const char *node)
+node_down(void *arg, const char *node, const char *boot)
 {
     ws_state *ws = arg;
-    of_node c = {node, NULL, 0, 0};
+    of_node c = {node, boot && *boot ? boot : NULL, NULL, 0, 0};
+    size_t i;
+
+    hmap_each(ws->proxies, collect_of, &c);
+    for (i = 0; i < c.n; i++) {
+        if (!c.items[i]->in_grace)
+            c.items[i]->lost_with_origin = true;
+        session_lost_remote(c.items[i], true);
+    }
+    free(c.items);
+    forwards_drop(ws, 0, NULL, node, 0, true); /* what it was asked will not be answered */
+}
+
+/* A process thought stopped is heard from again: its sessions it did not report lost are back. */
+static void
+node_up(void *arg, const char *node, const char *boot)
+{
+    ws_state *ws = arg;
+    of_node c = {node, boot && *boot ? boot : NULL, NULL, 0, 0};
     size_t i;
 
     hmap_each(ws->proxies, collect_of, &c);
     for (i = 0; i < c.n; i++)
-        session_lost_remote(c.items[i], true);
+        if (c.items[i]->lost_with_origin) {
+            c.items[i]->lost_with_origin = false;
+            session_back_remote(c.items[i]);
+        }
     free(c.items);
-    forwards_drop(ws, 0, NULL, node, 0, true); /* what it was asked will not be answered */
 }
 
 /* ---- exports: sessions as references and back ---- */
@@ -400,6 +474,8 @@ ref(void *arg, uint64_t session)
     struct json_object *o = json_object_new_object();
 
     json_object_object_add(o, "n", json_object_new_string(s && s->proxy ? s->origin : me(ws)));
+    json_object_object_add(o, "b", json_object_new_string(s && s->proxy ? s->origin_boot
+                                                                        : ws->srv->router.boot));
     json_object_object_add(o, "s", json_object_new_int64(
                                        (int64_t)(s && s->proxy ? s->origin_sid : session)));
     if (s) {
@@ -431,14 +507,19 @@ of(void *arg, const char *room_id, struct json_object *r)
     if (!node || !sid)
         return 0;
     if (strcmp(node, me(ws)) == 0) {
+        const char *b = json_get_str(r, "b");
+        if (!b || strcmp(b, ws->srv->router.boot) != 0)
+            return 0; /* a session of this node's previous run: gone */
         s = session_by_id(ws, sid);
         return s && !s->proxy && !session_ended(s) && caps_room_has(s, room_id) ? s->id : 0;
     }
-    s = proxy_get(ws, node, sid, json_get_str(r, "a"), json_get_str(r, "u"), json_get_str(r, "m"));
+    s = proxy_get(ws, node, json_get_str(r, "b"), sid, json_get_str(r, "a"), json_get_str(r, "u"),
+                  json_get_str(r, "m"));
     if (!s || !caps_room_take(s, room_id))
         return 0;
     if (!ws->srv->router.alive(ws->srv->router.arg, node) && !s->in_grace) {
         s->in_grace = true; /* until lost_after_import runs */
+        s->lost_with_origin = true;
         lws_sul_schedule(ws->srv->ctx, 0, &s->sul_grace, lost_after_import, 1);
     }
     return s->id;
@@ -449,7 +530,7 @@ of(void *arg, const char *room_id, struct json_object *r)
 void
 remote_start(ws_state *ws)
 {
-    call_remote r = {node_down, ref, of, ws};
+    call_remote r = {node_down, node_up, ref, of, ws};
 
     ws->proxies = hmap_new();
     ws->calls = hmap_new();

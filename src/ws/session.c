@@ -121,7 +121,7 @@ enqueue(ws_session *s, msgbuf *m)
     } else if (!s->wsi || s->close_code) {
         return;
     }
-    if (s->qbytes + m->len > s->srv->cfg->ws_queue_max) {
+    if (!s->proxy && s->qbytes + m->len > s->srv->cfg->ws_queue_max) {
         /* The client does not read: drop it rather than grow. */
         s->ws->stats.slow_readers++;
         dlog(LOG_WARN, "msg=\"slow reader dropped\" user=\"%s\" queued=%zu", s->who.user_id,

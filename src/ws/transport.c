@@ -334,7 +334,7 @@ ws_stop(void *state)
 {
     ws_state *ws = state;
     call_delivery none = {NULL, NULL, NULL};
-    call_remote no_remote = {NULL, NULL, NULL, NULL};
+    call_remote no_remote = {NULL, NULL, NULL, NULL, NULL};
 
     ws_free_all(ws);
     /* Nothing may reach the freed state: no delivery, no metrics. */

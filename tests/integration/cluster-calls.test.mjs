@@ -337,3 +337,38 @@ test('kill -9 of the call\'s owner: its user does not come back and leaves after
   for (const x of [bea, cid]) assertSeqIncreasing(x);
   for (const x of [bea, cid]) await x.close();
 });
+
+// A call whose members all drop ends when their grace runs out; the process
+// that owned it keeps answering: room writes (acknowledged once every
+// numbered write before them is done, the call's last export included) and
+// new calls in the same room.
+test('a call that ends by its members\' grace running out leaves its owner answering', async (t) => {
+  const c = await startCluster(t, { args: ['--ws-grace-ms', '800'] });
+  const roomId = await newRoom(c, 0, 'ann', {});
+  const ann = await connect(c, 0, 'ann');
+  const bea = await connect(c, 1, 'bea');
+  const first = await ann.request({ type: 'JOIN_ROOM', roomId }); // n0 owns the call
+  assert.equal((await bea.request({ type: 'JOIN_ROOM', roomId })).callId, first.callId);
+  await ann.terminate();
+  await bea.terminate();
+  // The grace ends, the call ends (EMPTY), n0 lets the room's lease go.
+  const ended = Date.now() + 800 + c.leaseMs + 2000;
+  for (;;) {
+    const view = await getRoom(c, 2, 'cid', roomId);
+    if (!view.call) break;
+    assert.ok(Date.now() < ended, `the call is still live: ${JSON.stringify(view.call)}`);
+    await sleep(200);
+  }
+  // Writes through the old owner are answered, promptly.
+  const token = tokenFor(c.app, 'ann');
+  const made = await api(c.nodes[0], 'POST', '/api/rooms', { token, body: { name: 'after' }, signal: AbortSignal.timeout(3000) });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const patched = await api(c.nodes[0], 'PATCH', `/api/rooms/${roomId}`, { token, body: { name: 'again' } });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  // And the room takes a new call, through any process.
+  const cid = await connect(c, 2, 'cid');
+  const again = await cid.request({ type: 'JOIN_ROOM', roomId });
+  assert.equal(again.status, 'JOINED');
+  assert.notEqual(again.callId, first.callId);
+  await cid.close();
+});

@@ -60,6 +60,7 @@ export async function startCluster(t, { nodes: count = 3, leaseMs = 2000, args =
     if (done) return;
     done = true;
     process.off('exit', onExit);
+    if (process.env.DPA_DUMP_LOGS) for (const n of nodes) process.stderr.write(n.logs());
     await Promise.all(nodes.map((n) => n.kill()));
     if (redis) await redis.kill();
     release();
@@ -71,7 +72,8 @@ export async function startCluster(t, { nodes: count = 3, leaseMs = 2000, args =
     pgUp = true;
     redis = await startRedis({ dir });
     const nodeArgs = (i) => ['--redis', redis.url, '--node-id', `n${i}`,
-      ...(hasLeaseFlag() ? ['--call-lease-ms', String(leaseMs)] : []), ...args];
+      ...(hasLeaseFlag() ? ['--call-lease-ms', String(leaseMs)] : []),
+      ...(process.env.DPA_DUMP_LOGS ? ['--log-level', 'debug'] : []), ...args];
     const up = async (node) => {
       assert.ok(await eventually(async () => (await health(node)).redis === 'up', 10000), `${node.url} reaches redis`);
       return node;
@@ -103,6 +105,7 @@ export async function startCluster(t, { nodes: count = 3, leaseMs = 2000, args =
         if (done) return;
         done = true;
         process.off('exit', onExit);
+        if (process.env.DPA_DUMP_LOGS) for (const n of nodes) process.stderr.write(n.logs());
         try {
           const running = nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null);
           const results = await Promise.allSettled(running.map((n) => n.stop()));

@@ -167,7 +167,7 @@ export async function api(server, method, path, opts = {}) {
     const each = await Promise.all(server.nodes.map((n) => api(n, method, path, opts)));
     return { ...each[0], body: sumMetrics(each.map((r) => r.body)) };
   }
-  const { token, body, headers = {}, raw } = opts;
+  const { token, body, headers = {}, raw, signal } = opts;
   if (server.pick) server = server.pick('api');
   const h = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
@@ -177,7 +177,7 @@ export async function api(server, method, path, opts = {}) {
     payload = JSON.stringify(body);
     h['content-type'] = h['content-type'] || 'application/json';
   }
-  const res = await fetch(server.url + path, { method, headers: h, body: payload });
+  const res = await fetch(server.url + path, { method, headers: h, body: payload, signal });
   const text = await res.text();
   const ct = res.headers.get('content-type') || '';
   let parsed = null;
