@@ -252,6 +252,7 @@ free_peers(void)
 /* ---- rooms ---- */
 
 static int rooms_pending;
+static char room_error[160]; /* the first failed create: status and code */
 
 static void
 on_room(dpa_client *c, const dpa_reply *r, void *user)
@@ -260,8 +261,16 @@ on_room(dpa_client *c, const dpa_reply *r, void *user)
     (void)c;
     (void)user;
     rooms_pending--;
-    if (r->ok && p)
+    if (r->ok && p) {
         room_ids[nrooms_made++] = strndup(p + 10, 25);
+    } else if (!room_error[0]) {
+        char *q;
+        snprintf(room_error, sizeof(room_error), "HTTP %d %s", r->http_status,
+                 r->error_code ? r->error_code : "");
+        for (q = room_error; *q; q++)
+            if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+                *q = ' ';
+    }
 }
 
 static int
@@ -295,7 +304,12 @@ make_rooms(int n, const char *body)
     }
     run_until(rooms_done, CAP_MS);
     dpa_client_free(owner);
-    return nrooms_made == n ? 0 : -1;
+    if (nrooms_made == n)
+        return 0;
+    /* Said here, so that no scenario ends without a result line. */
+    printf("{\"error\":\"created %d of %d rooms (first failure: %s)\"}\n", nrooms_made, n,
+           room_error[0] ? room_error : "no reply");
+    return -1;
 }
 
 /* ---- join storm, cycles ---- */
@@ -330,10 +344,8 @@ scenario_join(void)
     int64_t t0, t1;
     double conn_s;
 
-    if (make_rooms(opt.rooms, "{}")) {
-        printf("{\"error\":\"cannot create rooms\"}\n");
+    if (make_rooms(opt.rooms, "{}"))
         return;
-    }
     make_peers(opt.rooms * opt.per_room, "j");
     ready();
     t0 = now_ns();

@@ -208,12 +208,14 @@ def loadgen(srv, scenario, *args, hold_probe=False):
     # exclude the set-up.
     before = start
     line = p.stdout.readline()
-    if json.loads(line).get("phase") == "ready":
+    if line.strip() and json.loads(line).get("phase") == "ready":
         before = srv.metrics()
         line = p.stdout.readline()
     after = srv.metrics()
     during = after if hold_probe else None
     p.wait(timeout=120)
+    if not line.strip():  # it died: a row that says so, not a run that stops here
+        return {"error": f"loadgen --scenario {scenario} printed no result (exit {p.returncode})"}
     res = json.loads(line)
     res["server_cpu_s"] = round(after["cpu"] - before["cpu"], 3)
     if "redis_cpu" in after:
