@@ -14,10 +14,29 @@
  *   broadcast --n N --seconds S        one member toggles its media state; every
  *                                      other member receives each event
  *
+ * Cluster scenarios (several droponaird processes sharing a store and Redis,
+ * docs/cluster.md). In every room an anchor client on --url joins first, so
+ * the call is opened there and --url's process owns it:
+ *
+ *   cluster-join --rooms R --n N --rate J --seconds S [--join-url U]
+ *                                      N clients on U (default --url) cycle
+ *                                      join -> leave into those live calls at
+ *                                      J joins/s; JOIN_ROOM -> JOINED latency
+ *   cluster-relay --pairs P --size B --seconds S [--rate R] [--send-url U]
+ *                 [--recv-url U]       as relay, the sender on one process and
+ *                                      the receiver on another (defaults: --url)
+ *
+ * Both check first that the measured client reaches the anchor's call (the
+ * same callId; a probe signal arrives) and otherwise print
+ * "peer_reached":false with the reason instead of figures: a build whose
+ * processes do not share calls puts clients of one room on two processes in
+ * two separate calls.
+ *
  * Tokens are minted here with the app key given (--app/--kid/--secret).
  * Bounded: every scenario stops by itself (--seconds, or a 60 s cap).
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +57,13 @@ typedef struct peer {
     int64_t sent_ns;      /* the pending request's start */
     int seen;             /* fanout: participants seen */
     int in_call;
+    int room;             /* cluster-join: the room (and its anchor's index) */
+    int probe_got;        /* cluster-relay: the probe signal arrived */
 } peer;
 
 static struct {
     const char *url, *app, *kid, *secret, *scenario;
+    const char *join_url, *send_url, *recv_url; /* cluster scenarios */
     int n, rooms, per_room, pairs, size, seconds, hold;
     double rate;
 } opt = {.n = 1000, .rooms = 100, .per_room = 10, .pairs = 50, .size = 200, .seconds = 5,
@@ -52,6 +74,8 @@ static peer *peers;
 static int npeers, nopen, nfailed;
 static char **room_ids;
 static int nrooms_made;
+/* Where peer i connects: --url unless a scenario places it elsewhere. */
+static const char *(*peer_url)(int i);
 static int64_t *lat;          /* latencies in ns */
 static size_t nlat, caplat;
 static uint64_t received, sent;
@@ -97,6 +121,19 @@ print_lat(const char *prefix)
     qsort(lat, nlat, sizeof(*lat), cmp64);
     printf("\"%s_p50_ms\":%.3f,\"%s_p99_ms\":%.3f,\"%s_p999_ms\":%.3f,\"%s_samples\":%zu", prefix,
            pct(0.5), prefix, pct(0.99), prefix, pct(0.999), prefix, nlat);
+}
+
+/*
+ * One turn of the loop that never waits. lws 4.1 takes any timeout >= 0,
+ * 0 included, as "until the next event or timer" (up to 250 ms when nothing
+ * is due); only a negative one returns at once. A paced sender that called
+ * dpa_context_run(ctx, 0) stalled there and then sent what fell due in a
+ * burst, so its latencies measured the load generator.
+ */
+static void
+service_once(void)
+{
+    dpa_context_run(ctx, -1);
 }
 
 /* Services the loop until cond() or ms pass. Returns 1 when cond held. */
@@ -146,7 +183,7 @@ make_peers(int n, const char *prefix)
         snprintf(p->user, sizeof(p->user), "%s%d", prefix, i);
         tok = auth_mint(opt.app, opt.kid, opt.secret, p->user, NULL, time(NULL), 3600);
         memset(&o, 0, sizeof(o));
-        o.base_url = opt.url;
+        o.base_url = peer_url ? peer_url(i) : opt.url;
         o.token = tok;
         o.on_state = on_state;
         o.on_event = on_event;
@@ -173,7 +210,7 @@ connect_all(void)
     for (i = 0; i < npeers; i++) {
         dpa_client_connect(peers[i].c);
         if (i % 200 == 199)
-            dpa_context_run(ctx, 0); /* let the first ones start their handshakes */
+            service_once(); /* let the first ones start their handshakes */
     }
     run_until(all_open, CAP_MS);
     return (double)(now_ns() - t0) / 1e9;
@@ -202,13 +239,20 @@ free_peers(void)
     free(peers);
     peers = NULL;
     npeers = nopen = nfailed = 0;
-    for (i = 0; i < 50; i++)
-        dpa_context_run(ctx, 1);
+    /* Let the closes go out. Bounded by time: with no socket left, lws's
+     * service waits for its next timer (up to 250 ms) whatever timeout it is
+     * given, so 50 calls took 12.5 s. */
+    {
+        int64_t end = now_ns() + 100000000;
+        while (now_ns() < end)
+            service_once();
+    }
 }
 
 /* ---- rooms ---- */
 
 static int rooms_pending;
+static char room_error[160]; /* the first failed create: status and code */
 
 static void
 on_room(dpa_client *c, const dpa_reply *r, void *user)
@@ -217,8 +261,16 @@ on_room(dpa_client *c, const dpa_reply *r, void *user)
     (void)c;
     (void)user;
     rooms_pending--;
-    if (r->ok && p)
+    if (r->ok && p) {
         room_ids[nrooms_made++] = strndup(p + 10, 25);
+    } else if (!room_error[0]) {
+        char *q;
+        snprintf(room_error, sizeof(room_error), "HTTP %d %s", r->http_status,
+                 r->error_code ? r->error_code : "");
+        for (q = room_error; *q; q++)
+            if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+                *q = ' ';
+    }
 }
 
 static int
@@ -252,7 +304,12 @@ make_rooms(int n, const char *body)
     }
     run_until(rooms_done, CAP_MS);
     dpa_client_free(owner);
-    return nrooms_made == n ? 0 : -1;
+    if (nrooms_made == n)
+        return 0;
+    /* Said here, so that no scenario ends without a result line. */
+    printf("{\"error\":\"created %d of %d rooms (first failure: %s)\"}\n", nrooms_made, n,
+           room_error[0] ? room_error : "no reply");
+    return -1;
 }
 
 /* ---- join storm, cycles ---- */
@@ -287,10 +344,8 @@ scenario_join(void)
     int64_t t0, t1;
     double conn_s;
 
-    if (make_rooms(opt.rooms, "{}")) {
-        printf("{\"error\":\"cannot create rooms\"}\n");
+    if (make_rooms(opt.rooms, "{}"))
         return;
-    }
     make_peers(opt.rooms * opt.per_room, "j");
     ready();
     t0 = now_ns();
@@ -369,7 +424,7 @@ scenario_cycle(void)
             next = (next + 1) % npeers;
             due += (int64_t)interval;
         }
-        dpa_context_run(ctx, 0);
+        service_once();
     }
     run_until(storm_done, 2000);
     printf("{\"scenario\":\"cycle\",\"clients\":%d,\"target_rate\":%.0f,\"joins\":%llu,"
@@ -383,10 +438,14 @@ scenario_cycle(void)
 
 /* ---- relay ---- */
 
+/*
+ * The timed part of a relay: for S seconds sender k * stride + soff signals
+ * receiver k * stride + roff (k < pairs), then up to 2 s to drain. received
+ * and the latencies are counted at the receivers (on_event).
+ */
 static void
-scenario_relay(void)
+relay_loop(int stride, int soff, int roff)
 {
-    int i, n = opt.pairs * 2;
     char *pad = malloc((size_t)opt.size + 1), *payload = malloc((size_t)opt.size + 64);
     int64_t t0, end, due;
     double interval = opt.rate > 0 ? 1e9 / opt.rate : 0;
@@ -394,6 +453,43 @@ scenario_relay(void)
 
     memset(pad, 'x', (size_t)opt.size);
     pad[opt.size > 40 ? opt.size - 40 : 1] = '\0';
+    t0 = now_ns();
+    end = t0 + (int64_t)opt.seconds * 1000000000;
+    due = t0;
+    while (now_ns() < end) {
+        int64_t now = now_ns();
+        int burst = 0;
+        /* Unpaced: keep each sender's queue short so we measure the server, not buffers. */
+        while ((interval == 0 && burst < opt.pairs && sent - received < (uint64_t)opt.pairs * 8) ||
+               (interval > 0 && due <= now)) {
+            peer *s = &peers[(turn % opt.pairs) * stride + soff];
+            peer *r = &peers[(turn % opt.pairs) * stride + roff];
+            snprintf(payload, (size_t)opt.size + 64, "{\"t\":%lld,\"pad\":\"%s\"}",
+                     (long long)now_ns(), pad);
+            dpa_client_send_signal(s->c, "GROUP_CALL_ICE_CANDIDATE", s->call_id, "", r->user,
+                                   payload, NULL, NULL);
+            sent++;
+            turn++;
+            burst++;
+            if (interval > 0)
+                due += (int64_t)interval;
+        }
+        service_once();
+    }
+    {
+        int64_t drain_end = now_ns() + 2000000000;
+        while (received < sent && now_ns() < drain_end)
+            dpa_context_run(ctx, 1);
+    }
+    free(pad);
+    free(payload);
+}
+
+static void
+scenario_relay(void)
+{
+    int i, n = opt.pairs * 2;
+
     if (make_rooms(opt.pairs, "{}"))
         return;
     make_peers(n, "r");
@@ -405,42 +501,310 @@ scenario_relay(void)
     run_until(storm_done, CAP_MS);
     nlat = 0;
     ready();
-    t0 = now_ns();
-    end = t0 + (int64_t)opt.seconds * 1000000000;
-    due = t0;
-    while (now_ns() < end) {
-        int64_t now = now_ns();
-        int burst = 0;
-        /* Unpaced: keep each sender's queue short so we measure the server, not buffers. */
-        while ((interval == 0 && burst < opt.pairs && sent - received < (uint64_t)opt.pairs * 8) ||
-               (interval > 0 && due <= now)) {
-            peer *s = &peers[(turn % opt.pairs) * 2];
-            peer *r = &peers[(turn % opt.pairs) * 2 + 1];
-            snprintf(payload, (size_t)opt.size + 64, "{\"t\":%lld,\"pad\":\"%s\"}",
-                     (long long)now_ns(), pad);
-            dpa_client_send_signal(s->c, "GROUP_CALL_ICE_CANDIDATE", s->call_id, "", r->user,
-                                   payload, NULL, NULL);
-            sent++;
-            turn++;
-            burst++;
-            if (interval > 0)
-                due += (int64_t)interval;
-        }
-        dpa_context_run(ctx, 0);
-    }
-    {
-        int64_t drain_end = now_ns() + 2000000000;
-        while (received < sent && now_ns() < drain_end)
-            dpa_context_run(ctx, 1);
-    }
+    relay_loop(2, 0, 1);
     printf("{\"scenario\":\"relay\",\"pairs\":%d,\"size\":%d,\"target_rate\":%.0f,\"seconds\":%d,"
            "\"sent\":%llu,\"received\":%llu,\"messages_per_s\":%.0f,",
            opt.pairs, opt.size, opt.rate, opt.seconds, (unsigned long long)sent,
            (unsigned long long)received, (double)received / opt.seconds);
     print_lat("relay");
     printf("}\n");
-    free(pad);
-    free(payload);
+    free_peers();
+}
+
+/* ---- cluster: join and relay across processes ---- */
+
+static char why[1024];       /* why the peer was not reached ("" when it was) */
+static int probes_sent, probe_replies, probe_errors, probes_got;
+
+/* Adds a reason ("; " between them), made safe to print inside a JSON string. */
+static void __attribute__((format(printf, 1, 2)))
+set_why(const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = strlen(why);
+    char *q;
+
+    if (n)
+        n += (size_t)snprintf(why + n, sizeof(why) - n, "; ");
+    if (n >= sizeof(why) - 1)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why + n, sizeof(why) - n, fmt, ap);
+    va_end(ap);
+    for (q = why; *q; q++)
+        if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+            *q = ' ';
+}
+
+/* Joins peers[from..to) (step) to their rooms and waits for the replies; 0 when all JOINED. */
+static int
+join_range(int from, int to, int step, int (*room_of)(int i))
+{
+    int i, want = njoined, failed0 = nfailed;
+
+    for (i = from; i < to; i += step) {
+        peers[i].sent_ns = now_ns();
+        dpa_client_join_room(peers[i].c, room_ids[room_of(i)], on_join, &peers[i]);
+        want++;
+    }
+    {
+        int64_t end = now_ns() + (int64_t)CAP_MS * 1000000;
+        while (njoined < want && now_ns() < end)
+            dpa_context_run(ctx, 1);
+    }
+    return njoined >= want && nfailed == failed0 ? 0 : -1;
+}
+
+static void
+print_unreached(const char *scenario)
+{
+    printf("{\"scenario\":\"%s\",\"peer_reached\":false,\"why\":\"%s\"}\n", scenario, why);
+}
+
+/* cluster-join: peers[0..rooms) are the anchors on --url, then the joiners on --join-url. */
+
+static const char *
+cj_url(int i)
+{
+    return i < opt.rooms ? opt.url : opt.join_url;
+}
+
+static int
+cj_room(int i)
+{
+    return i < opt.rooms ? i : (i - opt.rooms) % opt.rooms;
+}
+
+static uint64_t cj_answered, cj_mismatched;
+
+/*
+ * A joiner's JOINED must name its anchor's call and list the anchor:
+ * otherwise it is in another call. The first failure gives the reason.
+ */
+static int
+cj_check(peer *p, const dpa_reply *r)
+{
+    peer *anchor = &peers[p->room];
+    char member[64];
+
+    if (cj_mismatched) {
+        if (!r->ok || !r->call_id || strcmp(r->call_id, anchor->call_id))
+            return -1;
+    } else if (!r->ok || !r->call_id) {
+        set_why("JOIN_ROOM on the joiner's process answered %s",
+                r->error_code ? r->error_code : (r->status ? r->status : "no callId"));
+        return -1;
+    } else if (strcmp(r->call_id, anchor->call_id) != 0) {
+        set_why("the joiner got a call of its own (%s) instead of the owner's (%s): the call "
+                "is not shared across processes",
+                r->call_id, anchor->call_id);
+        return -1;
+    }
+    snprintf(member, sizeof(member), "\"userId\":\"%s\"", anchor->user);
+    if (!strstr(r->json, member)) {
+        if (!cj_mismatched)
+            set_why("the JOINED reply does not list the owner's member %s", anchor->user);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+on_cj_join(dpa_client *c, const dpa_reply *r, void *user)
+{
+    peer *p = user;
+    int64_t t = now_ns() - p->sent_ns;
+
+    cj_answered++;
+    if (cj_check(p, r) == 0)
+        add_lat(t);
+    else
+        cj_mismatched++;
+    if (r->ok && r->call_id)
+        dpa_client_leave_call(c, r->call_id, on_leave, p);
+    else
+        p->joined = 0;
+}
+
+static void
+scenario_cluster_join(void)
+{
+    int nj = opt.n, na = opt.rooms, i, next = 0;
+    int64_t t0, end, due;
+    double interval = 1e9 / (opt.rate > 0 ? opt.rate : 500);
+    uint64_t started = 0;
+
+    if (!opt.join_url)
+        opt.join_url = opt.url;
+    if (make_rooms(na, "{}"))
+        return;
+    peer_url = cj_url;
+    make_peers(na + nj, "cj");
+    for (i = 0; i < npeers; i++)
+        peers[i].room = cj_room(i);
+    connect_all();
+    if (nopen < npeers) {
+        printf("{\"error\":\"%d of %d clients did not connect\"}\n", npeers - nopen, npeers);
+        return;
+    }
+    if (join_range(0, na, 1, cj_room)) {
+        printf("{\"error\":\"the anchors could not join\"}\n");
+        return;
+    }
+    /* A probe: the first joiner must land in its anchor's call. */
+    peers[na].joined = 1;
+    peers[na].sent_ns = now_ns();
+    dpa_client_join_room(peers[na].c, room_ids[0], on_cj_join, &peers[na]);
+    {
+        int64_t pend = now_ns() + 10000000000LL;
+        while (peers[na].joined && now_ns() < pend)
+            dpa_context_run(ctx, 1);
+    }
+    if (cj_mismatched || peers[na].joined) {
+        if (peers[na].joined)
+            set_why("no JOINED reply within 10 s");
+        print_unreached("cluster-join");
+        free_peers();
+        return;
+    }
+    nlat = 0;
+    cj_answered = 0;
+    ready();
+    t0 = now_ns();
+    end = t0 + (int64_t)opt.seconds * 1000000000;
+    due = t0;
+    while (now_ns() < end) {
+        int64_t now = now_ns();
+        while (due <= now) {
+            /* The next idle joiner joins its room (and leaves on the reply). */
+            for (i = 0; i < nj && peers[na + next].joined; i++)
+                next = (next + 1) % nj;
+            if (!peers[na + next].joined) {
+                peer *p = &peers[na + next];
+                p->joined = 1;
+                p->sent_ns = now_ns();
+                dpa_client_join_room(p->c, room_ids[p->room], on_cj_join, p);
+                started++;
+            }
+            next = (next + 1) % nj;
+            due += (int64_t)interval;
+        }
+        service_once();
+    }
+    {
+        int64_t dend = now_ns() + 2000000000;
+        while (cj_answered < started && now_ns() < dend)
+            dpa_context_run(ctx, 1);
+    }
+    printf("{\"scenario\":\"cluster-join\",\"owner_url\":\"%s\",\"join_url\":\"%s\","
+           "\"rooms\":%d,\"joiners\":%d,\"target_rate\":%.0f,\"seconds\":%d,\"joins\":%llu,"
+           "\"answered\":%llu,\"mismatched\":%llu,",
+           opt.url, opt.join_url, na, nj, opt.rate, opt.seconds, (unsigned long long)started,
+           (unsigned long long)cj_answered, (unsigned long long)cj_mismatched);
+    if (cj_mismatched || cj_answered < started) {
+        if (cj_answered < started)
+            set_why("joins unanswered 2 s after the run");
+        printf("\"peer_reached\":false,\"why\":\"%s\"}\n", why);
+    } else {
+        printf("\"peer_reached\":true,");
+        print_lat("join");
+        printf("}\n");
+    }
+    free_peers();
+}
+
+/* cluster-relay: per pair an anchor (--url), a sender (--send-url), a receiver (--recv-url). */
+
+static const char *
+cr_url(int i)
+{
+    return i % 3 == 0 ? opt.url : i % 3 == 1 ? opt.send_url : opt.recv_url;
+}
+
+static int
+cr_room(int i)
+{
+    return i / 3;
+}
+
+static void
+on_probe_reply(dpa_client *c, const dpa_reply *r, void *user)
+{
+    (void)c;
+    (void)user;
+    probe_replies++;
+    if (!r->ok && !probe_errors++) /* the first refusal says it for all */
+        set_why("GROUP_CALL_SIGNAL answered %s (%s)", r->error_code ? r->error_code : "an error",
+                r->error_message ? r->error_message : "");
+}
+
+static int
+probes_done(void)
+{
+    /* A refused probe will not arrive: no need to wait for it. */
+    return probe_replies >= probes_sent && probes_got + probe_errors >= probes_sent;
+}
+
+static void
+scenario_cluster_relay(void)
+{
+    int i, n = opt.pairs * 3;
+
+    if (!opt.send_url)
+        opt.send_url = opt.url;
+    if (!opt.recv_url)
+        opt.recv_url = opt.url;
+    if (make_rooms(opt.pairs, "{}"))
+        return;
+    peer_url = cr_url;
+    make_peers(n, "cr");
+    connect_all();
+    if (nopen < npeers) {
+        printf("{\"error\":\"%d of %d clients did not connect\"}\n", npeers - nopen, npeers);
+        return;
+    }
+    /* The anchors first: each opens its room's call on --url's process. */
+    if (join_range(0, n, 3, cr_room) || join_range(1, n, 3, cr_room) ||
+        join_range(2, n, 3, cr_room)) {
+        printf("{\"error\":\"some clients could not join\"}\n");
+        return;
+    }
+    for (i = 0; i < n; i += 3) {
+        if (strcmp(peers[i + 1].call_id, peers[i].call_id) ||
+            strcmp(peers[i + 2].call_id, peers[i].call_id)) {
+            set_why("the sender and the receiver are not both in the owner's call (owner %s, "
+                    "sender %s, receiver %s): the call is not shared across processes",
+                    peers[i].call_id, peers[i + 1].call_id, peers[i + 2].call_id);
+            break;
+        }
+    }
+    /* A probe per pair, with a reply, before the fire-and-forget run. */
+    for (i = 0; i < n; i += 3) {
+        dpa_client_send_signal(peers[i + 1].c, "GROUP_CALL_ICE_CANDIDATE", peers[i + 1].call_id, "",
+                               peers[i + 2].user, "{\"probe\":1}", on_probe_reply, NULL);
+        probes_sent++;
+    }
+    run_until(probes_done, 3000);
+    if (probes_got < probes_sent) {
+        set_why("%d of %d probe signals reached their receivers", probes_got,
+                probes_sent);
+        print_unreached("cluster-relay");
+        free_peers();
+        return;
+    }
+    why[0] = '\0'; /* every probe arrived: whatever the call ids said, the peers are reached */
+    nlat = 0;
+    ready();
+    relay_loop(3, 1, 2);
+    printf("{\"scenario\":\"cluster-relay\",\"owner_url\":\"%s\",\"send_url\":\"%s\","
+           "\"recv_url\":\"%s\",\"pairs\":%d,\"size\":%d,\"target_rate\":%.0f,\"seconds\":%d,"
+           "\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"messages_per_s\":%.0f,"
+           "\"peer_reached\":true,",
+           opt.url, opt.send_url, opt.recv_url, opt.pairs, opt.size, opt.rate, opt.seconds,
+           (unsigned long long)sent, (unsigned long long)received,
+           (unsigned long long)(sent - received), (double)received / opt.seconds);
+    print_lat("relay");
+    printf("}\n");
     free_peers();
 }
 
@@ -475,7 +839,13 @@ on_event(dpa_client *c, const dpa_event *ev, void *user)
 {
     peer *p = user;
     (void)c;
-    if (strcmp(ev->type, "GROUP_CALL_ICE_CANDIDATE") == 0 && ev->payload) {
+    if (strcmp(ev->type, "GROUP_CALL_ICE_CANDIDATE") == 0 && ev->payload &&
+        strstr(ev->payload, "\"probe\"")) {
+        if (!p->probe_got) {
+            p->probe_got = 1;
+            probes_got++;
+        }
+    } else if (strcmp(ev->type, "GROUP_CALL_ICE_CANDIDATE") == 0 && ev->payload) {
         const char *t = strstr(ev->payload, "\"t\":");
         if (t)
             add_lat(now_ns() - atoll(t + 4));
@@ -532,7 +902,7 @@ scenario_fanout(int broadcast)
                                            NULL);
                 toggles++;
             }
-            dpa_context_run(ctx, 0);
+            service_once();
         }
         printf("{\"scenario\":\"broadcast\",\"participants\":%d,\"events_sent\":%d,"
                "\"deliveries\":%d,\"deliveries_per_s\":%.0f}\n",
@@ -572,7 +942,9 @@ main(int argc, char **argv)
         {"rooms", required_argument, NULL, 'R'},   {"per-room", required_argument, NULL, 'P'},
         {"pairs", required_argument, NULL, 'p'},   {"size", required_argument, NULL, 'z'},
         {"seconds", required_argument, NULL, 't'}, {"rate", required_argument, NULL, 'r'},
-        {"hold", required_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
+        {"hold", required_argument, NULL, 'h'},    {"join-url", required_argument, NULL, 'J'},
+        {"send-url", required_argument, NULL, 'A'}, {"recv-url", required_argument, NULL, 'B'},
+        {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -590,12 +962,16 @@ main(int argc, char **argv)
         case 't': opt.seconds = atoi(optarg); break;
         case 'r': opt.rate = atof(optarg); break;
         case 'h': opt.hold = atoi(optarg); break;
+        case 'J': opt.join_url = optarg; break;
+        case 'A': opt.send_url = optarg; break;
+        case 'B': opt.recv_url = optarg; break;
         default: return 2;
         }
     }
     if (!opt.url || !opt.app || !opt.kid || !opt.secret || !opt.scenario) {
         fprintf(stderr, "usage: loadgen --url URL --app APP --kid KID --secret SECRET "
-                        "--scenario idle|join|cycle|relay|fanout|broadcast [options]\n");
+                        "--scenario idle|join|cycle|relay|fanout|broadcast|cluster-join|cluster-relay "
+                        "[options]\n");
         return 2;
     }
     if (opt.seconds > 60)
@@ -615,6 +991,10 @@ main(int argc, char **argv)
         scenario_fanout(0);
     else if (!strcmp(opt.scenario, "broadcast"))
         scenario_fanout(1);
+    else if (!strcmp(opt.scenario, "cluster-join"))
+        scenario_cluster_join();
+    else if (!strcmp(opt.scenario, "cluster-relay"))
+        scenario_cluster_relay();
     else
         return 2;
     fflush(stdout);

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """make bench: runs every scenario against a fresh droponaird on loopback and
-prints a table; writes bench/results/<date>.json.
+prints a table; writes bench/results/<date>.json. The cluster rows run three
+droponaird processes with a private redis-server on the PostgreSQL started
+for the REST-on-PostgreSQL row (docs/performance.md, Cluster).
 
 Server on core 1, load (wrk, loadgen) on core 0. Everything is bounded in
 time and count and talks only to 127.0.0.1."""
@@ -31,6 +33,8 @@ SETTINGS = {
     "--log-level": "warn (default info: one log line per request)",
     "pinning": f"server on core {SERVER_CPU}, wrk/loadgen/nginx client on core {LOAD_CPU}",
     "--event-loop": "uv (the default) for every row but the one marked poll",
+    "cluster": f"3 droponaird (--redis, --node-id node1..3) and redis-server (no persistence) all on core "
+               f"{SERVER_CPU}; the PostgreSQL of the REST run (pg-test.sh, fsync on, not pinned)",
 }
 
 
@@ -38,8 +42,14 @@ def sh(args, **kw):
     return subprocess.run(args, check=True, capture_output=True, text=True, **kw).stdout
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
-    def __init__(self, tmp, extra=(), db=None):
+    def __init__(self, tmp, extra=(), db=None, app=None):
         tmp = tempfile.mkdtemp(dir=tmp)
         self.tmp = tmp
         self.db = db or f"sqlite:{tmp}/bench.db"
@@ -47,12 +57,11 @@ class Server:
         with open(plans, "w") as f:
             json.dump({"bench": {"maxRoomsPerApp": 10000000, "maxParticipantsPerCall": 1000,
                                  "features": ["scheduled_rooms", "waiting_room", "screen_share"]}}, f)
-        self.app = json.loads(sh([BIN, "app", "create", "--db", self.db, "--name", "bench",
-                                  "--plan", "bench", "--plans", plans]))
+        # A cluster's nodes share one store, so one app (made by the first).
+        self.app = app or json.loads(sh([BIN, "app", "create", "--db", self.db, "--name", "bench",
+                                         "--plan", "bench", "--plans", plans]))
         self.log = open(os.path.join(tmp, "server.log"), "w+")
-        with socket.socket() as s:  # a free port
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             ["taskset", "-c", SERVER_CPU, BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
@@ -66,6 +75,8 @@ class Server:
             except OSError:
                 time.sleep(0.05)
         else:
+            self.proc.kill()
+            self.proc.wait()
             raise SystemExit("droponaird did not start")
         self.token = sh([BIN, "token", "--db", self.db, "--app", self.app["appId"], "--user", "bench"]).strip()
 
@@ -77,6 +88,58 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=15)
+
+
+class Cluster:
+    """Redis and NODES droponaird processes sharing one store, each with
+    --redis and --node-id (docs/cluster.md), all on the server core: the
+    figures are what the whole cluster does on one core."""
+
+    def __init__(self, tmp, db, nodes=3):
+        d = tempfile.mkdtemp(dir=tmp)
+        port = free_port()
+        self.redis_log = open(os.path.join(d, "redis.log"), "w+")
+        self.redis = subprocess.Popen(
+            ["taskset", "-c", SERVER_CPU, "redis-server", "--port", str(port), "--bind", "127.0.0.1",
+             "--dir", d, "--save", "", "--appendonly", "no"], stdout=self.redis_log, stderr=subprocess.STDOUT)
+        self.nodes = []
+        try:
+            deadline = time.time() + 10
+            while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
+                                 text=True).stdout.strip() != "PONG":
+                if time.time() > deadline or self.redis.poll() is not None:
+                    raise SystemExit("redis-server did not start")
+                time.sleep(0.05)
+            for i in range(1, nodes + 1):
+                app = self.nodes[0].app if self.nodes else None
+                self.nodes.append(Server(tmp, ("--redis", f"redis://127.0.0.1:{port}", "--node-id", f"node{i}"),
+                                         db=db, app=app))
+            # Subscribed to Redis, or a node's announcements would be lost.
+            deadline = time.time() + 10
+            for n in self.nodes:
+                while json.loads(urllib.request.urlopen(n.url + "/healthz").read()).get("redis") != "up":
+                    if time.time() > deadline:
+                        raise SystemExit(f"{n.url} did not reach redis")
+                    time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            raise
+        self.url, self.app = self.nodes[0].url, self.nodes[0].app
+
+    def metrics(self):
+        m = [n.metrics() for n in self.nodes]
+        with open(f"/proc/{self.redis.pid}/stat") as f:
+            stat = f.read().rsplit(")", 1)[1].split()
+        redis_cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        return {"cpu": sum(x["cpu"] for x in m), "rss": sum(x["rss"] for x in m), "redis_cpu": redis_cpu}
+
+    def stop(self):
+        for n in self.nodes:
+            n.stop()
+        self.nodes = []
+        if self.redis.poll() is None:
+            self.redis.terminate()
+            self.redis.wait(timeout=15)
 
 
 def wrk(url, lua, connections=64):
@@ -145,20 +208,59 @@ def loadgen(srv, scenario, *args, hold_probe=False):
     # exclude the set-up.
     before = start
     line = p.stdout.readline()
-    if json.loads(line).get("phase") == "ready":
+    if line.strip() and json.loads(line).get("phase") == "ready":
         before = srv.metrics()
         line = p.stdout.readline()
     after = srv.metrics()
     during = after if hold_probe else None
     p.wait(timeout=120)
+    if not line.strip():  # it died: a row that says so, not a run that stops here
+        return {"error": f"loadgen --scenario {scenario} printed no result (exit {p.returncode})"}
     res = json.loads(line)
     res["server_cpu_s"] = round(after["cpu"] - before["cpu"], 3)
+    if "redis_cpu" in after:
+        res["redis_cpu_s"] = round(after["redis_cpu"] - before["redis_cpu"], 3)
     if during:
         res["server_rss_before"] = start["rss"]
         res["server_rss_during"] = during["rss"]
         n = max(res.get("connections", 1), 1)
         res["server_bytes_per_connection"] = round((during["rss"] - start["rss"]) / n)
     return res
+
+
+# The cluster scenarios (issue 11). In every room an anchor client on node1
+# joins first, so node1 opens the call and owns it; the measured clients are
+# placed on node1 or on the others.
+CLUSTER_JOIN = ("--rooms", 20, "--n", 200, "--rate", 500, "--seconds", 3)
+CLUSTER_RELAY = ("--pairs", 50, "--size", 200, "--seconds", 4)
+CLUSTER_RELAY_PACED = ("--pairs", 50, "--size", 200, "--seconds", 3, "--rate", 5000)
+
+
+def cluster(tmp, db):
+    t0 = time.time()
+    cl = Cluster(tmp, db)
+    try:
+        n1, n2, n3 = (n.url for n in cl.nodes[:3])
+        out = {"nodes": len(cl.nodes), "store": "postgres", "call_owner": "node1"}
+        for name, url in (("join_on_owner", n1), ("join_on_other", n2)):
+            out[name] = loadgen(cl, "cluster-join", *CLUSTER_JOIN, "--join-url", url)
+        # Sender -> receiver: both on the owner; the owner's member to another
+        # node; and neither on the owner (origin -> owner -> peer's node).
+        for name, snd, rcv in (("relay_one_node", n1, n1), ("relay_owner_to_other", n1, n2),
+                               ("relay_three_nodes", n2, n3)):
+            r = loadgen(cl, "cluster-relay", *CLUSTER_RELAY, "--send-url", snd, "--recv-url", rcv)
+            if r.get("peer_reached"):
+                r["cpu_us_per_message"] = round((r["server_cpu_s"] + r["redis_cpu_s"]) * 1e6 /
+                                                max(r["received"], 1), 2)
+                # Latency at a rate well below saturation (the unpaced run's
+                # is its in-flight window over its rate).
+                r["paced"] = loadgen(cl, "cluster-relay", *CLUSTER_RELAY_PACED, "--send-url", snd,
+                                     "--recv-url", rcv)
+            out[name] = r
+    finally:
+        cl.stop()
+    out["seconds"] = round(time.time() - t0, 1)
+    return out
 
 
 def main():
@@ -190,9 +292,14 @@ def main():
                     s["rest_postgres"] = rest(pg, tmp)
                 finally:
                     pg.stop()
+                if shutil.which("redis-server"):
+                    print("cluster ...", flush=True)
+                    s["cluster"] = cluster(tmp, url)
             finally:
                 subprocess.run([os.path.join(ROOT, "scripts", "pg-test.sh"), "stop", pgdir],
                                capture_output=True)
+        if "cluster" not in s:
+            s["cluster"] = {"skipped": "needs PostgreSQL and redis-server (scripts/deps.sh --bench)"}
         print("join ...", flush=True)
         s["join"] = loadgen(srv, "join", "--rooms", 100, "--per-room", 10)
         s["cycle"] = loadgen(srv, "cycle", "--n", 2000, "--rate", 2000, "--seconds", 5)
@@ -247,6 +354,39 @@ def table(r):
                      f'{round(pg["get"]["rps"] / max(rs["get"]["rps"], 1), 2)}x SQLite', ""))
         rows.append(("  POST, --db postgres://", f'{pg["post"]["rps"]:,} req/s, p99 {pg["post"]["p99_ms"]} ms',
                      f'{round(pg["post"]["rps"] / max(rs["post"]["rps"], 1), 2)}x SQLite', ""))
+    notes = []
+    cl = s.get("cluster", {})
+    if "skipped" in cl:
+        rows.append(("cluster", "skipped: " + cl["skipped"], "", ""))
+    elif cl:
+        rows.append((f'cluster: {cl["nodes"]} nodes, Redis, PostgreSQL', f'{cl["seconds"]} s for the rows below',
+                     f'every call owned by {cl["call_owner"]} (its first joiner)', ""))
+
+        def unreached(label, r):
+            notes.append(f'{label.strip()}: {r.get("why") or r.get("error")}')
+            return (label, "peer not reached" if "why" in r else "failed", f"see note {len(notes)}", "")
+
+        for key, label in (("join_on_owner", "  join on node1 (the owner)"),
+                           ("join_on_other", "  join on node2 (not the owner)")):
+            j = cl[key]
+            if j.get("peer_reached"):
+                rows.append((label, f'join p50 {j["join_p50_ms"]} / p99 {j["join_p99_ms"]} ms',
+                             f'{j["joins"]:,} joins at {j["target_rate"]:.0f}/s', ""))
+            else:
+                rows.append(unreached(label, j))
+        for key, label in (("relay_one_node", "  relay 200 B, node1 -> node1 (both on the owner)"),
+                           ("relay_owner_to_other", "  relay 200 B, node1 -> node2 (sender on the owner)"),
+                           ("relay_three_nodes", "  relay 200 B, node2 -> node3 (neither on the owner)")):
+            rl = cl[key]
+            if rl.get("peer_reached"):
+                pc = rl["paced"]
+                lat = (f'at {pc["target_rate"]:,.0f}/s p50 {pc["relay_p50_ms"]} / p99 {pc["relay_p99_ms"]} ms'
+                       if pc.get("peer_reached") else "paced run: " + (pc.get("why") or pc.get("error", "?")))
+                lost = rl["lost"] + pc.get("lost", 0)
+                rows.append((label, f'{rl["messages_per_s"]:,} msg/s ({rl["cpu_us_per_message"]} us CPU each, nodes + Redis)',
+                             lat + (f', {lost:,} lost' if lost else ""), ""))
+            else:
+                rows.append(unreached(label, rl))
     i = s["idle"]
     rows.append((f'idle WebSockets ({i["connections"]:,})', f'{i["server_bytes_per_connection"]:,} B RSS each',
                  f'connect+auth {i["connects_per_s"]:,}/s', "<= 4 KiB; >= 5,000/s"))
@@ -272,6 +412,8 @@ def table(r):
     print("  ".join(h.ljust(w[k]) for k, h in enumerate(("scenario", "result", "detail", "target"))))
     for row in rows:
         print("  ".join(str(x).ljust(w[k]) for k, x in enumerate(row)))
+    for n, note in enumerate(notes, 1):
+        print(f"  note {n}: {note}")
     print("\nsettings that differ from the defaults:")
     for k, v in r["settings"].items():
         print(f"  {k}: {v}")

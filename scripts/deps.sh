@@ -16,8 +16,9 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv 
 # redis-server; the tests (and make cluster) start them themselves, on
 # loopback, in temporary directories (scripts/pg-test.sh).
 [ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client redis-server)
-# Benchmarks compare against nginx with wrk.
-[ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light)
+# Benchmarks compare against nginx with wrk, and measure REST on PostgreSQL and
+# a three-process cluster (PostgreSQL, redis-server), started like the tests'.
+[ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light postgresql redis-server)
 # Fuzzing builds with clang and links its libFuzzer and sanitizer runtimes.
 [ "${1:-}" = "--fuzz" ] && pkgs+=(clang libclang-rt-14-dev)
 
