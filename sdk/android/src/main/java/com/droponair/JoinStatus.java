@@ -8,9 +8,10 @@ public enum JoinStatus {
     /** In the call: {@link JoinResult#getCallId()} is set. */
     JOINED,
     /**
-     * The room requires a host and none is in the call. The SDK joins again
-     * by itself when the server says a host arrived ({@code
-     * GROUP_CALL_HOST_PRESENT}, then {@code SDK_REJOINED}).
+     * The room requires a host and none is in the call. The server sends
+     * {@code GROUP_CALL_HOST_PRESENT} when one arrives: join again then, no
+     * polling needed. (After a lost session the SDK does that itself and
+     * says so with {@code SDK_REJOINED}.)
      */
     HOST_REQUIRED,
     /** In the waiting room: {@code GROUP_CALL_ADMITTED} or {@code GROUP_CALL_DENIED} follows. */
