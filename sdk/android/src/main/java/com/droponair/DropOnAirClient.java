@@ -617,6 +617,10 @@ public final class DropOnAirClient {
         return live;
     }
 
+    Executor callbacks() {
+        return callbacks;
+    }
+
     private DropOnAirFuture<Void> command(final JSONObject cmd) {
         return live.onLoop(new LiveSession.Job<Void>() {
             @Override

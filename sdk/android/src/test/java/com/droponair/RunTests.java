@@ -15,7 +15,7 @@ import org.junit.runner.notification.RunListener;
 public final class RunTests {
     static final Class<?>[] ALL = {
         RestTest.class, JoinOutcomesTest.class, ModerationTest.class, InteropTest.class,
-        ReconnectTest.class, TokenTest.class,
+        ReconnectTest.class, TokenTest.class, MeshSignalingTest.class,
     };
 
     private RunTests() {
