@@ -83,9 +83,7 @@ public final class DropOnAirClient {
         this.loop.allowCoreThreadTimeOut(true); // an idle client holds no thread
         this.io = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
                 new SynchronousQueue<Runnable>(), daemon("droponair-io"));
-        this.callbacks = b.callbackExecutor != null ? b.callbackExecutor
-                : new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<Runnable>(),
-                        daemon("droponair-callbacks"));
+        this.callbacks = b.callbackExecutor != null ? b.callbackExecutor : defaultCallbacks();
         this.tokens = new Tokens(b.tokenProvider, b.tokenRefreshMarginMs);
         HttpUrl ws = url.newBuilder().addPathSegments("api/ws").build();
         this.live = new LiveSession(loop, callbacks, io, http, ws, tokens, b.reconnect, b.requestTimeoutMs);
@@ -151,6 +149,14 @@ public final class DropOnAirClient {
         public DropOnAirClient build() {
             return new DropOnAirClient(this);
         }
+    }
+
+    /** One daemon thread, in order, that ends when idle. */
+    private static Executor defaultCallbacks() {
+        ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<Runnable>(),
+                daemon("droponair-callbacks"));
+        e.allowCoreThreadTimeOut(true);
+        return e;
     }
 
     private static ThreadFactory daemon(final String name) {
