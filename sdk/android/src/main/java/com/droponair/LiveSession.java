@@ -94,7 +94,7 @@ final class LiveSession {
 
     private WebSocket ws;
     private boolean wsOpen;
-    private ConnectionState state = ConnectionState.IDLE;
+    private volatile ConnectionState state = ConnectionState.IDLE;
     private DropOnAirFuture<Void> ready;
     private long nextId = 1;
     private final Map<Long, Pending> pending = new HashMap<Long, Pending>();
@@ -837,7 +837,8 @@ final class LiveSession {
     /** A JOINED reply or an ADMITTED event: the call, its people and ICE servers. */
     private void setCall(CallState call, JSONObject r, String reason, GroupCallEvent event) {
         String callId = r.optString("callId", null);
-        boolean fresh = !"joined".equals(reason) || !callId.equals(call.callId) || !"JOINED".equals(call.status);
+        boolean fresh = !"joined".equals(reason) || callId == null || !callId.equals(call.callId)
+                || !"JOINED".equals(call.status);
         LinkedHashMap<String, Participant> people = new LinkedHashMap<String, Participant>();
         JSONArray a = r.optJSONArray("participants");
         for (int i = 0; a != null && i < a.length(); i++) {
@@ -920,7 +921,7 @@ final class LiveSession {
             }
             return;
         }
-        if (!"JOINED".equals(call.status) || !ev.getCallId().equals(call.callId)) {
+        if (!"JOINED".equals(call.status) || call.callId == null || !call.callId.equals(ev.getCallId())) {
             return;
         }
         String who = ev.getUserId();
