@@ -11,7 +11,7 @@ DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
 NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
-.PHONY: all deps build build-asan run cluster check e2e-busy bench bench-idle soak fuzz clean
+.PHONY: all deps build build-asan run cluster check android e2e-busy bench bench-idle soak fuzz clean
 
 all: build
 
@@ -38,7 +38,8 @@ cluster: build
 
 # Unit tests under both builds, then the integration scenarios and SDK tests
 # against the sanitizer build (leaks and UB fail the server's exit status)
-# and the optimised build, then the Chromium end-to-end suite against the
+# and the optimised build, the Android SDK's JUnit suite against the
+# optimised build, then the Chromium end-to-end suite against the
 # optimised build three times in a row with one core kept busy (e2e-busy).
 check: build build-asan
 	@scripts/deps.sh --tests
@@ -46,7 +47,14 @@ check: build build-asan
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
 	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
+	$(MAKE) -C sdk/android check DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird
 	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird scripts/e2e-busy.sh
+
+# The Android SDK's jar, sdk/android/build/droponair-android-0.14.0.jar, with
+# the JDK and Debian's OkHttp/Okio/org.json jars (no Gradle, no network).
+android:
+	@scripts/deps.sh --android
+	@$(MAKE) -C sdk/android jar
 
 # The browser suite alone: E2E_RUNS (3) runs with a CPU hog on one core.
 e2e-busy: build

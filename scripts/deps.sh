@@ -16,6 +16,11 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv 
 # redis-server; the tests (and make cluster) start them themselves, on
 # loopback, in temporary directories (scripts/pg-test.sh).
 [ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client redis-server)
+# The Android SDK (sdk/android) builds with the JDK against Debian's OkHttp 3,
+# Okio and Android's own org.json; its JUnit suite (make check) adds JUnit 4.
+android=(default-jdk-headless libokhttp-java libokio-java libandroid-json-java)
+[ "${1:-}" = "--android" ] && pkgs+=("${android[@]}")
+[ "${1:-}" = "--tests" ] && pkgs+=("${android[@]}" junit4)
 # Benchmarks compare against nginx with wrk, and measure REST on PostgreSQL and
 # a three-process cluster (PostgreSQL, redis-server), started like the tests'.
 [ "${1:-}" = "--bench" ] && pkgs+=(wrk nginx-light postgresql redis-server)
