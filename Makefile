@@ -38,7 +38,9 @@ cluster: build
 
 # Unit tests under both builds, then the integration scenarios and SDK tests
 # against the sanitizer build (leaks and UB fail the server's exit status)
-# and the optimised build, the Android SDK's JUnit suite against the
+# and the optimised build, the WebSocket suites again on a three-process
+# cluster (scripts/cluster-suite.sh, sanitizer build), the Android SDK's
+# JUnit suite against the
 # optimised build, then the Chromium end-to-end suite against the
 # optimised build three times in a row with one core kept busy (e2e-busy).
 check: build build-asan
@@ -47,6 +49,7 @@ check: build build-asan
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
 	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
+	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird scripts/cluster-suite.sh
 	$(MAKE) -C sdk/android check DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird
 	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird scripts/e2e-busy.sh
 
