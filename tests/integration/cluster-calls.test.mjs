@@ -7,7 +7,8 @@
 // everyone on one process (what one node already does) and spread over three.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, sleep, tokenFor, WsClient } from './helpers.mjs';
+import { api, eventually, sleep, tokenFor, WsClient } from './helpers.mjs';
+import { startRedis } from './redis.mjs';
 import { startCluster } from './cluster.mjs';
 
 // How long after a kill -9 another process must have taken the call over:
@@ -371,4 +372,65 @@ test('a call that ends by its members\' grace running out leaves its owner answe
   assert.equal(again.status, 'JOINED');
   assert.notEqual(again.callId, first.callId);
   await cid.close();
+});
+
+// SIGTERM to the owner: it writes the call's export, lets the lease go and
+// says so before closing its connections (1012), so another process takes
+// the call over at once — no lease wait — and its users rejoin the same call.
+test('a draining owner hands its call over: the others keep it at once, its user rejoins', async (t) => {
+  const c = await startCluster(t, { leaseMs: 5000, args: ['--ws-grace-ms', '20000'] });
+  const roomId = await newRoom(c, 0, 'ann', {});
+  const ann = await connect(c, 0, 'ann');
+  const bea = await connect(c, 1, 'bea');
+  const cid = await connect(c, 2, 'cid');
+  const { callId } = await ann.request({ type: 'JOIN_ROOM', roomId }); // n0 owns the call
+  for (const x of [bea, cid]) assert.equal((await x.request({ type: 'JOIN_ROOM', roomId })).callId, callId);
+  await bea.waitEvent('GROUP_CALL_PARTICIPANT_JOINED', (e) => e.userId === 'cid');
+  const marks = { bea: bea.lastSeq(), cid: cid.lastSeq() };
+
+  const stopped = Date.now();
+  await c.nodes[0].stop(); // SIGTERM; exits 0
+  assert.equal((await ann.closed).code, 1012);
+  // Well within the lease: the hand-over needs no expiry.
+  await relay(bea, cid, callId, 'GROUP_CALL_SDP_OFFER', 'after the drain', stopped + 2500);
+  await relay(cid, bea, callId, 'GROUP_CALL_SDP_ANSWER', 'answer after the drain', stopped + 2500);
+  assert.ok(Date.now() - stopped < c.leaseMs, `taken over in ${Date.now() - stopped} ms`);
+  assert.match(c.nodes[1].logs() + c.nodes[2].logs(), /msg="call taken over" room=\S+ call=\S+ epoch=\d+ participants=3/);
+
+  const back = await connect(c, 1, 'ann');
+  const j = await back.request({ type: 'JOIN_ROOM', roomId });
+  assert.deepEqual([j.status, j.callId, j.role], ['JOINED', callId, 'HOST'], JSON.stringify(j));
+  for (const x of [bea, cid]) {
+    const left = await x.waitEvent('GROUP_CALL_PARTICIPANT_LEFT', (e) => e.userId === 'ann' && e.seq > marks[x.userId]);
+    assert.equal(left.reason, 'REPLACED');
+  }
+  for (const x of [bea, cid, back]) assertSeqIncreasing(x);
+  for (const x of [bea, cid, back]) await x.close();
+});
+
+// Redis restarts (its data gone): the processes reconnect, the owner claims
+// its call's lease again and writes the export again, and the call goes on.
+test('Redis restarts mid-call: the processes reconnect, the call goes on and takes new members', async (t) => {
+  const c = await startCluster(t);
+  const roomId = await newRoom(c, 0, 'ann', {});
+  const ann = await connect(c, 0, 'ann');
+  const bea = await connect(c, 1, 'bea');
+  const { callId } = await ann.request({ type: 'JOIN_ROOM', roomId });
+  assert.equal((await bea.request({ type: 'JOIN_ROOM', roomId })).callId, callId);
+
+  await c.redis.kill();
+  for (const n of c.nodes) assert.ok(await eventually(async () => (await (await fetch(`${n.url}/healthz`)).json()).redis === 'down'), 'redis down');
+  const again = await startRedis({ dir: c.redis.dir, port: c.redis.port });
+  t.after(() => again.kill());
+  for (const n of c.nodes) assert.ok(await eventually(async () => (await (await fetch(`${n.url}/healthz`)).json()).redis === 'up', 10000), 'redis back');
+
+  const until = Date.now() + c.leaseMs + TAKEOVER_MS;
+  await relay(bea, ann, callId, 'GROUP_CALL_SDP_OFFER', 'after redis came back', until);
+  await relay(ann, bea, callId, 'GROUP_CALL_SDP_ANSWER', 'answer', until);
+  const cid = await connect(c, 2, 'cid');
+  const j = await retried(cid, { type: 'JOIN_ROOM', roomId }, until);
+  assert.deepEqual([j.status, j.callId], ['JOINED', callId], JSON.stringify(j));
+  await ann.waitEvent('GROUP_CALL_PARTICIPANT_JOINED', (e) => e.userId === 'cid');
+  assert.match(c.nodes[0].logs(), /msg="call lease claimed again: redis had lost it"/);
+  for (const x of [ann, bea, cid]) await x.close();
 });
