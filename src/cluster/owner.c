@@ -146,6 +146,45 @@ struct owner_state {
     uint64_t claimed, taken_over, lost, handed_over;
 };
 
+/*
+ * Keys collected from a map to act on after the walk (a map must not change
+ * while it is walked): room ids or node ids, filtered by the callback.
+ */
+typedef struct id_list {
+    char (*ids)[ROOM_ID_MAX > NODE_ID_MAX ? ROOM_ID_MAX : NODE_ID_MAX];
+    size_t n, cap;
+    const char *node;    /* ids_owned_by, live_of_node: this node's */
+    uint64_t now;        /* ids_silent: not heard from since now - lease_ms */
+    int lease_ms;
+} id_list;
+
+static void
+ids_push(id_list *l, const char *id)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->ids = xrealloc(l->ids, l->cap * sizeof(*l->ids));
+    }
+    snprintf(l->ids[l->n++], sizeof(*l->ids), "%s", id);
+}
+
+static void
+ids_all(const char *key, void *value, void *arg)
+{
+    (void)value;
+    ids_push(arg, key);
+}
+
+/* Rooms whose owner (the value, a node id) is l->node. */
+static void
+ids_owned_by(const char *key, void *value, void *arg)
+{
+    id_list *l = arg;
+
+    if (strcmp(value, l->node) == 0)
+        ids_push(l, key);
+}
+
 /* An export outlives its owner's last renewal this long: long enough for a takeover. */
 static long long
 export_ttl_ms(const owner_state *os)
@@ -290,25 +329,15 @@ announce_owned(const char *key, void *value, void *arg)
         announce_live(cl, key, call_id_of(lc));
 }
 
-typedef struct of_dead {
-    const char *node;
-    char (*ids)[ROOM_ID_MAX];
-    size_t n, cap;
-} of_dead;
-
+/* Directory entries (calls live elsewhere) of node l->node. */
 static void
 live_of_node(const char *key, void *value, void *arg)
 {
-    of_dead *c = arg;
+    id_list *l = arg;
     live_entry *e = value;
 
-    if (strcmp(e->node, c->node) != 0)
-        return;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
-    }
-    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
+    if (strcmp(e->node, l->node) == 0)
+        ids_push(l, key);
 }
 
 /* ---- claiming ---- */
@@ -737,11 +766,6 @@ on_export_timer(uv_timer_t *t)
 
 /* ---- renewing, and noticing stopped processes ---- */
 
-typedef struct owned_list {
-    char (*ids)[ROOM_ID_MAX];
-    size_t n, cap;
-} owned_list;
-
 typedef struct renew_req {
     cluster *cl;
     char room_id[ROOM_ID_MAX];
@@ -820,40 +844,12 @@ renew_one(const char *key, void *value, void *arg)
     l->renewing = true;
 }
 
-/* Leases whose live state is gone and whose call's end has committed go now. */
+/* Leases whose live state is gone: released once their call's end has committed. */
 static void
-release_done(const char *key, void *value, void *arg)
+ids_releasing(const char *key, void *value, void *arg)
 {
-    owned_list *c = arg;
-    lease *l = value;
-
-    if (!l->releasing)
-        return;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
-    }
-    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
-}
-
-typedef struct collect_rooms {
-    const char *node;
-    char (*ids)[ROOM_ID_MAX];
-    size_t n, cap;
-} collect_rooms;
-
-static void
-collect_owned_by(const char *key, void *value, void *arg)
-{
-    collect_rooms *c = arg;
-
-    if (strcmp(value, c->node) != 0)
-        return;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
-    }
-    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
+    if (((lease *)value)->releasing)
+        ids_push(arg, key);
 }
 
 /* node stopped: its sessions count as lost, and its calls we know of are taken over. */
@@ -862,7 +858,7 @@ node_down(cluster *cl, const char *node, const char *why)
 {
     owner_state *os = cl->own;
     node_seen *n = hmap_get(os->nodes, node);
-    collect_rooms c = {node, NULL, 0, 0};
+    id_list c = {NULL, 0, 0, node, 0, 0};
     size_t i;
 
     if (!n) {
@@ -873,7 +869,7 @@ node_down(cluster *cl, const char *node, const char *why)
         return;
     n->dead = true;
     {
-        of_dead d = {node, NULL, 0, 0};
+        id_list d = {NULL, 0, 0, node, 0, 0};
         hmap_each(os->live, live_of_node, &d);
         for (i = 0; i < d.n; i++) {
             live_forget(os, d.ids[i]);
@@ -881,7 +877,7 @@ node_down(cluster *cl, const char *node, const char *why)
         }
         free(d.ids);
     }
-    hmap_each(os->owners, collect_owned_by, &c);
+    hmap_each(os->owners, ids_owned_by, &c);
     dlog(LOG_WARN, "msg=\"another process stopped: taking its calls over\" peer=%s why=%s "
                    "calls=%zu", node, why, c.n);
     for (i = 0; i < c.n; i++) {
@@ -893,39 +889,15 @@ node_down(cluster *cl, const char *node, const char *why)
         cl->srv->remote.node_down(cl->srv->remote.arg, node, n->boot);
 }
 
-typedef struct stale {
-    cluster *cl;
-    uint64_t now;
-    char (*ids)[NODE_ID_MAX];
-    size_t n, cap;
-} stale;
-
+/* Nodes not heard from for a lease time (and not yet declared stopped). */
 static void
-find_stale(const char *key, void *value, void *arg)
+ids_silent(const char *key, void *value, void *arg)
 {
-    stale *s = arg;
+    id_list *l = arg;
     node_seen *n = value;
 
-    if (n->dead || s->now - n->last_ms <= (uint64_t)s->cl->own->lease_ms)
-        return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 8;
-        s->ids = xrealloc(s->ids, s->cap * sizeof(*s->ids));
-    }
-    snprintf(s->ids[s->n++], NODE_ID_MAX, "%s", key);
-}
-
-static void
-retry_one(const char *key, void *value, void *arg)
-{
-    collect_rooms *c = arg;
-
-    (void)value;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
-    }
-    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
+    if (!n->dead && l->now - n->last_ms > (uint64_t)l->lease_ms)
+        ids_push(l, key);
 }
 
 void
@@ -933,7 +905,7 @@ owner_tick(cluster *cl)
 {
     owner_state *os = cl->own;
     uint64_t now = mono_ms();
-    collect_rooms c = {NULL, NULL, 0, 0};
+    id_list c = {NULL, 0, 0, NULL, 0, 0};
     size_t i;
 
     if (!os || cl->closing)
@@ -941,8 +913,8 @@ owner_tick(cluster *cl)
     if (cl->pub.ready)
         hmap_each(os->leases, renew_one, cl);
     {
-        owned_list r = {NULL, 0, 0};
-        hmap_each(os->leases, release_done, &r);
+        id_list r = {NULL, 0, 0, NULL, 0, 0};
+        hmap_each(os->leases, ids_releasing, &r);
         for (i = 0; i < r.n; i++) {
             lease *l = hmap_get(os->leases, r.ids[i]);
             if (live_find(cl->srv, r.ids[i]) || live_claim_pending(cl->srv, r.ids[i]))
@@ -954,14 +926,14 @@ owner_tick(cluster *cl)
     }
     /* Silence means stopped only while we hear the others (our subscriber works). */
     if (cl->sub.ready && now - cl->sub.ready_ms > (uint64_t)os->lease_ms) {
-        stale s = {cl, now, NULL, 0, 0};
-        hmap_each(os->nodes, find_stale, &s);
+        id_list s = {NULL, 0, 0, NULL, now, os->lease_ms};
+        hmap_each(os->nodes, ids_silent, &s);
         for (i = 0; i < s.n; i++)
             node_down(cl, s.ids[i], "no heartbeat for a lease time");
         free(s.ids);
     }
     if (cl->pub.ready && hmap_count(os->retry)) {
-        hmap_each(os->retry, retry_one, &c);
+        hmap_each(os->retry, ids_all, &c);
         hmap_free(os->retry);
         os->retry = hmap_new();
         for (i = 0; i < c.n; i++)
@@ -1045,30 +1017,17 @@ owner_message(cluster *cl, const char *from, const char *op, struct json_object 
 
 /* ---- draining: hand every call over ---- */
 
-static void
-list_owned(const char *key, void *value, void *arg)
-{
-    owned_list *c = arg;
-
-    (void)value;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 16;
-        c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
-    }
-    snprintf(c->ids[c->n++], ROOM_ID_MAX, "%s", key);
-}
-
 void
 owner_hand_over(cluster *cl)
 {
     owner_state *os = cl->own;
-    owned_list c = {NULL, 0, 0};
+    id_list c = {NULL, 0, 0, NULL, 0, 0};
     struct json_object *bye;
     size_t i;
 
     if (!os)
         return;
-    hmap_each(os->leases, list_owned, &c);
+    hmap_each(os->leases, ids_all, &c);
     for (i = 0; i < c.n; i++) {
         lease *l = hmap_get(os->leases, c.ids[i]);
         write_export(cl, c.ids[i], l);
