@@ -8,6 +8,8 @@ protocol/droponair.v1.json:
         without a handler, or a handler without a command, does not compile)
     sdk/js/protocol.d.ts   the JS SDK's types: commands, replies and a
         discriminated union of events
+    sdk/js/events.d.ts     the SDK's own events (sdkEvents) and EventMap,
+        every event by name, for the SDK's typed on(name, handler)
     docs/protocol.md       the tables between <!-- generated:NAME --> and
         <!-- /generated --> (the prose around them is left alone)
 
@@ -339,8 +341,8 @@ def gen_ts(spec):
         body.append(f"export interface {p}Request " + g.obj(
             fields, c.get("required", []), "spec", 0,
             ["id?: string | number;", f"type: {json.dumps(name)};"]))
-        reply = g.ty(c["reply"], "spec", 0)
-        body.append(f"export type {p}Reply = {{ id?: unknown; ok: true }} & {g.paren(reply)};")
+        body.append(f"export type {p}Result = {g.ty(c['reply'], 'spec', 0)};")
+        body.append(f"export type {p}Reply = {{ id?: unknown; ok: true }} & {p}Result;")
         codes = sorted(set(doc["commonErrors"]["codes"]) | set(c["errors"]))
         body.append(f"export type {p}ErrorCode = " + " | ".join(json.dumps(x) for x in codes) + ";")
         body.append("")
@@ -357,6 +359,74 @@ def gen_ts(spec):
 
     defs = [g.named[n] for n in g.order]
     return "\n".join(out + defs + [""] + body)
+
+
+# Where events.d.ts imports the SDK's own classes named by `x-ts`.
+SDK_TS_NAMES = {"DropOnAirError": "./index.js"}
+
+
+def gen_events_ts(spec, protocol_ts):
+    """sdk/js/events.d.ts: the SDK's own events (sdkEvents) as interfaces, and
+    EventMap, every event an app can listen to by name (the server's, from
+    protocol.d.ts, and the SDK's), so `on(name, handler)` types both."""
+    doc = spec.doc
+    exported = set(re.findall(r"^export (?:type|interface) (\w+)", protocol_ts, re.M))
+    g = TsGen(spec)
+    imports = {}  # name -> module
+    body = []
+    sdk_names = []
+    for name, ev in doc.get("sdkEvents", {}).items():
+        if not name.startswith("SDK_") or name in doc["events"]:
+            raise SpecError(f"sdkEvents.{name}: an SDK event's type starts with SDK_ and is no server event's")
+        iname = pascal(name) + "Event"
+        sdk_names.append((name, iname))
+        lines = [f"type: {json.dumps(name)};"]
+        req = ev.get("required", [])
+        for k, v in ev["fields"].items():
+            if "x-ts" in v:
+                ty = v["x-ts"]
+                for ident in re.findall(r"[A-Za-z_]\w*", ty):
+                    if ident in SDK_TS_NAMES:
+                        imports[ident] = SDK_TS_NAMES[ident]
+                    elif ident in exported:
+                        imports[ident] = "./protocol.js"
+                    else:
+                        raise SpecError(f"sdkEvents.{name}.{k}: x-ts names {ident}, which is not a protocol type")
+            else:
+                ty = g.ty(v, "spec", 1)
+            lines.append(f"{k}{'' if k in req else '?'}: {ty};")
+        body.append(f"/** {ev['description']} To: {ev.get('to', '')}. */")
+        body.append(f"export interface {iname} " + "{\n" + "".join(f"  {l}\n" for l in lines) + "}")
+        body.append("")
+    for n in g.order:  # a $defs type the SDK events use: protocol.d.ts declares it
+        if n not in exported:
+            raise SpecError(f"sdkEvents use {n}, which protocol.d.ts does not declare")
+        imports[n] = "./protocol.js"
+    server = [(name, pascal(name) + "Event") for name in spec.events()]
+    for _, iname in server:
+        imports[iname] = "./protocol.js"
+
+    out = [f"// {BANNER}",
+           "// The events the JS SDK delivers, by name: the server's (protocol.d.ts) and its own.", ""]
+    for mod in sorted(set(imports.values()), reverse=True):
+        names = sorted(n for n, m in imports.items() if m == mod)
+        line = f"import type {{ {', '.join(names)} }} from '{mod}';"
+        if len(line) > 100:
+            line = "import type {\n" + "".join(f"  {n},\n" for n in names) + f"}} from '{mod}';"
+        out.append(line)
+    out.append("")
+    out += body
+    out.append("/** The events the SDK makes itself (never on the wire, no seq). */")
+    out.append("export type SdkEvent =\n  | " + "\n  | ".join(i for _, i in sdk_names) + ";")
+    out.append("")
+    out.append("/** Every event an app can listen to with client.on(name, handler): its type -> its shape. */")
+    out.append("export interface EventMap {\n" +
+               "".join(f"  {n}: {i};\n" for n, i in server + sdk_names) + "}")
+    out.append("export type EventName = keyof EventMap;")
+    out.append("/** Any event client.on('*', handler) gets; `type` tells them apart. */")
+    out.append("export type DropOnAirEvent = EventMap[EventName];")
+    out.append("")
+    return "\n".join(out)
 
 
 # ---- docs/protocol.md tables ----
@@ -488,10 +558,12 @@ def outputs(spec, root):
     hdr, src = gen_c(spec)
     with open(os.path.join(root, "docs/protocol.md"), encoding="utf-8") as f:
         md = fill_markers(f.read(), gen_md_tables(spec))
+    protocol_ts = gen_ts(spec)
     return {
         "src/ws/protocol_gen.h": hdr,
         "src/ws/protocol_gen.c": src,
-        "sdk/js/protocol.d.ts": gen_ts(spec),
+        "sdk/js/protocol.d.ts": protocol_ts,
+        "sdk/js/events.d.ts": gen_events_ts(spec, protocol_ts),
         "docs/protocol.md": md,
     }
 

@@ -328,7 +328,8 @@ export interface AuthRequest {
   type: "AUTH";
   token: string;
 }
-export type AuthReply = { id?: unknown; ok: true } & SessionIds;
+export type AuthResult = SessionIds;
+export type AuthReply = { id?: unknown; ok: true } & AuthResult;
 export type AuthErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Takes over a session after a reconnect; must be a connection's first request. Every event after `lastSeq` is replayed right after the reply. */
@@ -338,11 +339,12 @@ export interface ResumeRequest {
   resumeToken: string;
   lastSeq: number;
 }
-export type ResumeReply = { id?: unknown; ok: true } & {
+export type ResumeResult = {
   userId: string;
   resumeToken: string;
   lastSeq: number;
 };
+export type ResumeReply = { id?: unknown; ok: true } & ResumeResult;
 export type ResumeErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "RESUME_EXPIRED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Liveness and the server's clock. */
@@ -350,10 +352,11 @@ export interface PingRequest {
   id?: string | number;
   type: "PING";
 }
-export type PingReply = { id?: unknown; ok: true } & {
+export type PingResult = {
   pong: true;
   serverTime: number;
 };
+export type PingReply = { id?: unknown; ok: true } & PingResult;
 export type PingErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Joins a room's call: one decision (docs/protocol.md, Joining). JOINED, WAITING_ROOM_PENDING, HOST_REQUIRED and ROOM_CLOSED are results; the rest are errors. */
@@ -362,14 +365,15 @@ export interface JoinRoomRequest {
   type: "JOIN_ROOM";
   roomId: string;
 }
-export type JoinRoomReply = { id?: unknown; ok: true } & (Joined | {
+export type JoinRoomResult = Joined | {
   status: "WAITING_ROOM_PENDING";
   roomId: string;
   position: number;
 } | {
   status: "HOST_REQUIRED" | "ROOM_CLOSED";
   roomId: string;
-});
+};
+export type JoinRoomReply = { id?: unknown; ok: true } & JoinRoomResult;
 export type JoinRoomErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "ROOM_FULL" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Leaves the room's waiting queue. */
@@ -378,7 +382,8 @@ export interface CancelWaitRequest {
   type: "CANCEL_WAIT";
   roomId: string;
 }
-export type CancelWaitReply = { id?: unknown; ok: true } & Empty;
+export type CancelWaitResult = Empty;
+export type CancelWaitReply = { id?: unknown; ok: true } & CancelWaitResult;
 export type CancelWaitErrorCode = "BAD_REQUEST" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Hosts and co-hosts: receive the room's call events without joining. */
@@ -387,11 +392,12 @@ export interface WatchRoomRequest {
   type: "WATCH_ROOM";
   roomId: string;
 }
-export type WatchRoomReply = { id?: unknown; ok: true } & {
+export type WatchRoomResult = {
   roomId: string;
   call: null | Call;
   waiting: WaitingList;
 };
+export type WatchRoomReply = { id?: unknown; ok: true } & WatchRoomResult;
 export type WatchRoomErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Stops watching a room. */
@@ -400,7 +406,8 @@ export interface UnwatchRoomRequest {
   type: "UNWATCH_ROOM";
   roomId: string;
 }
-export type UnwatchRoomReply = { id?: unknown; ok: true } & Empty;
+export type UnwatchRoomResult = Empty;
+export type UnwatchRoomReply = { id?: unknown; ok: true } & UnwatchRoomResult;
 export type UnwatchRoomErrorCode = "BAD_REQUEST" | "INTERNAL" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Leaves the call; others get PARTICIPANT_LEFT (LEFT). A co-host role is lost on leaving. */
@@ -410,7 +417,8 @@ export interface GroupCallLeaveRequest {
   callId: string;
   groupId?: string | null;
 }
-export type GroupCallLeaveReply = { id?: unknown; ok: true } & Empty;
+export type GroupCallLeaveResult = Empty;
+export type GroupCallLeaveReply = { id?: unknown; ok: true } & GroupCallLeaveResult;
 export type GroupCallLeaveErrorCode = "BAD_REQUEST" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Relays SDP/ICE to another member of the same call; `to` gets it as an event of type `signal` with `from`. */
@@ -423,7 +431,8 @@ export interface GroupCallSignalRequest {
   to: string;
   payload: unknown;
 }
-export type GroupCallSignalReply = { id?: unknown; ok: true } & Empty;
+export type GroupCallSignalResult = Empty;
+export type GroupCallSignalReply = { id?: unknown; ok: true } & GroupCallSignalResult;
 export type GroupCallSignalErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Sets the sender's audio/video state; others get GROUP_CALL_MEDIA_STATE. */
@@ -435,7 +444,8 @@ export interface GroupCallMediaStateRequest {
   audio?: boolean;
   video?: boolean;
 }
-export type GroupCallMediaStateReply = { id?: unknown; ok: true } & Empty;
+export type GroupCallMediaStateResult = Empty;
+export type GroupCallMediaStateReply = { id?: unknown; ok: true } & GroupCallMediaStateResult;
 export type GroupCallMediaStateErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Starts sharing: one sharer at a time unless a host shares over it. Needs the plan feature screen_share. */
@@ -445,7 +455,8 @@ export interface GroupCallScreenShareStartRequest {
   callId: string;
   groupId?: string | null;
 }
-export type GroupCallScreenShareStartReply = { id?: unknown; ok: true } & Empty;
+export type GroupCallScreenShareStartResult = Empty;
+export type GroupCallScreenShareStartReply = { id?: unknown; ok: true } & GroupCallScreenShareStartResult;
 export type GroupCallScreenShareStartErrorCode = "BAD_REQUEST" | "FEATURE_NOT_ENABLED" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Stops the sender's share (nothing when it is not sharing). */
@@ -455,7 +466,8 @@ export interface GroupCallScreenShareStopRequest {
   callId: string;
   groupId?: string | null;
 }
-export type GroupCallScreenShareStopReply = { id?: unknown; ok: true } & Empty;
+export type GroupCallScreenShareStopResult = Empty;
+export type GroupCallScreenShareStopReply = { id?: unknown; ok: true } & GroupCallScreenShareStopResult;
 export type GroupCallScreenShareStopErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: admits one waiter (`userId`) or everyone waiting now (`all: true`), in queue order up to the cap. */
@@ -466,9 +478,10 @@ export interface AdmitRequest {
   userId?: string;
   all?: boolean;
 }
-export type AdmitReply = { id?: unknown; ok: true } & {
+export type AdmitResult = {
   admitted: string[];
 };
+export type AdmitReply = { id?: unknown; ok: true } & AdmitResult;
 export type AdmitErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_FULL" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: refuses a waiter, who gets GROUP_CALL_DENIED (DENIED). */
@@ -478,7 +491,8 @@ export interface DenyRequest {
   roomId: string;
   userId: string;
 }
-export type DenyReply = { id?: unknown; ok: true } & Empty;
+export type DenyResult = Empty;
+export type DenyReply = { id?: unknown; ok: true } & DenyResult;
 export type DenyErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: asks a member to mute (GROUP_CALL_MUTE_REQUESTED). A co-host cannot act on a host. */
@@ -490,7 +504,8 @@ export interface MuteParticipantRequest {
   userId: string;
   kind: MediaKind;
 }
-export type MuteParticipantReply = { id?: unknown; ok: true } & Empty;
+export type MuteParticipantResult = Empty;
+export type MuteParticipantReply = { id?: unknown; ok: true } & MuteParticipantResult;
 export type MuteParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Mods: removes a member; with `ban: true` it cannot join again for the rest of this call. */
@@ -502,7 +517,8 @@ export interface RemoveParticipantRequest {
   userId: string;
   ban?: boolean;
 }
-export type RemoveParticipantReply = { id?: unknown; ok: true } & Empty;
+export type RemoveParticipantResult = Empty;
+export type RemoveParticipantReply = { id?: unknown; ok: true } & RemoveParticipantResult;
 export type RemoveParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Hosts: makes a member co-host or participant (not a room host). */
@@ -514,7 +530,8 @@ export interface SetRoleRequest {
   userId: string;
   role: "CO_HOST" | "PARTICIPANT";
 }
-export type SetRoleReply = { id?: unknown; ok: true } & Empty;
+export type SetRoleResult = Empty;
+export type SetRoleReply = { id?: unknown; ok: true } & SetRoleResult;
 export type SetRoleErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** Hosts: ends the call for everyone (GROUP_CALL_ENDED, HOST_ENDED); autoCloseWhenEmpty then applies. */
@@ -524,7 +541,8 @@ export interface EndCallRequest {
   callId: string;
   groupId?: string | null;
 }
-export type EndCallReply = { id?: unknown; ok: true } & Empty;
+export type EndCallResult = Empty;
+export type EndCallReply = { id?: unknown; ok: true } & EndCallResult;
 export type EndCallErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
 /** An error reply: `ok` false and the error (`field` names the request field at fault). */
