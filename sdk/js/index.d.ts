@@ -59,29 +59,31 @@ export interface Info {
   limits?: { maxRoomsPerApp: number; maxParticipantsPerCall: number };
 }
 
-// The protocol's events, generated from protocol/droponair.v1.json.
-import type { ServerEvent, JoinRoomReply, ErrorReply } from './protocol.js';
+// The protocol's events and the SDK's own, generated from protocol/droponair.v1.json.
+import type {
+  ServerEvent, JoinRoomReply, JoinRoomResult, GroupCallDeniedEvent, GroupCallEndedEvent, GroupCallRemovedEvent,
+  GroupCallSdpOfferEvent, GroupCallSdpAnswerEvent, GroupCallIceCandidateEvent,
+} from './protocol.js';
+import type { EventMap, EventName, DropOnAirEvent, SdkRejoinedEvent, SdkConnectionStateEvent } from './events.js';
 export type { ServerEvent, ServerEventType } from './protocol.js';
+export type { EventMap, EventName, DropOnAirEvent, SdkEvent, SdkRejoinedEvent, SdkConnectionStateEvent } from './events.js';
 export type * as Protocol from './protocol.js';
 
-/** After a session could not be resumed, the SDK joins its calls again and reports each. */
 /**
- * Emitted (via onGroupCallEvent) after the SDK joined a call again because
- * its session could not be resumed (offline past the grace, a server
- * restart): callId may be new; previousCallId is the one before.
+ * What onGroupCallEvent delivers: the server's events and SDK_REJOINED.
+ * `type` narrows it (see docs/protocol.md).
  */
-export interface SdkRejoinedEvent {
-  type: 'SDK_REJOINED';
-  roomId: string;
-  callId: string | null;
-  previousCallId: string | null;
-  status: 'JOINED' | JoinStatus | 'ERROR';
-  reply: JoinRoomReply | ErrorReply;
-  error?: DropOnAirError;
-}
-
-/** An event of a room's live call: `type` narrows it (see docs/protocol.md). */
 export type GroupCallEvent = ServerEvent | SdkRejoinedEvent;
+
+/**
+ * What join() resolves to; `status` narrows it. JOINED: in the call (the
+ * roster is client.getCall(roomId) from now on); WAITING_ROOM_PENDING: in
+ * the waiting room at `position` (GROUP_CALL_ADMITTED or GROUP_CALL_DENIED
+ * follows); HOST_REQUIRED: no host is in the call yet
+ * (GROUP_CALL_HOST_PRESENT tells when one arrives); ROOM_CLOSED: the room
+ * takes no one.
+ */
+export type JoinResult = JoinRoomResult;
 
 /** What the SDK knows of a call it joined (or is trying to get into): client.getCall(roomId). */
 export interface CallRoster {
@@ -107,12 +109,15 @@ export interface RTCIceServerLike { urls: string | string[]; username?: string; 
 /** SDK_REJOINED (see SdkRejoinedEvent). */
 export type RejoinedEvent = SdkRejoinedEvent;
 
+/** What a call consumer gets when the SDK closed (client.close()) while in the call. */
+export interface SdkClosedEvent { type: 'SDK_CLOSED'; roomId: string; callId: string | null; }
+
 export type CallChange =
   | { type: 'call'; reason: 'joined' | 'admitted' | 'rejoined'; fresh: boolean; event: RejoinedEvent | null }
   | { type: 'joined' | 'left'; userId: string; reason?: string }
-  | { type: 'signal'; event: GroupCallEvent }
+  | { type: 'signal'; event: GroupCallSdpOfferEvent | GroupCallSdpAnswerEvent | GroupCallIceCandidateEvent }
   | { type: 'lost'; status: string; final: boolean; event: RejoinedEvent }
-  | { type: 'ended'; event: GroupCallEvent };
+  | { type: 'ended'; event: GroupCallEndedEvent | GroupCallRemovedEvent | GroupCallDeniedEvent | SdkClosedEvent };
 
 export declare const SIGNAL_BUFFER_CAP: 512;
 
@@ -135,13 +140,15 @@ export interface ClientOptions {
   signalBufferCap?: number;
 }
 
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** `idle` until the first call that needs the socket; then as SDK_CONNECTION_STATE tells. */
+export type ConnectionState = 'idle' | SdkConnectionStateEvent['state'];
 
 export declare class DropOnAirClient {
   constructor(opts: ClientOptions);
   readonly userId: string | null;
   readonly state: ConnectionState;
-  lastJoin?: Record<string, unknown>;
+  /** The last join's whole reply (joinRoom, join). */
+  lastJoin?: JoinRoomReply;
   setToken(token: string): Promise<void>;
   getInfo(): Promise<Info>;
   createRoom(room?: RoomInput, opts?: { idempotencyKey?: string }): Promise<Room>;
@@ -151,11 +158,25 @@ export declare class DropOnAirClient {
   deleteRoom(roomId: string, opts?: { ifMatch?: number | string }): Promise<void>;
   listWaiting(roomId: string): Promise<{ roomId: string; callId: string | null; waiting: Waiter[] }>;
   connect(): Promise<void>;
-  /** Resolves to the callId, or to HOST_REQUIRED / ROOM_CLOSED / WAITING_ROOM_PENDING. */
+  /**
+   * Joins the room's call and resolves to the callId; when it did not get in,
+   * to 'HOST_REQUIRED', 'ROOM_CLOSED' or 'WAITING_ROOM_PENDING' instead (the
+   * product page's form: join() says the same with types). Errors
+   * (ROOM_NOT_FOUND, ROOM_FULL, FORBIDDEN, ...) reject with a DropOnAirError.
+   */
   joinRoom(roomId: string): Promise<string>;
+  /** Joins the room's call: the outcome, narrowed by `status`. Errors reject as joinRoom's do. */
+  join(roomId: string): Promise<JoinResult>;
   /** Never rejects. */
   sendGroupCallSignal(type: SignalType, callId: string, groupId: string, peerUserId: string, payload: unknown):
     Promise<{ ok: true } | { ok: false; error: DropOnAirError }>;
+  /**
+   * Listens to one event by its type, the handler getting that event's
+   * shape; an unknown name does not compile. '*': every event, the SDK's
+   * SDK_CONNECTION_STATE included. Returns an unsubscribe.
+   */
+  on<K extends EventName>(name: K, handler: (event: EventMap[K]) => void): () => void;
+  on(name: '*', handler: (event: DropOnAirEvent) => void): () => void;
   onGroupCallEvent(cb: (event: GroupCallEvent) => void): () => void;
   onConnectionState(cb: (state: ConnectionState) => void): () => void;
   leaveGroupCall(callId: string): Promise<void>;

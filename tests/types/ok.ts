@@ -55,3 +55,25 @@ if (joined.status === 'JOINED') {
   const pos: number = joined.position;
   void pos;
 }
+
+// on(name, handler): the handler gets that event's shape; '*' gets them all.
+client.on('GROUP_CALL_WAITING', (ev) => {
+  const position: number = ev.position;
+  void position;
+});
+client.on('SDK_CONNECTION_STATE', (ev) => {
+  const state: 'connecting' | 'open' | 'reconnecting' | 'closed' = ev.state;
+  void state;
+});
+const off: () => void = client.on('*', (ev) => {
+  if (ev.type === 'SDK_REJOINED' && ev.status === 'ERROR') console.log(ev.error?.code);
+});
+off();
+
+// join(): the outcome, narrowed by status.
+const result = await client.join('rm_x');
+switch (result.status) {
+  case 'JOINED': { const id: string = result.callId; void id; break; }
+  case 'WAITING_ROOM_PENDING': { const pos: number = result.position; void pos; break; }
+  default: { const s: 'HOST_REQUIRED' | 'ROOM_CLOSED' = result.status; void s; }
+}

@@ -55,6 +55,7 @@ export class DropOnAirClient {
     this._pending = new Map(); // id -> {resolve, reject, timer}
     this._handlers = new Set();
     this._stateHandlers = new Set();
+    this._listeners = new Map(); // event type or '*' -> Set of on() handlers
     this._closedByUser = false;
     this._attempt = 0;
     this._calls = new Map();   // roomId -> the call's roster (see getCall)
@@ -158,6 +159,7 @@ export class DropOnAirClient {
     if (this.state === state) return;
     this.state = state;
     for (const h of this._stateHandlers) safe(h, state);
+    this._dispatch({ type: 'SDK_CONNECTION_STATE', state });
   }
 
   /** Opens a socket; resume=true tries RESUME first. Resolves when usable. */
@@ -506,8 +508,18 @@ export class DropOnAirClient {
     return null;
   }
 
+  /** An event for onGroupCallEvent and on(). */
   _emit(ev) {
     for (const h of this._handlers) safe(h, ev);
+    this._dispatch(ev);
+  }
+
+  /** An event for on(): the handlers of its type, then those of '*'. */
+  _dispatch(ev) {
+    for (const key of [ev.type, '*']) {
+      const set = this._listeners.get(key);
+      if (set) for (const h of set) safe(h, ev);
+    }
   }
 
   /**
@@ -541,11 +553,25 @@ export class DropOnAirClient {
 
   /**
    * Joins the room's live call. Resolves to the callId, or to one of
-   * 'HOST_REQUIRED' | 'ROOM_CLOSED' | 'WAITING_ROOM_PENDING'. Errors
+   * 'HOST_REQUIRED' | 'ROOM_CLOSED' | 'WAITING_ROOM_PENDING' (the product
+   * page's promise; join() gives the same answer as an object). Errors
    * (ROOM_NOT_FOUND, ROOM_FULL, FORBIDDEN, ...) reject with `.code`.
    * The full reply is in `client.lastJoin`; the call's roster in getCall().
    */
   async joinRoom(roomId) {
+    const r = await this.join(roomId);
+    return r.status === 'JOINED' ? r.callId : r.status;
+  }
+
+  /**
+   * Joins the room's live call and resolves to the outcome, the reply
+   * without `id` and `ok`: {status: 'JOINED', roomId, callId, role,
+   * participants, iceServers, iceServersExpireAt, waiting?} |
+   * {status: 'WAITING_ROOM_PENDING', roomId, position} |
+   * {status: 'HOST_REQUIRED' | 'ROOM_CLOSED', roomId}. Errors reject as
+   * joinRoom's do.
+   */
+  async join(roomId) {
     const r = await this._call({ type: 'JOIN_ROOM', roomId }, (reply) => {
       if (!reply.ok) return;
       if (reply.status === 'JOINED') this._setCall(this._entry(roomId), reply, 'joined');
@@ -558,8 +584,8 @@ export class DropOnAirClient {
       }
     });
     this.lastJoin = r;
-    if (r.status === 'JOINED') return r.callId;
-    return r.status;
+    const { id, ok, ...result } = r;
+    return result;
   }
 
   /**
@@ -580,7 +606,21 @@ export class DropOnAirClient {
     }).catch((err) => ({ ok: false, error: err instanceof DropOnAirError ? err : new DropOnAirError('DISCONNECTED', String(err && err.message)) }));
   }
 
-  /** Subscribes to group-call events (they carry roomId and callId). Returns an unsubscribe. */
+  /**
+   * Subscribes to the events of one type (a server event's, SDK_REJOINED,
+   * SDK_CONNECTION_STATE) or, with '*', to all of them. Returns an unsubscribe.
+   */
+  on(name, handler) {
+    if (typeof name !== 'string' || typeof handler !== 'function') {
+      throw new TypeError('on(name, handler): an event type (or \'*\') and a function');
+    }
+    let set = this._listeners.get(name);
+    if (!set) this._listeners.set(name, (set = new Set()));
+    set.add(handler);
+    return () => { set.delete(handler); };
+  }
+
+  /** Subscribes to group-call events (they carry roomId and callId) and SDK_REJOINED. Returns an unsubscribe. */
   onGroupCallEvent(cb) {
     this._handlers.add(cb);
     return () => this._handlers.delete(cb);
