@@ -452,9 +452,10 @@ collect_loop(void *arg, metrics_out *o)
 
     metric_family(o, "droponair_node_info", "gauge", "This process; its node id is the label.");
     metric_line(o, "droponair_node_info{node=\"%s\"} 1\n", srv->cfg->node_id);
-    metric_u64(o, "droponair_rooms_total", "gauge", "Rooms in the store.",
+    /* Gauges: no _total suffix (that is for counters; promtool checks it). */
+    metric_u64(o, "droponair_rooms", "gauge", "Rooms in the store.",
                (uint64_t)srv->rooms_total);
-    metric_u64(o, "droponair_apps_total", "gauge", "Apps known to the server.",
+    metric_u64(o, "droponair_apps", "gauge", "Apps known to the server.",
                srv->apps ? (uint64_t)srv->apps->napps : 0);
     metric_u64(o, "droponair_store_jobs_pending", "gauge", "Store jobs queued or running.",
                srv->worker ? worker_pending(srv->worker) : 0);
