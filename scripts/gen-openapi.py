@@ -209,7 +209,8 @@ doc = {
      "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down, or the store cannot write (`status` `unavailable`)", ref("Health"), retry_after)}}},
   "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics", "security": [],
      "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms, droponair_apps, droponair_store_jobs_pending, droponair_store_up (1 while the store accepts writes), droponair_node_info{node} (always 1; the label names the process), droponair_redis_up (cluster mode: 1 while both links to Redis work), droponair_cluster_messages_total{direction}, droponair_redis_reconnects_total, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
-        "content": {"text/plain": {"schema": {"type": "string"}}}}}}}
+        "content": {"text/plain": {"schema": {"type": "string"}}}},
+       "404": err("Not on this port: with --ops-listen, /metrics is served on the operations port only.", ["NOT_FOUND"])}}}
  }}
 # Every HTTP operation reads the request line and headers the same way.
 for path, item in doc["paths"].items():

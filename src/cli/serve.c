@@ -33,6 +33,8 @@ usage(FILE *f)
             "  --config FILE          read options from FILE (INI; or DROPONAIR_CONFIG)\n"
             "  --listen HOST:PORT     address to serve on (default 127.0.0.1:8080; port 0\n"
             "                         picks a free port, printed at start)\n"
+            "  --ops-listen HOST:PORT serve /metrics and /healthz on this address too\n"
+            "                         (plain HTTP); /metrics then leaves --listen\n"
             "  --db URL               database (default %s)\n"
             "  --plans FILE           JSON plans overriding/adding to the built-in ones\n"
             "  --dev                  development mode: creates the app \"dev\" (plan\n"
@@ -206,6 +208,20 @@ set_listen(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
 }
 
 static int
+set_ops_listen(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+
+    snprintf(cfg->ops_host, sizeof(cfg->ops_host), "127.0.0.1");
+    if (parse_listen(v, cfg->ops_host, sizeof(cfg->ops_host), &cfg->ops_port)) {
+        snprintf(err, len, "--%s wants HOST:PORT, not \"%s\"", o->name, v);
+        return -1;
+    }
+    cfg->ops_listen = true;
+    return 0;
+}
+
+static int
 set_db(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
 {
     ((serve_ctx *)ctx)->db = v;
@@ -362,6 +378,7 @@ set_redis(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
 static const cli_option serve_options[] = {
     {"config", OPT_VALUE | OPT_NO_FILE, NULL, NULL, NULL},
     {"listen", OPT_VALUE, NULL, set_listen, NULL},
+    {"ops-listen", OPT_VALUE, NULL, set_ops_listen, NULL},
     {"db", OPT_VALUE, NULL, set_db, NULL},
     {"plans", OPT_VALUE, NULL, set_plans, NULL},
     {"dev", 0, NULL, set_dev, NULL},
