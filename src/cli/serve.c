@@ -76,6 +76,9 @@ usage(FILE *f)
             "                         and every live call is owned by one process that\n"
             "                         the others route to (docs/cluster.md); needs\n"
             "                         --event-loop uv\n"
+            "  --redis-password-file FILE\n"
+            "                         Redis's password (AUTH) is the first line of FILE\n"
+            "                         (not in the --redis URL, which `ps` shows)\n"
             "  --call-lease-ms MS     cluster mode: a call's lease (500 to 60000, default\n"
             "                         5000); another process takes a call over within\n"
             "                         about this long after its owner crashed\n",
@@ -371,6 +374,19 @@ set_redis(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
     return 0;
 }
 
+static int
+set_redis_password_file(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+    const char *why = NULL;
+
+    if (read_secret_file(v, cfg->redis_password, sizeof(cfg->redis_password), &why)) {
+        snprintf(err, len, "--redis-password-file %s: %s", v, why);
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * Every option of serve. The name is the flag, the config file's key and,
  * in capitals with '_' for '-' after DROPONAIR_, the environment variable.
@@ -405,9 +421,24 @@ static const cli_option serve_options[] = {
     {"node-id", OPT_VALUE, NULL, set_node_id, NULL},
     {"reuse-port", 0, NULL, set_reuse_port, NULL},
     {"redis", OPT_VALUE, NULL, set_redis, NULL},
+    {"redis-password-file", OPT_VALUE, NULL, set_redis_password_file, NULL},
     {"call-lease-ms", OPT_VALUE, NULL, set_int, INT_FIELD(call_lease_ms, 500, 60000)},
     {"help", OPT_CLI_ONLY, NULL, NULL, NULL},
 };
+
+static bool
+redis_url_has_password(const char *url)
+{
+    const char *why = NULL;
+    redis_addr addr;
+    bool has;
+
+    if (cluster_parse_url(url, &addr, &why))
+        return false; /* refused already */
+    has = addr.password[0] != '\0';
+    explicit_bzero(addr.password, sizeof(addr.password));
+    return has;
+}
 
 /* The options together. Returns 0, or 2 after saying what is wrong. */
 static int
@@ -423,6 +454,10 @@ check_config(const server_config *cfg)
         ;
     else if (cfg->redis_url && !cfg->loop_uv)
         why = "--redis needs --event-loop uv (hiredis runs on libuv)";
+    else if (cfg->redis_password[0] && !cfg->redis_url)
+        why = "--redis-password-file is for --redis";
+    else if (cfg->redis_password[0] && redis_url_has_password(cfg->redis_url))
+        why = "give Redis's password in --redis or in --redis-password-file, not both";
     if (!why)
         return 0;
     fprintf(stderr, "droponaird: %s\n", why);

@@ -44,6 +44,7 @@ typedef struct server_config {
      */
     bool shared_store;
     const char *redis_url;        /* redis://host:port[/db]: cluster mode (src/cluster/) */
+    char redis_password[256];     /* --redis-password-file: AUTH with it ("": the URL's, if any) */
     int call_lease_ms;            /* cluster mode: a call's lease; takeover after a crash within it */
     /*
      * --ops-listen: a second listener (plain HTTP) for the protocols marked

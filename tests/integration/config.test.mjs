@@ -12,6 +12,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, BIN, createApp, root, startProcess, tempDir, tokenFor } from './helpers.mjs';
 import { turnCredential } from './coturn.mjs';
+import { startRedis } from './redis.mjs';
 
 // Runs serve until it exits (every case here is refused at start): {status, stderr}.
 function serveFails(args, env = {}) {
@@ -163,4 +164,27 @@ test('deploy/droponaird.conf serves, and names every documented option', async (
     if (['config', 'help', 'turn-secret'].includes(k)) continue;
     assert.ok(keys.includes(k), `--${k} is in the sample`);
   }
+});
+
+test('Redis\'s password from a file (--redis-password-file), kept out of the URL', async () => {
+  const dir = tempDir();
+  const redis = await startRedis({ dir, args: ['--requirepass', 'redis-sekrit'] });
+  const pw = join(dir, 'redis-password');
+  writeFileSync(pw, 'redis-sekrit\n', { mode: 0o600 });
+  const conf = writeConf(dir, 'r.conf', [`redis = ${redis.url}`, `redis-password-file = ${pw}`]);
+  const srv = await startProcess({ dir, args: ['--config', conf] });
+  try {
+    let h;
+    for (let i = 0; i < 100 && (h = (await api(srv, 'GET', '/healthz')).body).redis !== 'up'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(h.redis, 'up', 'AUTH with the file\'s password');
+    assert.ok(!srv.logs().includes('redis-sekrit'));
+  } finally {
+    await srv.stop();
+    await redis.stop();
+  }
+  assert.match(serveFails(['--db', 'sqlite::memory:', '--redis', 'redis://:inline@127.0.0.1:1', '--redis-password-file', pw]),
+    /give Redis's password in --redis or in --redis-password-file, not both/);
+  assert.match(serveFails(['--db', 'sqlite::memory:', '--redis-password-file', pw]), /--redis-password-file is for --redis/);
+  assert.match(serveFails(['--db', 'sqlite::memory:', '--redis', 'redis://127.0.0.1:1', '--redis-password-file', join(dir, 'none')]),
+    /--redis-password-file .*none: file does not exist/);
 });
