@@ -3,6 +3,7 @@
 // independently (node's crypto, not the server's code), call the API and
 // check every response against docs/openapi.json.
 import { spawn, execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -434,6 +435,20 @@ export class WsClient {
 
   close() { this.ws.close(); return this.closed; }
   terminate() { this.ws.terminate(); return this.closed; }
+}
+
+// Opens a TCP connection that sends nothing; resolves once connected with
+// {sock, data(), closed}.
+export function idle(port) {
+  return new Promise((resolve) => {
+    let data = '';
+    const sock = connect(port, '127.0.0.1');
+    const closed = new Promise((r) => sock.on('close', r));
+    sock.on('data', (d) => { data += d; });
+    sock.on('error', () => {});
+    sock.on('connect', () => resolve({ sock, data: () => data, closed }));
+    closed.then(() => resolve({ sock, data: () => data, closed }));
+  });
 }
 
 // Short pause, for "nothing else arrives" checks.

@@ -7,11 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { api, BIN, createApp, sleep, startProcess, tempDir, tokenFor } from './helpers.mjs';
+import { api, BIN, createApp, idle, sleep, startProcess, tempDir, tokenFor } from './helpers.mjs';
 
 // The operations port a server logged in its "listening" line.
 function opsOf(srv) {
@@ -109,19 +108,6 @@ test('a bad or busy --ops-listen address is refused at start', async () => {
     await srv.stop();
   }
 });
-
-// A TCP connection that sends nothing: {sock, data(), closed}.
-function idle(port) {
-  return new Promise((resolve) => {
-    let data = '';
-    const sock = connect(port, '127.0.0.1');
-    const closed = new Promise((r) => sock.on('close', r));
-    sock.on('data', (d) => { data += d; });
-    sock.on('error', () => {});
-    sock.on('connect', () => resolve({ sock, data: () => data, closed }));
-    closed.then(() => resolve({ sock, data: () => data, closed }));
-  });
-}
 
 test('near the descriptor limit the operations port answers 503 too, then serves again', async () => {
   const LIMIT = 192;
