@@ -8,14 +8,16 @@ cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjson-c-dev
       libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev
-      libcmocka-dev libcap-dev sqlite3)
+      libcmocka-dev libcap-dev sqlite3 libinih-dev)
 
 # The test suite also drives Debian's Chromium (end-to-end WebRTC test),
 # relays calls through Debian's coturn, runs the store against Debian's
 # PostgreSQL (psql checks what it holds) and links nodes through Debian's
 # redis-server; the tests (and make cluster) start them themselves, on
-# loopback, in temporary directories (scripts/pg-test.sh).
-[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client redis-server)
+# loopback, in temporary directories (scripts/pg-test.sh). Debian's
+# prometheus package brings promtool, which checks /metrics of a live server.
+[ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client redis-server
+                                   prometheus)
 # The Android SDK (sdk/android) builds with the JDK against Debian's OkHttp 3,
 # Okio and Android's own org.json; its JUnit suite (make check) adds JUnit 4.
 android=(default-jdk-headless libokhttp-java libokio-java libandroid-json-java)
@@ -45,11 +47,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         exit 1
     fi
     # The packages enable and start a system-wide coturn (port 3478),
-    # redis-server (port 6379) and PostgreSQL cluster (port 5432) under
-    # systemd; the tests run their own on loopback, so leave the machine as
+    # redis-server (port 6379), PostgreSQL cluster (port 5432) and
+    # Prometheus (port 9090) under systemd; the tests run their own on loopback, so leave the machine as
     # it was (PostgreSQL's data stays: `systemctl enable --now postgresql`
     # brings it back).
-    for svc in coturn redis-server postgresql; do
+    for svc in coturn redis-server postgresql prometheus; do
         if [[ " ${missing[*]} " == *" $svc "* ]] && [ -d /run/systemd/system ]; then
             as_root="sh -c"
             [ "$(id -u)" = 0 ] || as_root="sudo -n sh -c"

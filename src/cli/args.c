@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "core/util.h"
@@ -28,6 +30,48 @@ parse_listen(const char *s, char *host, size_t hostlen, int *port)
         host[len] = '\0';
     }
     return 0;
+}
+
+int
+read_secret_file(const char *path, char *out, size_t len, const char **why)
+{
+    char buf[1024];
+    struct stat st;
+    size_t n;
+    const char *nl;
+    FILE *f;
+    int err;
+
+    *why = NULL;
+    if (stat(path, &st) != 0)
+        *why = errno == ENOENT ? "file does not exist" : "file cannot be read";
+    else if (!S_ISREG(st.st_mode))
+        *why = "is not a regular file";
+    else if (!(f = fopen(path, "r")))
+        *why = "file cannot be read";
+    if (*why)
+        return -1;
+    n = fread(buf, 1, sizeof(buf), f);
+    err = ferror(f);
+    fclose(f);
+    if ((nl = memchr(buf, '\n', n)))
+        n = (size_t)(nl - buf);
+    if (n && buf[n - 1] == '\r')
+        n--;
+    if (err)
+        *why = "file cannot be read";
+    else if (n == 0)
+        *why = "is empty";
+    else if (n >= len || n >= sizeof(buf) - 1)
+        *why = "is too long";
+    else if (memchr(buf, '\0', n))
+        *why = "must be one line of text";
+    if (!*why) {
+        memcpy(out, buf, n);
+        out[n] = '\0';
+    }
+    explicit_bzero(buf, sizeof(buf));
+    return *why ? -1 : 0;
 }
 
 store *

@@ -3,6 +3,7 @@
 #define DPA_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/plan.h"
 #include "store/store.h"
@@ -15,6 +16,14 @@ int cmd_token(int argc, char **argv);
 
 /* Parses "HOST:PORT" (or ":PORT", or "PORT"). Returns 0 or -1. */
 int parse_listen(const char *s, char *host, size_t hostlen, int *port);
+
+/*
+ * Reads a secret from the first line of the regular file at path (a
+ * trailing '\r' dropped) into out[len]. Returns 0, or -1 with *why ("does
+ * not exist", "is empty", ...); nothing of the file is left in memory but
+ * out.
+ */
+int read_secret_file(const char *path, char *out, size_t len, const char **why);
 
 /* Opens the store or prints why not. Returns NULL on failure. */
 store *cli_open_store(const char *url);

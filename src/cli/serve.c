@@ -1,13 +1,15 @@
 /* droponaird serve: configuration, --dev set-up, then the server. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth/jwt.h"
 #include "cli/cli.h"
+#include "cli/config.h"
 #include "cluster/cluster.h"
 #include "core/util.h"
 #include "http/http.h"
@@ -24,8 +26,15 @@ usage(FILE *f)
 {
     fprintf(f,
             "usage: droponaird serve [options]\n\n"
+            "Every option can also come from a config file (key = value, the option's\n"
+            "name without --) and from the environment (DROPONAIR_ and the name in\n"
+            "capitals, '_' for '-': DROPONAIR_MAX_BODY). A flag wins over a variable,\n"
+            "a variable over the file (README.md, deploy/droponaird.conf).\n\n"
+            "  --config FILE          read options from FILE (INI; or DROPONAIR_CONFIG)\n"
             "  --listen HOST:PORT     address to serve on (default 127.0.0.1:8080; port 0\n"
             "                         picks a free port, printed at start)\n"
+            "  --ops-listen HOST:PORT serve /metrics and /healthz on this address too\n"
+            "                         (plain HTTP); /metrics then leaves --listen\n"
             "  --db URL               database (default %s)\n"
             "  --plans FILE           JSON plans overriding/adding to the built-in ones\n"
             "  --dev                  development mode: creates the app \"dev\" (plan\n"
@@ -67,6 +76,9 @@ usage(FILE *f)
             "                         and every live call is owned by one process that\n"
             "                         the others route to (docs/cluster.md); needs\n"
             "                         --event-loop uv\n"
+            "  --redis-password-file FILE\n"
+            "                         Redis's password (AUTH) is the first line of FILE\n"
+            "                         (not in the --redis URL, which `ps` shows)\n"
             "  --call-lease-ms MS     cluster mode: a call's lease (500 to 60000, default\n"
             "                         5000); another process takes a call over within\n"
             "                         about this long after its owner crashed\n",
@@ -147,249 +159,373 @@ dev_setup(store *s, const char *db)
     return 0;
 }
 
+/* ---- the options: one table, read from flags, DROPONAIR_* and --config (cli/config.h) ---- */
+
+typedef struct serve_ctx {
+    server_config *cfg;
+    const char *db;
+    const char *plans_file;
+} serve_ctx;
+
+/* An integer option: its bounds and where it goes in server_config. */
+typedef struct int_field {
+    long min, max;
+    size_t off;
+    bool is_size;          /* a size_t field, else an int */
+} int_field;
+
+#define INT_FIELD(field, lo, hi)                                                              \
+    (&(const int_field){(lo), (hi), offsetof(server_config, field), false})
+#define SIZE_FIELD(field, lo, hi)                                                             \
+    (&(const int_field){(lo), (hi), offsetof(server_config, field), true})
+
 static int
-parse_positive(const char *s, long min, long max, long *out)
+set_int(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
 {
+    const int_field *f = o->arg;
+    char *field = (char *)((serve_ctx *)ctx)->cfg + f->off;
     char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < min || v > max)
+    long n = strtol(v, &end, 10);
+
+    if (!*v || *end || n < f->min || n > f->max) {
+        snprintf(err, len, "--%s must be %ld to %ld", o->name, f->min, f->max);
         return -1;
-    *out = v;
+    }
+    if (f->is_size)
+        *(size_t *)(void *)field = (size_t)n;
+    else
+        *(int *)(void *)field = (int)n;
     return 0;
 }
 
 static int
-bad_option(const char *name, const char *range)
+set_listen(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
 {
-    fprintf(stderr, "droponaird: %s must be %s\n", name, range);
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+
+    if (parse_listen(v, cfg->listen_host, sizeof(cfg->listen_host), &cfg->port)) {
+        snprintf(err, len, "--%s wants HOST:PORT, not \"%s\"", o->name, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+set_ops_listen(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+
+    snprintf(cfg->ops_host, sizeof(cfg->ops_host), "127.0.0.1");
+    if (parse_listen(v, cfg->ops_host, sizeof(cfg->ops_host), &cfg->ops_port)) {
+        snprintf(err, len, "--%s wants HOST:PORT, not \"%s\"", o->name, v);
+        return -1;
+    }
+    cfg->ops_listen = true;
+    return 0;
+}
+
+static int
+set_db(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    ((serve_ctx *)ctx)->db = v;
+    return 0;
+}
+
+static int
+set_plans(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    ((serve_ctx *)ctx)->plans_file = v;
+    return 0;
+}
+
+static int
+set_dev(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    ((serve_ctx *)ctx)->cfg->dev = true;
+    return 0;
+}
+
+static int
+set_reuse_port(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    ((serve_ctx *)ctx)->cfg->reuse_port = true;
+    return 0;
+}
+
+static int
+set_cors(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+
+    if (cfg->ncors == CORS_ORIGINS_MAX) {
+        snprintf(err, len, "at most %d --cors-origin", CORS_ORIGINS_MAX);
+        return -1;
+    }
+    cfg->cors_origins[cfg->ncors++] = v;
+    return 0;
+}
+
+static int
+set_tls(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+
+    if (strcmp(o->name, "tls-cert") == 0)
+        cfg->tls_cert = v;
+    else
+        cfg->tls_key = v;
+    return 0;
+}
+
+static int
+set_log_level(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    if ((log_level = log_level_parse(v)) < 0) {
+        snprintf(err, len, "--log-level must be debug, info, warn or error");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+set_event_loop(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    if (strcmp(v, "uv") && strcmp(v, "poll")) {
+        snprintf(err, len, "--event-loop must be uv or poll");
+        return -1;
+    }
+    ((serve_ctx *)ctx)->cfg->loop_uv = strcmp(v, "uv") == 0;
+    return 0;
+}
+
+static int
+set_ice_url(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    const char *why = NULL;
+
+    if (ice_add_url(&((serve_ctx *)ctx)->cfg->ice,
+                    strcmp(o->name, "stun") == 0 ? ICE_STUN : ICE_TURN, v, &why)) {
+        /* A URL with "user:pass@" is not shown: it may hold a password. */
+        snprintf(err, len, "--%s \"%s\" %s", o->name,
+                 strchr(v, '@') ? "(not shown: it holds '@')" : v, why);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+set_turn_secret(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    const char *why = NULL;
+
+    if (ice_set_secret(&((serve_ctx *)ctx)->cfg->ice, v, strlen(v), &why)) {
+        snprintf(err, len, "--turn-secret %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+set_turn_secret_file(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    const char *why = NULL;
+
+    if (ice_read_secret_file(&((serve_ctx *)ctx)->cfg->ice, v, &why)) {
+        snprintf(err, len, "--turn-secret-file %s: %s", v, why);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+set_node_id(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+
+    if (!server_node_id_valid(v)) {
+        snprintf(err, len, "--node-id must be 1 to 63 bytes of A-Z a-z 0-9 . _ -");
+        return -1;
+    }
+    snprintf(cfg->node_id, sizeof(cfg->node_id), "%s", v);
+    return 0;
+}
+
+static int
+set_redis(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+    const char *why = NULL;
+    redis_addr addr;
+    char ip[64];
+
+    if (cluster_parse_url(v, &addr, &why)) {
+        /* A URL with ":password@" is not shown. */
+        snprintf(err, len, "--redis \"%s\" %s",
+                 strchr(v, '@') ? "(not shown: it holds '@')" : v, why);
+        return -1;
+    }
+    if (cluster_resolve(&addr, ip, sizeof(ip), &why)) {
+        snprintf(err, len, "--redis: cannot resolve \"%s\": %s", addr.host, why);
+        return -1;
+    }
+    explicit_bzero(addr.password, sizeof(addr.password));
+    cfg->redis_url = v;
+    cfg->shared_store = true;
+    return 0;
+}
+
+static int
+set_redis_password_file(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
+{
+    server_config *cfg = ((serve_ctx *)ctx)->cfg;
+    const char *why = NULL;
+
+    if (read_secret_file(v, cfg->redis_password, sizeof(cfg->redis_password), &why)) {
+        snprintf(err, len, "--redis-password-file %s: %s", v, why);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Every option of serve. The name is the flag, the config file's key and,
+ * in capitals with '_' for '-' after DROPONAIR_, the environment variable.
+ */
+static const cli_option serve_options[] = {
+    {"config", OPT_VALUE | OPT_NO_FILE, NULL, NULL, NULL},
+    {"listen", OPT_VALUE, NULL, set_listen, NULL},
+    {"ops-listen", OPT_VALUE, NULL, set_ops_listen, NULL},
+    {"db", OPT_VALUE, NULL, set_db, NULL},
+    {"plans", OPT_VALUE, NULL, set_plans, NULL},
+    {"dev", 0, NULL, set_dev, NULL},
+    {"cors-origin", OPT_VALUE | OPT_REPEAT, NULL, set_cors, NULL},
+    {"tls-cert", OPT_VALUE, NULL, set_tls, NULL},
+    {"tls-key", OPT_VALUE, NULL, set_tls, NULL},
+    {"max-body", OPT_VALUE, NULL, set_int, SIZE_FIELD(max_body, 1024, 64L << 20)},
+    {"header-timeout", OPT_VALUE, NULL, set_int, INT_FIELD(header_timeout_s, 1, 3600)},
+    {"log-level", OPT_VALUE, NULL, set_log_level, NULL},
+    {"apps-poll-ms", OPT_VALUE, NULL, set_int, INT_FIELD(apps_poll_ms, 10, 3600000)},
+    {"ws-grace-ms", OPT_VALUE, NULL, set_int, INT_FIELD(ws_grace_ms, 0, 3600000)},
+    {"ws-queue-max", OPT_VALUE, NULL, set_int, SIZE_FIELD(ws_queue_max, 4096, 1L << 30)},
+    {"ws-rate", OPT_VALUE, NULL, set_int, INT_FIELD(ws_rate, 1, 10000000)},
+    {"ws-burst", OPT_VALUE, NULL, set_int, INT_FIELD(ws_burst, 1, 10000000)},
+    {"ws-conns-per-user", OPT_VALUE, NULL, set_int, INT_FIELD(ws_conns_per_user, 1, 100000)},
+    {"ws-ping-s", OPT_VALUE, NULL, set_int, INT_FIELD(ws_ping_s, 1, 86400)},
+    {"ws-idle-s", OPT_VALUE, NULL, set_int, INT_FIELD(ws_idle_s, 2, 86400)},
+    {"stun", OPT_VALUE | OPT_REPEAT, NULL, set_ice_url, NULL},
+    {"turn", OPT_VALUE | OPT_REPEAT, NULL, set_ice_url, NULL},
+    {"turn-secret", OPT_VALUE | OPT_SECRET, NULL, set_turn_secret, NULL},
+    {"turn-secret-file", OPT_VALUE, "turn-secret", set_turn_secret_file, NULL},
+    {"turn-ttl", OPT_VALUE, NULL, set_int, INT_FIELD(ice.ttl_s, TURN_TTL_MIN, TURN_TTL_MAX)},
+    {"event-loop", OPT_VALUE, NULL, set_event_loop, NULL},
+    {"node-id", OPT_VALUE, NULL, set_node_id, NULL},
+    {"reuse-port", 0, NULL, set_reuse_port, NULL},
+    {"redis", OPT_VALUE, NULL, set_redis, NULL},
+    {"redis-password-file", OPT_VALUE, NULL, set_redis_password_file, NULL},
+    {"call-lease-ms", OPT_VALUE, NULL, set_int, INT_FIELD(call_lease_ms, 500, 60000)},
+    {"help", OPT_CLI_ONLY, NULL, NULL, NULL},
+};
+
+static bool
+redis_url_has_password(const char *url)
+{
+    const char *why = NULL;
+    redis_addr addr;
+    bool has;
+
+    if (cluster_parse_url(url, &addr, &why))
+        return false; /* refused already */
+    has = addr.password[0] != '\0';
+    explicit_bzero(addr.password, sizeof(addr.password));
+    return has;
+}
+
+/* The options together. Returns 0, or 2 after saying what is wrong. */
+static int
+check_config(const server_config *cfg)
+{
+    const char *why = NULL;
+
+    if (!cfg->tls_cert != !cfg->tls_key)
+        why = "--tls-cert and --tls-key go together";
+    else if (cfg->ws_idle_s <= cfg->ws_ping_s)
+        why = "--ws-idle-s must be longer than --ws-ping-s";
+    else if (ice_config_check(&cfg->ice, &why))
+        ;
+    else if (cfg->redis_url && !cfg->loop_uv)
+        why = "--redis needs --event-loop uv (hiredis runs on libuv)";
+    else if (cfg->redis_password[0] && !cfg->redis_url)
+        why = "--redis-password-file is for --redis";
+    else if (cfg->redis_password[0] && redis_url_has_password(cfg->redis_url))
+        why = "give Redis's password in --redis or in --redis-password-file, not both";
+    if (!why)
+        return 0;
+    fprintf(stderr, "droponaird: %s\n", why);
     return 2;
+}
+
+/*
+ * Reads the options from the command line, the environment and the config
+ * file (flags win over variables, variables over the file) into ctx.
+ * Returns -1 to go on, else the exit status (0 after --help). The values
+ * ctx points to live in *cc, which the caller frees after the server ran.
+ */
+static int
+read_options(int argc, char **argv, serve_ctx *ctx, cli_config **cc)
+{
+    const char *file, *by = NULL;
+    int rc;
+
+    *cc = cli_config_new(serve_options, (int)(sizeof(serve_options) / sizeof(serve_options[0])));
+    rc = cli_config_argv(*cc, argc, argv);
+    if (rc == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (rc == 3)
+        usage(stderr);
+    if (rc)
+        return 2;
+    if (cli_config_env(*cc, environ))
+        return 2;
+    if ((file = cli_config_get(*cc, "config", &by)) &&
+        cli_config_file(*cc, file, by ? by : "--config"))
+        return 2;
+    return cli_config_apply(*cc, ctx) ? 2 : -1;
 }
 
 int
 cmd_serve(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"db", required_argument, NULL, 'd'},
-        {"plans", required_argument, NULL, 'p'},
-        {"dev", no_argument, NULL, 'D'},
-        {"cors-origin", required_argument, NULL, 'c'},
-        {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'},
-        {"max-body", required_argument, NULL, 'b'},
-        {"header-timeout", required_argument, NULL, 't'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"apps-poll-ms", required_argument, NULL, 'A'},
-        {"ws-grace-ms", required_argument, NULL, 'g'},
-        {"ws-queue-max", required_argument, NULL, 'q'},
-        {"ws-rate", required_argument, NULL, 'r'},
-        {"ws-burst", required_argument, NULL, 'B'},
-        {"ws-conns-per-user", required_argument, NULL, 'u'},
-        {"ws-ping-s", required_argument, NULL, 'P'},
-        {"ws-idle-s", required_argument, NULL, 'I'},
-        {"event-loop", required_argument, NULL, 'E'},
-        {"stun", required_argument, NULL, 'S'},
-        {"turn", required_argument, NULL, 'T'},
-        {"turn-secret", required_argument, NULL, 'x'},
-        {"turn-secret-file", required_argument, NULL, 'X'},
-        {"turn-ttl", required_argument, NULL, 'Y'},
-        {"node-id", required_argument, NULL, 'N'},
-        {"reuse-port", no_argument, NULL, 'R'},
-        {"redis", required_argument, NULL, 'e'},
-        {"call-lease-ms", required_argument, NULL, 'O'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     static server_config cfg;
     static plan_set plans;
-    const char *db = DEFAULT_DB, *plans_file = NULL;
+    serve_ctx ctx = {&cfg, DEFAULT_DB, NULL};
+    cli_config *cc = NULL;
+    const char *db, *plans_file;
     store *s;
-    const char *why = NULL;
-    long v;
-    int c;
+    int rc;
 
     server_config_defaults(&cfg);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            if (parse_listen(optarg, cfg.listen_host, sizeof(cfg.listen_host), &cfg.port)) {
-                fprintf(stderr, "droponaird: --listen wants HOST:PORT, not \"%s\"\n", optarg);
-                return 2;
-            }
-            break;
-        case 'd': db = optarg; break;
-        case 'p': plans_file = optarg; break;
-        case 'D': cfg.dev = true; break;
-        case 'c':
-            if (cfg.ncors == CORS_ORIGINS_MAX) {
-                fprintf(stderr, "droponaird: at most %d --cors-origin\n", CORS_ORIGINS_MAX);
-                return 2;
-            }
-            cfg.cors_origins[cfg.ncors++] = optarg;
-            break;
-        case 'C': cfg.tls_cert = optarg; break;
-        case 'K': cfg.tls_key = optarg; break;
-        case 'b':
-            if (parse_positive(optarg, 1024, 64L << 20, &v)) {
-                fprintf(stderr, "droponaird: --max-body must be 1024 to 67108864\n");
-                return 2;
-            }
-            cfg.max_body = (size_t)v;
-            break;
-        case 't':
-            if (parse_positive(optarg, 1, 3600, &v)) {
-                fprintf(stderr, "droponaird: --header-timeout must be 1 to 3600\n");
-                return 2;
-            }
-            cfg.header_timeout_s = (int)v;
-            break;
-        case 'A':
-            if (parse_positive(optarg, 10, 3600000, &v)) {
-                fprintf(stderr, "droponaird: --apps-poll-ms must be 10 to 3600000\n");
-                return 2;
-            }
-            cfg.apps_poll_ms = (int)v;
-            break;
-        case 'g':
-            if (parse_positive(optarg, 0, 3600000, &v))
-                return bad_option("--ws-grace-ms", "0 to 3600000");
-            cfg.ws_grace_ms = (int)v;
-            break;
-        case 'O':
-            if (parse_positive(optarg, 500, 60000, &v))
-                return bad_option("--call-lease-ms", "500 to 60000");
-            cfg.call_lease_ms = (int)v;
-            break;
-        case 'q':
-            if (parse_positive(optarg, 4096, 1L << 30, &v))
-                return bad_option("--ws-queue-max", "4096 to 1073741824");
-            cfg.ws_queue_max = (size_t)v;
-            break;
-        case 'r':
-            if (parse_positive(optarg, 1, 10000000, &v))
-                return bad_option("--ws-rate", "1 to 10000000");
-            cfg.ws_rate = (int)v;
-            break;
-        case 'B':
-            if (parse_positive(optarg, 1, 10000000, &v))
-                return bad_option("--ws-burst", "1 to 10000000");
-            cfg.ws_burst = (int)v;
-            break;
-        case 'u':
-            if (parse_positive(optarg, 1, 100000, &v))
-                return bad_option("--ws-conns-per-user", "1 to 100000");
-            cfg.ws_conns_per_user = (int)v;
-            break;
-        case 'P':
-            if (parse_positive(optarg, 1, 86400, &v))
-                return bad_option("--ws-ping-s", "1 to 86400");
-            cfg.ws_ping_s = (int)v;
-            break;
-        case 'I':
-            if (parse_positive(optarg, 2, 86400, &v))
-                return bad_option("--ws-idle-s", "2 to 86400");
-            cfg.ws_idle_s = (int)v;
-            break;
-        case 'E':
-            if (strcmp(optarg, "uv") && strcmp(optarg, "poll"))
-                return bad_option("--event-loop", "uv or poll");
-            cfg.loop_uv = strcmp(optarg, "uv") == 0;
-            break;
-        case 'S':
-        case 'T':
-            if (ice_add_url(&cfg.ice, c == 'S' ? ICE_STUN : ICE_TURN, optarg, &why)) {
-                /* A URL with "user:pass@" is not shown: it may hold a password. */
-                fprintf(stderr, "droponaird: %s \"%s\" %s\n", c == 'S' ? "--stun" : "--turn",
-                        strchr(optarg, '@') ? "(not shown: it holds '@')" : optarg, why);
-                return 2;
-            }
-            break;
-        case 'x':
-            if (ice_set_secret(&cfg.ice, optarg, strlen(optarg), &why)) {
-                fprintf(stderr, "droponaird: --turn-secret %s\n", why);
-                return 2;
-            }
-            /* Out of `ps` from now on: the process's argv is what it shows. */
-            memset(optarg, 'x', strlen(optarg));
-            break;
-        case 'X':
-            if (ice_read_secret_file(&cfg.ice, optarg, &why)) {
-                fprintf(stderr, "droponaird: --turn-secret-file %s: %s\n", optarg, why);
-                return 2;
-            }
-            break;
-        case 'Y':
-            if (parse_positive(optarg, TURN_TTL_MIN, TURN_TTL_MAX, &v))
-                return bad_option("--turn-ttl", "60 to 604800");
-            cfg.ice.ttl_s = (int)v;
-            break;
-        case 'L':
-            if ((log_level = log_level_parse(optarg)) < 0) {
-                fprintf(stderr, "droponaird: --log-level must be debug, info, warn or error\n");
-                return 2;
-            }
-            break;
-        case 'N':
-            if (!server_node_id_valid(optarg))
-                return bad_option("--node-id", "1 to 63 bytes of A-Z a-z 0-9 . _ -");
-            snprintf(cfg.node_id, sizeof(cfg.node_id), "%s", optarg);
-            break;
-        case 'R': cfg.reuse_port = true; break;
-        case 'e': {
-            redis_addr addr;
-            char ip[64];
-
-            if (cluster_parse_url(optarg, &addr, &why)) {
-                /* A URL with ":password@" is not shown. */
-                fprintf(stderr, "droponaird: --redis \"%s\" %s\n",
-                        strchr(optarg, '@') ? "(not shown: it holds '@')" : optarg, why);
-                return 2;
-            }
-            if (cluster_resolve(&addr, ip, sizeof(ip), &why)) {
-                fprintf(stderr, "droponaird: --redis: cannot resolve \"%s\": %s\n", addr.host,
-                        why);
-                return 2;
-            }
-            cfg.redis_url = optarg;
-            cfg.shared_store = true;
-            break;
-        }
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "droponaird: unexpected argument \"%s\"\n", argv[optind]);
-        return 2;
-    }
-    if (!cfg.tls_cert != !cfg.tls_key) {
-        fprintf(stderr, "droponaird: --tls-cert and --tls-key go together\n");
-        return 2;
-    }
-    if (cfg.ws_idle_s <= cfg.ws_ping_s) {
-        fprintf(stderr, "droponaird: --ws-idle-s must be longer than --ws-ping-s\n");
-        return 2;
-    }
-    if (ice_config_check(&cfg.ice, &why)) {
-        fprintf(stderr, "droponaird: %s\n", why);
-        return 2;
-    }
-    if (cfg.redis_url && !cfg.loop_uv) {
-        fprintf(stderr, "droponaird: --redis needs --event-loop uv (hiredis runs on libuv)\n");
-        return 2;
-    }
+    if ((rc = read_options(argc, argv, &ctx, &cc)) >= 0)
+        goto out;
+    db = ctx.db;
+    plans_file = ctx.plans_file;
+    rc = 2;
+    if (check_config(&cfg))
+        goto out;
     if (!cfg.node_id[0])
         server_node_id_generate(cfg.node_id, sizeof(cfg.node_id));
     log_set_node(cfg.node_id);
     if (cfg.dev && cfg.ncors == 0)
         cfg.cors_origins[cfg.ncors++] = "*";
+    rc = 1;
     if (cli_load_plans(&plans, plans_file))
-        return 1;
+        goto out;
     if (!(s = cli_open_store(db)))
-        return 1;
+        goto out;
     if (cfg.dev && dev_setup(s, db)) {
         store_close(s);
-        return 1;
+        goto out;
     }
     {
         /*
@@ -401,6 +537,9 @@ cmd_serve(int argc, char **argv)
                                                            &cluster_protocol};
         int n = (int)(sizeof(protocols) / sizeof(protocols[0]));
 
-        return server_run(&cfg, &plans, s, protocols, cfg.redis_url ? n : n - 1);
+        rc = server_run(&cfg, &plans, s, protocols, cfg.redis_url ? n : n - 1);
     }
+out:
+    cli_config_free(cc);
+    return rc;
 }

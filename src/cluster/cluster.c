@@ -780,6 +780,8 @@ cluster_start(server *srv)
         dlog(LOG_ERROR, "msg=\"--redis unusable: cluster link off\" why=%s", why);
         snprintf(cl->ip, sizeof(cl->ip), "127.0.0.1");
     }
+    if (srv->cfg->redis_password[0]) /* --redis-password-file (the URL then has none) */
+        snprintf(cl->addr.password, sizeof(cl->addr.password), "%s", srv->cfg->redis_password);
     snprintf(cl->chan_rooms, sizeof(cl->chan_rooms), "droponair:%d:rooms", cl->addr.db);
     snprintf(cl->chan_node, sizeof(cl->chan_node), "droponair:%d:node:%s", cl->addr.db,
              srv->cfg->node_id);

@@ -134,5 +134,6 @@ const server_protocol http_fallback_protocol = {
     .name = HTTP_FALLBACK_PROTOCOL,
     .callback = http_fallback_callback,
     .pss_size = sizeof(struct fallback_pss),
+    .ops = true,
     .configure = fallback_configure,
 };

@@ -46,6 +46,12 @@ typedef void (*http_handler)(http_req *r);
 
 enum { AUTH_NONE, AUTH_OPTIONAL, AUTH_REQUIRED };
 
+/*
+ * Which listener serves a route: the public one only (the default), both,
+ * or the operations listener when --ops-listen is set (else the public).
+ */
+enum { PORT_PUBLIC, PORT_BOTH, PORT_OPS };
+
 #define METHODS_MAX 4
 
 typedef struct route {
@@ -55,6 +61,7 @@ typedef struct route {
         int method;             /* LWSHUMETH_* */
         http_handler fn;
     } methods[METHODS_MAX];
+    int port;                   /* PORT_* */
 } route;
 
 #define PARAM_MAX 192
@@ -112,6 +119,7 @@ struct http_req {
     const char *content_type_out;   /* NULL: application/json */
     bool responded;
     bool close_after;
+    bool on_ops;                /* came in through --ops-listen */
     bool in_callback;           /* dispatching inside lws's callback: write there */
 
     /* Lifetime. */

@@ -10,25 +10,50 @@
 #include "http/internal.h"
 
 static const route routes[] = {
-    {"/api/info", AUTH_OPTIONAL, {{LWSHUMETH_GET, info_get}}},
-    {"/api/ice-servers", AUTH_REQUIRED, {{LWSHUMETH_GET, ice_servers_get}}},
-    {"/api/openapi.json", AUTH_NONE, {{LWSHUMETH_GET, ops_openapi}}},
-    {"/api/dev/token", AUTH_NONE, {{LWSHUMETH_GET, dev_token}}},
+    {"/api/info", AUTH_OPTIONAL, {{LWSHUMETH_GET, info_get}}, PORT_PUBLIC},
+    {"/api/ice-servers", AUTH_REQUIRED, {{LWSHUMETH_GET, ice_servers_get}}, PORT_PUBLIC},
+    {"/api/openapi.json", AUTH_NONE, {{LWSHUMETH_GET, ops_openapi}}, PORT_PUBLIC},
+    {"/api/dev/token", AUTH_NONE, {{LWSHUMETH_GET, dev_token}}, PORT_PUBLIC},
     {"/api/rooms", AUTH_REQUIRED,
-     {{LWSHUMETH_POST, rooms_create}, {LWSHUMETH_GET, rooms_list}}},
+     {{LWSHUMETH_POST, rooms_create}, {LWSHUMETH_GET, rooms_list}}, PORT_PUBLIC},
     {"/api/rooms/{roomId}", AUTH_REQUIRED,
      {{LWSHUMETH_GET, rooms_get}, {LWSHUMETH_PATCH, rooms_patch},
-      {LWSHUMETH_DELETE, rooms_delete}}},
-    {"/api/rooms/{roomId}/waiting", AUTH_REQUIRED, {{LWSHUMETH_GET, mod_waiting}}},
-    {"/api/rooms/{roomId}/waiting/admit-all", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_admit_all}}},
-    {"/api/rooms/{roomId}/waiting/{userId}/admit", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_admit}}},
-    {"/api/rooms/{roomId}/waiting/{userId}/deny", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_deny}}},
+      {LWSHUMETH_DELETE, rooms_delete}}, PORT_PUBLIC},
+    {"/api/rooms/{roomId}/waiting", AUTH_REQUIRED, {{LWSHUMETH_GET, mod_waiting}},
+     PORT_PUBLIC},
+    {"/api/rooms/{roomId}/waiting/admit-all", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_admit_all}},
+     PORT_PUBLIC},
+    {"/api/rooms/{roomId}/waiting/{userId}/admit", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_admit}},
+     PORT_PUBLIC},
+    {"/api/rooms/{roomId}/waiting/{userId}/deny", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_deny}},
+     PORT_PUBLIC},
     {"/api/rooms/{roomId}/participants/{userId}/remove", AUTH_REQUIRED,
-     {{LWSHUMETH_POST, mod_remove}}},
-    {"/api/rooms/{roomId}/call/end", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_end}}},
-    {"/healthz", AUTH_NONE, {{LWSHUMETH_GET, ops_health}}},
-    {"/metrics", AUTH_NONE, {{LWSHUMETH_GET, ops_metrics}}},
+     {{LWSHUMETH_POST, mod_remove}}, PORT_PUBLIC},
+    {"/api/rooms/{roomId}/call/end", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_end}},
+     PORT_PUBLIC},
+    {"/healthz", AUTH_NONE, {{LWSHUMETH_GET, ops_health}}, PORT_BOTH},
+    {"/metrics", AUTH_NONE, {{LWSHUMETH_GET, ops_metrics}}, PORT_OPS},
 };
+
+/*
+ * Whether rt is served where r came in: the operations listener serves
+ * PORT_BOTH and PORT_OPS routes; the public one PORT_OPS routes only
+ * while there is no operations listener. Says why not in a 404.
+ */
+static bool
+served_here(http_req *r, const route *rt)
+{
+    if (r->on_ops && rt->port == PORT_PUBLIC) {
+        http_error(r, E_NOT_FOUND, NULL, "the operations port serves /healthz and /metrics only");
+        return false;
+    }
+    if (!r->on_ops && rt->port == PORT_OPS && r->srv->cfg->ops_listen) {
+        http_error(r, E_NOT_FOUND, NULL, "%s is served on the operations port (--ops-listen)",
+                   rt->pattern);
+        return false;
+    }
+    return true;
+}
 
 /*
  * Matches path against a pattern; {name} segments capture into params
@@ -172,9 +197,13 @@ http_dispatch(http_req *r)
         }
     }
     if (!r->route) {
-        if (http_serve_asset(r))
+        if (!r->on_ops && http_serve_asset(r))
             return;
         http_error(r, E_NOT_FOUND, NULL, "no route for %s", r->path);
+        return;
+    }
+    if (!served_here(r, r->route)) {
+        r->route = NULL; /* counted as unmatched */
         return;
     }
     k = (size_t)(r->route - routes);

@@ -56,6 +56,7 @@ req_new(struct lws *wsi, const char *path)
 
     r->srv = srv;
     r->http = http_of(srv);
+    r->on_ops = server_on_ops_port(srv, wsi);
     r->async.free = req_free_async;
     r->wsi = wsi;
     r->t0 = mono_ns();
@@ -300,6 +301,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
             return 0; /* a reply that waits for a write goes out when it commits */
         return write_step(wsi, pss);
 
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* No WebSocket on the operations port: hang up rather than upgrade. */
+        return server_on_ops_port(server_of(wsi), wsi) ? -1 : 0;
+
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (pss)
@@ -371,6 +376,7 @@ const server_protocol http_protocol = {
     .name = "http",
     .callback = http_callback,
     .pss_size = sizeof(struct http_pss),
+    .ops = true,
     .configure = http_configure,
     .start = http_start,
     .busy = http_busy,

@@ -136,6 +136,7 @@ typedef struct server {
     struct lws_context *ctx;
     void *loop;                  /* the uv_loop_t lws runs on */
     struct lws_vhost *vhost;
+    struct lws_vhost *ops_vhost; /* --ops-listen, else NULL */
     const server_config *cfg;
     const plan_set *plans;
     struct {
@@ -234,6 +235,8 @@ void server_health_register(server *srv, health_fn fn, void *arg);
 void server_health_fields(server *srv, struct json_object *o);
 /* Whether the server is draining (new work is refused). */
 bool server_draining(const server *srv);
+/* Whether wsi came in through the operations listener (--ops-listen). */
+bool server_on_ops_port(const server *srv, struct lws *wsi);
 
 /*
  * Verifies a bearer token against the current apps. When the token names

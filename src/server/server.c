@@ -386,6 +386,9 @@ server_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         return server_refuse_near_fd_limit(server_of(wsi), (int)(intptr_t)in) ? 1 : 0;
     if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
         server *srv = server_of(wsi);
+        /* lws tells every vhost; the loop's work is done once, on the public one's. */
+        if (srv && srv->ops_vhost && lws_get_vhost(wsi) == srv->ops_vhost)
+            return 0;
         if (srv && srv->worker)
             worker_complete(srv->worker);
         if (srv && stop_requested && !srv->draining)
@@ -452,9 +455,10 @@ collect_loop(void *arg, metrics_out *o)
 
     metric_family(o, "droponair_node_info", "gauge", "This process; its node id is the label.");
     metric_line(o, "droponair_node_info{node=\"%s\"} 1\n", srv->cfg->node_id);
-    metric_u64(o, "droponair_rooms_total", "gauge", "Rooms in the store.",
+    /* Gauges: no _total suffix (that is for counters; promtool checks it). */
+    metric_u64(o, "droponair_rooms", "gauge", "Rooms in the store.",
                (uint64_t)srv->rooms_total);
-    metric_u64(o, "droponair_apps_total", "gauge", "Apps known to the server.",
+    metric_u64(o, "droponair_apps", "gauge", "Apps known to the server.",
                srv->apps ? (uint64_t)srv->apps->napps : 0);
     metric_u64(o, "droponair_store_jobs_pending", "gauge", "Store jobs queued or running.",
                srv->worker ? worker_pending(srv->worker) : 0);
@@ -598,6 +602,12 @@ server_draining(const server *srv)
     return srv->draining;
 }
 
+bool
+server_on_ops_port(const server *srv, struct lws *wsi)
+{
+    return srv->ops_vhost && wsi && lws_get_vhost(wsi) == srv->ops_vhost;
+}
+
 void
 server_state_free(server *srv)
 {
@@ -614,11 +624,59 @@ server_state_free(server *srv)
     apps_free(srv->apps);
 }
 
+/*
+ * --ops-listen: a second vhost on the same context and loop, on its own
+ * address, serving the protocols marked `ops` (protocols[0], HTTP, first:
+ * it refuses connections near the descriptor limit there as on the public
+ * port). Plain HTTP whatever --tls-cert says: it is meant for a private
+ * address. out[] holds its lws protocol table for as long as the vhost
+ * lives. Returns 0, or -1 after logging why.
+ */
+static int
+open_ops_vhost(server *srv, const struct lws_context_creation_info *pub,
+               const server_protocol *const *table, int n, struct lws_protocols *out)
+{
+    struct lws_context_creation_info info = *pub;
+    int k = 0;
+
+    if (!table[0]->ops) {
+        dlog(LOG_ERROR, "msg=\"server_run: the first protocol must serve the operations port\"");
+        return -1;
+    }
+    memset(out, 0, sizeof(*out) * (SERVER_PROTOCOLS_MAX + 1));
+    for (int i = 0; i < n; i++) {
+        if (!table[i]->callback || !table[i]->ops)
+            continue;
+        out[k].name = table[i]->name;
+        out[k].callback = k == 0 ? server_protocol_callback : table[i]->callback;
+        out[k].per_session_data_size = table[i]->pss_size;
+        out[k].rx_buffer_size = table[i]->rx_buffer_size;
+        k++;
+    }
+    info.protocols = out;
+    info.pvo = NULL; /* per-vhost options name protocols served on the public port */
+    info.vhost_name = "ops";
+    info.port = srv->cfg->ops_port;
+    info.iface = srv->cfg->ops_host;
+    info.ssl_cert_filepath = NULL;
+    info.ssl_private_key_filepath = NULL;
+    /* lws added this to the public vhost's info when it had a certificate. */
+    info.options &= ~(uint64_t)LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+    srv->ops_vhost = lws_create_vhost(srv->ctx, &info);
+    if (!srv->ops_vhost) {
+        dlog(LOG_ERROR, "msg=\"cannot listen\" addr=%s:%d what=ops", srv->cfg->ops_host,
+             srv->cfg->ops_port);
+        return -1;
+    }
+    return 0;
+}
+
 int
 server_run(const server_config *cfg, const plan_set *plans, store *s,
            const server_protocol *const *table, int n)
 {
     struct lws_protocols protocols[SERVER_PROTOCOLS_MAX + 1];
+    struct lws_protocols ops_protocols[SERVER_PROTOCOLS_MAX + 1];
     struct lws_context_creation_info info;
     struct sigaction sa;
     server srv;
@@ -734,9 +792,14 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
         close_loop(&srv, &loop);
         goto fail_ctx;
     }
+    info.vhost_name = "default";
     srv.vhost = lws_create_vhost(srv.ctx, &info);
     if (!srv.vhost) {
         dlog(LOG_ERROR, "msg=\"cannot listen\" addr=%s:%d", cfg->listen_host, cfg->port);
+        close_loop(&srv, &loop);
+        goto fail_ctx;
+    }
+    if (cfg->ops_listen && open_ops_vhost(&srv, &info, table, n, ops_protocols)) {
         close_loop(&srv, &loop);
         goto fail_ctx;
     }
@@ -753,12 +816,23 @@ server_run(const server_config *cfg, const plan_set *plans, store *s,
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* node= is in every line's context (log.c); reuse_port says whether others may share. */
-    dlog(LOG_INFO, "msg=\"listening\" addr=%s:%d tls=%s loop=%s reuse_port=%s rooms=%lld apps=%d",
-         cfg->listen_host,
-         srv.own_listen_fd >= 0 ? srv.own_listen_port : lws_get_vhost_listen_port(srv.vhost),
-         cfg->tls_cert ? "on" : "off", cfg->loop_uv ? "uv" : "poll",
-         cfg->reuse_port ? "on" : "off", (long long)total, srv.apps->napps);
+    /*
+     * node= is in every line's context (log.c); reuse_port says whether
+     * others may share; ops= is the operations port (--ops-listen) or off.
+     */
+    {
+        char ops[160] = "off";
+
+        if (srv.ops_vhost)
+            snprintf(ops, sizeof(ops), "%s:%d", cfg->ops_host,
+                     lws_get_vhost_listen_port(srv.ops_vhost));
+        dlog(LOG_INFO,
+             "msg=\"listening\" addr=%s:%d tls=%s loop=%s reuse_port=%s rooms=%lld apps=%d ops=%s",
+             cfg->listen_host,
+             srv.own_listen_fd >= 0 ? srv.own_listen_port : lws_get_vhost_listen_port(srv.vhost),
+             cfg->tls_cert ? "on" : "off", cfg->loop_uv ? "uv" : "poll",
+             cfg->reuse_port ? "on" : "off", (long long)total, srv.apps->napps, ops);
+    }
     lws_sul_schedule(srv.ctx, 0, &srv.sul_reload, reload_timer,
                      (lws_usec_t)cfg->apps_poll_ms * LWS_US_PER_MS);
 

@@ -44,7 +44,15 @@ typedef struct server_config {
      */
     bool shared_store;
     const char *redis_url;        /* redis://host:port[/db]: cluster mode (src/cluster/) */
+    char redis_password[256];     /* --redis-password-file: AUTH with it ("": the URL's, if any) */
     int call_lease_ms;            /* cluster mode: a call's lease; takeover after a crash within it */
+    /*
+     * --ops-listen: a second listener (plain HTTP) for the protocols marked
+     * `ops`: /healthz and /metrics, which then leaves the public port.
+     */
+    bool ops_listen;
+    char ops_host[128];
+    int ops_port;                 /* 0: any free port (printed at start) */
 } server_config;
 
 /* Defaults of DESIGN §8. */
@@ -70,6 +78,12 @@ typedef struct server_protocol {
      */
     lws_callback_function *callback;
     size_t pss_size;                 /* per-connection data lws allocates */
+    /*
+     * Also served on the operations listener (--ops-listen). When it is
+     * set, protocols[0] must be one of these (it hears the loop's events
+     * there too).
+     */
+    bool ops;
     size_t rx_buffer_size;           /* 0: lws's default */
     /* Adds the protocol's settings to the lws context (before it exists). */
     void (*configure)(const server_config *cfg, struct lws_context_creation_info *info);

@@ -3,25 +3,10 @@
 // descriptors free up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { api, startServer, sleep } from './helpers.mjs';
+import { api, idle, startServer, sleep } from './helpers.mjs';
 
 const LIMIT = 256;
-
-// Opens a TCP connection that sends nothing; resolves once connected with
-// {sock, data(), closed}.
-function idle(port) {
-  return new Promise((resolve) => {
-    let data = '';
-    const sock = connect(port, '127.0.0.1');
-    const closed = new Promise((r) => sock.on('close', r));
-    sock.on('data', (d) => { data += d; });
-    sock.on('error', () => {});
-    sock.on('connect', () => resolve({ sock, data: () => data, closed }));
-    closed.then(() => resolve({ sock, data: () => data, closed }));
-  });
-}
 
 function cpuSeconds(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

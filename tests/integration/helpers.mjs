@@ -3,6 +3,7 @@
 // independently (node's crypto, not the server's code), call the API and
 // check every response against docs/openapi.json.
 import { spawn, execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,8 @@ export function tokenFor(app, user, extra = {}) {
 // Starts droponaird; resolves to {url, port, db, dir, proc, stop(), kill(), logs()}.
 // opts.prefix runs the server under a wrapper that execs it (e.g. prlimit).
 // port: a fixed port (to start it again on the same address); 0, a free one.
+// env: variables added to the environment (DROPONAIR_*, say). bare: no
+// --listen and --db flags (a config file or the environment gives them).
 // With DPA_CLUSTER=N in the environment it starts N processes sharing one
 // PostgreSQL and one Redis instead (cluster.mjs), behind an object that looks
 // like one server: WsClient.open and api() go round-robin over the processes
@@ -70,7 +73,7 @@ export async function startServer(opts = {}) {
 }
 
 // One droponaird process, whatever DPA_CLUSTER says (what startServer does without it).
-export async function startProcess({ dir = tempDir(), args = [], plans = null, db, prefix = [], port: fixedPort = 0 } = {}) {
+export async function startProcess({ dir = tempDir(), args = [], plans = null, db, prefix = [], port: fixedPort = 0, env = {}, bare = false } = {}) {
   db = db || `sqlite:${join(dir, 'droponair.db')}`;
   const extra = [...args];
   if (plans) {
@@ -78,9 +81,9 @@ export async function startProcess({ dir = tempDir(), args = [], plans = null, d
     writeFileSync(file, JSON.stringify(plans));
     extra.push('--plans', file);
   }
-  const argv = [BIN, 'serve', '--listen', `127.0.0.1:${fixedPort}`, '--db', db, ...extra];
+  const argv = [BIN, 'serve', ...(bare ? [] : ['--listen', `127.0.0.1:${fixedPort}`, '--db', db]), ...extra];
   const proc = spawn(prefix.length ? prefix[0] : BIN, [...prefix.slice(1), ...(prefix.length ? argv : argv.slice(1))],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   let stdout = '';
   proc.stdout.on('data', (d) => { stdout += d; });
@@ -432,6 +435,20 @@ export class WsClient {
 
   close() { this.ws.close(); return this.closed; }
   terminate() { this.ws.terminate(); return this.closed; }
+}
+
+// Opens a TCP connection that sends nothing; resolves once connected with
+// {sock, data(), closed}.
+export function idle(port) {
+  return new Promise((resolve) => {
+    let data = '';
+    const sock = connect(port, '127.0.0.1');
+    const closed = new Promise((r) => sock.on('close', r));
+    sock.on('data', (d) => { data += d; });
+    sock.on('error', () => {});
+    sock.on('connect', () => resolve({ sock, data: () => data, closed }));
+    closed.then(() => resolve({ sock, data: () => data, closed }));
+  });
 }
 
 // Short pause, for "nothing else arrives" checks.

@@ -32,7 +32,7 @@ test('/metrics counts requests by route and status and rooms in total', async ()
   assert.match(m, /droponair_http_requests_total\{route="\/api\/rooms",method="POST",status="201"\} 2\n/);
   assert.match(m, /droponair_http_requests_total\{route="\/api\/rooms\/\{roomId\}",method="GET",status="404"\} 1\n/);
   assert.match(m, /droponair_http_request_duration_seconds_bucket\{route="\/api\/rooms",le="\+Inf"\} 2\n/);
-  assert.match(m, /droponair_rooms_total 2\n/);
+  assert.match(m, /droponair_rooms 2\n/);
   assert.match(m, /process_resident_memory_bytes \d+/);
 });
 

@@ -15,16 +15,17 @@ function ping(port) {
     const done = (ok) => { s.destroy(); resolve(ok); };
     s.setTimeout(300, () => done(false));
     s.on('error', () => done(false));
-    s.on('data', (d) => { buf += d; if (buf.includes('\r\n')) done(buf.startsWith('+PONG')); });
+    s.on('data', (d) => { buf += d; if (buf.includes('\r\n')) done(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH')); });
     s.write('PING\r\n');
   });
 }
 
 /** Starts redis-server; resolves once it answers PING: {port, url, stop(), kill()}. */
-export async function startRedis({ dir = tempDir(), port } = {}) {
+// args: more redis-server options (['--requirepass', P], say).
+export async function startRedis({ dir = tempDir(), port, args = [] } = {}) {
   port = port || await freePort();
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1',
-    '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', join(dir, `redis-${port}.log`)],
+    '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', join(dir, `redis-${port}.log`), ...args],
     { stdio: 'ignore' });
   const exited = new Promise((resolve) => proc.on('exit', resolve));
   const onExit = () => { if (proc.exitCode === null) proc.kill('SIGKILL'); };
