@@ -11,7 +11,7 @@ DB        ?= sqlite:./data/droponair.db
 CMAKE_OPT ?=
 NODE_TEST ?= --test-concurrency=2 --test-timeout=120000
 
-.PHONY: all deps build build-asan run cluster check android e2e-busy bench bench-idle soak fuzz clean
+.PHONY: all deps build build-asan run cluster check android deb e2e-busy bench bench-idle soak fuzz clean
 
 all: build
 
@@ -39,7 +39,8 @@ cluster: build
 # Unit tests under both builds, then the integration scenarios and SDK tests
 # against the sanitizer build (leaks and UB fail the server's exit status)
 # and the optimised build, the WebSocket suites again on a three-process
-# cluster (scripts/cluster-suite.sh, sanitizer build), the Android SDK's
+# cluster (scripts/cluster-suite.sh, sanitizer build), the Debian package
+# (built, lintian-clean, unpacked and serving /healthz: scripts/deb-check.sh), the Android SDK's
 # JUnit suite against the
 # optimised build, then the Chromium end-to-end suite against the
 # optimised build three times in a row with one core kept busy (e2e-busy).
@@ -50,8 +51,14 @@ check: build build-asan
 	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
 	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird node --test $(NODE_TEST) tests/integration/ tests/sdk-js/ tests/sdk-c/
 	DROPONAIRD=$(CURDIR)/$(ASAN)/droponaird scripts/cluster-suite.sh
+	scripts/deb-check.sh
 	$(MAKE) -C sdk/android check DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird
 	DROPONAIRD=$(CURDIR)/$(BUILD)/droponaird scripts/e2e-busy.sh
+
+# The Debian package of the server (scripts/deb.sh): build/deb/droponair_<version>_<arch>.deb.
+deb: build
+	@scripts/deps.sh --tests
+	@scripts/deb.sh
 
 # The Android SDK's jar, sdk/android/build/droponair-android-0.14.0.jar, with
 # the JDK and Debian's OkHttp/Okio/org.json jars (no Gradle, no network).

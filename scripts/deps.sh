@@ -18,6 +18,8 @@ pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv 
 # prometheus package brings promtool, which checks /metrics of a live server.
 [ "${1:-}" = "--tests" ] && pkgs+=(chromium coturn postgresql postgresql-client redis-server
                                    prometheus)
+# The package check (scripts/deb-check.sh): dpkg-shlibdeps, lintian, curl.
+[ "${1:-}" = "--tests" ] && pkgs+=(dpkg-dev lintian curl)
 # The Android SDK (sdk/android) builds with the JDK against Debian's OkHttp 3,
 # Okio and Android's own org.json; its JUnit suite (make check) adds JUnit 4.
 android=(default-jdk-headless libokhttp-java libokio-java libandroid-json-java)
