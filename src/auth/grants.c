@@ -377,3 +377,18 @@ auth_may_moderate(const identity *id, const room *r)
         return false;
     return id->grants.admin || room_is_host(r, id->user_id);
 }
+
+call_actor
+auth_actor(const identity *id, uint64_t session)
+{
+    call_actor a;
+
+    memset(&a, 0, sizeof(a));
+    a.user_id = id->user_id;
+    a.name = id->name;
+    a.session = session;
+    a.rank = id->grants.admin ? ROLE_HOST : ROLE_PARTICIPANT;
+    a.no_audio = !(id->grants.publish & PUBLISH_AUDIO);
+    a.no_video = !(id->grants.publish & PUBLISH_VIDEO);
+    return a;
+}

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "core/call.h"
 #include "core/error.h"
 #include "core/room.h"
 
@@ -115,5 +116,12 @@ bool auth_is_admin(const struct identity *id);
  * call state machine counts them (call_actor_rank).
  */
 bool auth_may_moderate(const struct identity *id, const room *r);
+
+/*
+ * The actor the call state machine sees for id (session: the WebSocket
+ * session, 0 over REST): the admin grant as a host's rank floor, and the
+ * media its token may not publish. Points into id.
+ */
+call_actor auth_actor(const struct identity *id, uint64_t session);
 
 #endif

@@ -327,11 +327,11 @@ with_call(ws_req *r)
     return lc;
 }
 
+/* The actor the call sees: the session's user and what its token grants. */
 static call_actor
 actor_of(ws_session *s)
 {
-    call_actor a = {s->who.user_id, s->who.name, s->id};
-    return a;
+    return auth_actor(&s->who, s->id);
 }
 
 static void
@@ -399,7 +399,7 @@ do_watch(ws_req *r, live_call *lc)
     }
     o = json_object_new_object();
     json_object_object_add(o, "roomId", json_object_new_string(call_room(lc)->id));
-    json_object_object_add(o, "call", call_state_json(lc, a.user_id));
+    json_object_object_add(o, "call", call_state_json(lc, &a));
     json_object_object_add(o, "waiting", call_waiting_json(lc));
     reply(r->s, r->id, o);
 }
@@ -428,6 +428,7 @@ do_admit(ws_req *r, live_call *lc)
 {
     const char *target = json_get_str(r->msg, "userId");
     bool all = json_get_bool(r->msg, "all", false);
+    call_actor a = actor_of(r->s);
     struct json_object *out = NULL;
     dpa_error ce = {0};
     dpa_err e;
@@ -437,7 +438,7 @@ do_admit(ws_req *r, live_call *lc)
                     "give either userId or all:true");
         return;
     }
-    e = call_admit(lc, r->s->who.user_id, all ? NULL : target, now_ms(), &out, &ce);
+    e = call_admit(lc, &a, all ? NULL : target, now_ms(), &out, &ce);
     if (e)
         reply_call_err(r, e, &ce);
     else
@@ -453,8 +454,9 @@ cmd_admit(ws_req *r)
 static void
 do_deny(ws_req *r, live_call *lc)
 {
+    call_actor a = actor_of(r->s);
     dpa_error ce = {0};
-    dpa_err e = call_deny(lc, r->s->who.user_id, json_get_str(r->msg, "userId"), &ce);
+    dpa_err e = call_deny(lc, &a, json_get_str(r->msg, "userId"), &ce);
 
     if (e)
         reply_call_err(r, e, &ce);
@@ -472,9 +474,11 @@ cmd_deny(ws_req *r)
 #define CALL_CMD(name, expr)                                     \
     static void name(ws_req *r)                                  \
     {                                                            \
-        dpa_error ce = {0};                         \
+        dpa_error ce = {0};                                      \
+        call_actor actor = actor_of(r->s);                       \
         live_call *lc = with_call(r);                            \
         dpa_err e;                                               \
+        (void)actor;                                             \
         if (!lc)                                                 \
             return;                                              \
         r->s->cur_lc = lc;                                       \
@@ -488,6 +492,7 @@ cmd_deny(ws_req *r)
     }
 
 #define USER (r->s->who.user_id)
+#define ACTOR (&actor)
 #define ARG(k) json_get_str(r->msg, k)
 
 static dpa_err
@@ -527,14 +532,14 @@ CALL_CMD(cmd_signal, signal_peer(r, lc, &ce))
 CALL_CMD(cmd_media, call_media(lc, USER, tristate(r, "audio"), tristate(r, "video"), &ce))
 CALL_CMD(cmd_screen_start, call_screen(lc, USER, true, &ce))
 CALL_CMD(cmd_screen_stop, call_screen(lc, USER, false, &ce))
-CALL_CMD(cmd_mute, call_mute(lc, USER, ARG("userId"), ARG("kind"), &ce))
-CALL_CMD(cmd_remove, call_remove(lc, USER, ARG("userId"), json_get_bool(r->msg, "ban", false),
+CALL_CMD(cmd_mute, call_mute(lc, ACTOR, ARG("userId"), ARG("kind"), &ce))
+CALL_CMD(cmd_remove, call_remove(lc, ACTOR, ARG("userId"), json_get_bool(r->msg, "ban", false),
                                  now_ms(), &ce))
-CALL_CMD(cmd_set_role, call_set_role(lc, USER, ARG("userId"),
+CALL_CMD(cmd_set_role, call_set_role(lc, ACTOR, ARG("userId"),
                                      strcmp(ARG("role"), "CO_HOST") == 0 ? ROLE_CO_HOST
                                                                          : ROLE_PARTICIPANT,
                                      &ce))
-CALL_CMD(cmd_end, call_end(lc, USER, "HOST_ENDED", now_ms(), &ce))
+CALL_CMD(cmd_end, call_end(lc, ACTOR, "HOST_ENDED", now_ms(), &ce))
 
 /*
  * The commands and their field tables are declared once, in
