@@ -24,6 +24,7 @@ typedef struct room_job {
     char app_id[APP_ID_MAX];
     char user_id[USER_ID_MAX + 1];
     bool admin;                   /* the app's admin credential: may change any room */
+    grants scope;                 /* list: only the rooms the token may act on */
     char room_id[ROOM_ID_MAX];
     const plan *plan;
     char if_match[IF_MATCH_MAX];
@@ -250,8 +251,13 @@ reply_list(http_req *r, room_job *j)
     char cursor[160];
     int i;
 
+    /*
+     * A room-scoped token sees the rooms of the page it may act on; the
+     * cursor still follows the whole page, so a page may come out short.
+     */
     for (i = 0; i < j->page.count; i++)
-        json_object_array_add(arr, room_to_json(j->page.rooms[i]));
+        if (grants_room_allowed(&j->scope, j->page.rooms[i]->id))
+            json_object_array_add(arr, room_to_json(j->page.rooms[i]));
     json_object_object_add(o, "rooms", arr);
     json_object_object_add(o, "nextCursor",
                            j->page.more ? json_object_new_string(make_cursor(
@@ -363,6 +369,12 @@ rooms_create(http_req *r)
     room *rm;
     dpa_err e;
 
+    if (!r->id.grants.create_rooms) {
+        http_error(r, E_FORBIDDEN, NULL, "this token may not create rooms (grants.%s)",
+                   r->id.grants.nrooms ? "rooms: a room-scoped token never may"
+                                       : "createRooms is false");
+        return;
+    }
     if (!(r->id.plan->features & FEAT_SCHEDULED_ROOMS)) {
         http_error(r, E_FEATURE_NOT_ENABLED, NULL,
                    "the app's plan (%s) does not include scheduled_rooms", r->id.plan->name);
@@ -482,6 +494,7 @@ rooms_list(http_req *r)
     bool bad = false;
     room_job *j = job_new(r, OP_LIST, run_list);
 
+    j->scope = r->id.grants;
     j->limit = LIST_LIMIT_DEFAULT;
     j->status_filter = -1;
     j->after_created = -1;

@@ -549,6 +549,75 @@ CALL_CMD(cmd_end, call_end(lc, ACTOR, "HOST_ENDED", now_ms(), &ce))
 static const ws_command commands[] = {PROTO_COMMANDS(COMMAND)};
 #undef COMMAND
 
+/* ---- token grants ---- */
+
+/* Commands that only give something up: a token's room scope never stops them. */
+static bool
+gives_up(const ws_command *cmd)
+{
+    return cmd->fn == cmd_leave || cmd->fn == cmd_cancel_wait || cmd->fn == cmd_unwatch ||
+           cmd->fn == cmd_screen_stop;
+}
+
+/* The room a command names: its roomId, or the room of its callId when known here. */
+static const char *
+room_named(ws_session *s, struct json_object *msg)
+{
+    const char *room_id = json_get_str(msg, "roomId"), *call_id;
+    live_call *lc;
+
+    if (room_id || !(call_id = json_get_str(msg, "callId")))
+        return room_id;
+    if ((lc = live_find_call(s->srv, call_id)))
+        return call_room(lc)->id;
+    /* Cluster mode: the call's owner is elsewhere. Unknown: it answers NO_LIVE_CALL. */
+    return s->srv->router.locate ? remote_room_of_call(s->ws, call_id) : NULL;
+}
+
+/* Why the token may not send what msg (a GROUP_CALL_MEDIA_STATE) turns on, or NULL. */
+static const char *
+media_problem(const grants *g, struct json_object *msg)
+{
+    if (json_get_bool(msg, "audio", false) && !(g->publish & PUBLISH_AUDIO))
+        return "this token may not publish audio (grants.publish)";
+    if (json_get_bool(msg, "video", false) && !(g->publish & PUBLISH_VIDEO))
+        return "this token may not publish video (grants.publish)";
+    return NULL;
+}
+
+/*
+ * What the session's token grants (auth/grants.h, docs/api.md), checked
+ * once for every command, before it runs here or is forwarded to the
+ * call's owner: the room scope (grants.rooms) for every command that names
+ * a room or a call, except those that only give something up; and the
+ * media it may publish for GROUP_CALL_MEDIA_STATE, SCREEN_SHARE_START and
+ * the SDP of GROUP_CALL_SIGNAL. Replies FORBIDDEN and returns false when
+ * the token does not allow the command.
+ */
+static bool
+grants_allow(ws_session *s, const ws_command *cmd, struct json_object *msg,
+             struct json_object *id)
+{
+    const grants *g = &s->who.grants;
+    const char *room_id, *why = NULL;
+    struct json_object *payload = NULL;
+
+    if (!cmd->needs_auth || gives_up(cmd))
+        return true;
+    if (g->nrooms && (room_id = room_named(s, msg)) && !grants_room_allowed(g, room_id))
+        why = "this token may act only on the rooms in its grants.rooms";
+    else if (cmd->fn == cmd_media)
+        why = media_problem(g, msg);
+    else if (cmd->fn == cmd_screen_start && !(g->publish & PUBLISH_SCREEN))
+        why = "this token may not share its screen (grants.publish)";
+    else if (cmd->fn == cmd_signal && json_object_object_get_ex(msg, "payload", &payload))
+        why = grants_signal_problem(g, json_get_str(msg, "signal"), payload);
+    if (!why)
+        return true;
+    reply_error(s, id, E_FORBIDDEN, NULL, LIMIT_NONE, "%s", why);
+    return false;
+}
+
 /* Token bucket: ws_rate commands a second, bursts up to ws_burst. */
 static bool
 rate_ok(ws_session *s)
@@ -688,6 +757,10 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
     }
     if (fields_check(msg, cmd->fields, &fe) != E_OK) {
         reply_error(s, id, E_BAD_REQUEST, fe.field, LIMIT_NONE, "%s", fe.message);
+        json_object_put(msg);
+        return;
+    }
+    if (!grants_allow(s, cmd, msg, id)) {
         json_object_put(msg);
         return;
     }
