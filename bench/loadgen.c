@@ -181,7 +181,7 @@ make_peers(int n, const char *prefix)
 
         p->idx = i;
         snprintf(p->user, sizeof(p->user), "%s%d", prefix, i);
-        tok = auth_mint(opt.app, opt.kid, opt.secret, p->user, NULL, time(NULL), 3600);
+        tok = auth_mint(opt.app, opt.kid, opt.secret, p->user, NULL, NULL, time(NULL), 3600);
         memset(&o, 0, sizeof(o));
         o.base_url = peer_url ? peer_url(i) : opt.url;
         o.token = tok;
@@ -284,7 +284,8 @@ static int
 make_rooms(int n, const char *body)
 {
     dpa_client_options o;
-    char *tok = auth_mint(opt.app, opt.kid, opt.secret, "bench-owner", NULL, time(NULL), 3600);
+    char *tok = auth_mint(opt.app, opt.kid, opt.secret, "bench-owner", NULL, NULL, time(NULL),
+                          3600);
     dpa_client *owner;
     int i;
 

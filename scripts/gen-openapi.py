@@ -14,7 +14,9 @@ def ok(desc, schema, headers=None):
     if headers: r["headers"] = headers
     return r
 E400 = err("Invalid request: malformed JSON, an unknown field, a wrong type or an out-of-range value (the `field` names it).", ["VALIDATION_FAILED", "MALFORMED_JSON", "BAD_REQUEST"])
-E401 = err("Missing or invalid bearer token (bad signature, expired, not yet valid, alg none or mismatched, no sub, unknown app or key).", ["UNAUTHORIZED"])
+E401 = err("Missing or invalid bearer token (bad signature, expired, not yet valid, alg none or mismatched, no sub, unknown app or key, a malformed `grants` claim).", ["UNAUTHORIZED"])
+SCOPE = "the token's `grants.rooms` does not name this room (decided from the token alone, whether the room exists or not)"
+E403_SCOPE = err(f"Not for this token: {SCOPE}.", ["FORBIDDEN"])
 E404 = err("No such room in the caller's app (another app's room is also 404).", ["ROOM_NOT_FOUND"])
 E405 = err("The route exists but not with this method; `Allow` lists the methods.", ["METHOD_NOT_ALLOWED"])
 E411 = err("A body sent without Content-Length (chunked).", ["LENGTH_REQUIRED"])
@@ -26,7 +28,7 @@ E400_PRE = err("The request is malformed before any field is read: a path holdin
 retry_after = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}}
 E503 = err("The server is shutting down (`UNAVAILABLE`), or the database cannot be used at the moment (`STORE_UNAVAILABLE`: disk full, I/O error, locked, its files deleted; nothing was written). `Retry-After` says when to try again; `/healthz` says why.", ["UNAVAILABLE", "STORE_UNAVAILABLE"], retry_after)
 common = {"401": E401, "500": E500, "503": E503}
-mod_errors = {"403": err("Only the room's hosts (and co-hosts in the call) may moderate; ending a call is for hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
+mod_errors = {"403": err(f"Only the room's hosts (and co-hosts in the call), or the app's admin credential, may moderate; ending a call is for hosts (and the admin credential). Also: {SCOPE}.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}
 user_param = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
 etag = {"ETag": {"description": "The room's version, quoted (`\"3\"`).", "schema": {"type": "string"}}}
 reqid = {"X-Request-Id": {"description": "Identifies the request in the server's log.", "schema": {"type": "string"}}}
@@ -92,7 +94,14 @@ info = {"type": "object", "additionalProperties": False, "required": ["name", "v
     "properties": {"name": {"const": "droponair"}, "version": {"type": "string"}, "apiVersion": {"const": "v1"},
         "features": features, "devMode": {"const": True, "description": "Present when the server runs with --dev."}, "appId": {"type": "string"}, "userId": {"type": "string"}, "plan": {"type": "string"},
         "limits": {"type": "object", "additionalProperties": False, "required": ["maxRoomsPerApp", "maxParticipantsPerCall"],
-                   "properties": {"maxRoomsPerApp": {"type": "integer", "minimum": 0}, "maxParticipantsPerCall": {"type": "integer", "minimum": 1}}}}}
+                   "properties": {"maxRoomsPerApp": {"type": "integer", "minimum": 0}, "maxParticipantsPerCall": {"type": "integer", "minimum": 1}}},
+        "grants": {"$ref": "#/components/schemas/Grants"}}}
+grants = {"type": "object", "additionalProperties": False, "required": ["admin", "createRooms", "rooms", "publish"],
+    "description": "What the token's `grants` claim allows (the defaults without one); docs/api.md, Grants and admin tokens.",
+    "properties": {"admin": {"type": "boolean", "description": "The app's backend credential: read, moderate and watch any room of the app."},
+        "createRooms": {"type": "boolean", "description": "May create rooms (POST /api/rooms)."},
+        "rooms": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": 8, "description": "The only rooms the token may act on; null: any room of the app."},
+        "publish": {"type": "array", "items": {"enum": ["audio", "video", "screen"]}, "uniqueItems": True, "description": "The media the token may publish."}}}
 room_list = {"type": "object", "additionalProperties": False, "required": ["rooms", "nextCursor"],
     "properties": {"rooms": {"type": "array", "items": ref("Room")}, "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last."}}}
 
@@ -102,13 +111,13 @@ doc = {
           "description": "Scheduled and persistent rooms for real-time calls. Every error body is `{\"error\":{\"code\",\"message\",\"field\"?}}`. Requests may be rejected before routing with 400 (a path holding %00 or an unencoded `;` or `&`; a header holding a NUL byte), 411 (chunked body), 413 (body over the limit), 431 (a header the server reads is longer than it takes), 501 (a method the server does not know) or 503 (shutting down). Every 503 carries `Retry-After`. HEAD is answered wherever GET is, without a body."},
  "servers": [{"url": "http://127.0.0.1:8080"}],
  "components": {
-   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with an app key: `iss` = appId or `kid` header = key id; `sub` = userId; `exp` required; `nbf`/`iat` honoured (60 s skew); optional `name`."}},
+   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with an app key: `iss` = appId or `kid` header = key id; `sub` = userId; `exp` required; `nbf`/`iat` honoured (60 s skew); optional `name`; optional `grants` ({admin, createRooms, rooms, publish}: docs/api.md, Grants and admin tokens)."}},
    "schemas": {"Error": error, "Room": room, "RoomCreate": {"type": "object", "additionalProperties": False, "properties": body_props},
                "RoomPatch": {"type": "object", "additionalProperties": False, "properties": patch_props, "description": "JSON merge patch (RFC 7396): members present change, null resets to the default."},
                "RoomList": room_list,
                "WaitingList": {"type": "object", "additionalProperties": False, "required": ["roomId", "callId", "waiting"],
                   "properties": {"roomId": {"type": "string"}, "callId": {"type": ["string", "null"]}, "waiting": call["properties"]["waiting"]}},
-               "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Call": call,
+               "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Grants": grants, "Call": call,
                "IceServers": {"type": "array", "description": "Ready for `new RTCPeerConnection({iceServers})`.", "items": {"type": "object", "additionalProperties": False, "required": ["urls"], "properties": {
                    "urls": {"type": "array", "items": {"type": "string", "pattern": "^(stuns?|turns?):"}, "minItems": 1},
                    "username": {"type": "string", "description": "TURN only: `<expiry unix seconds>:<appId>:<userId>`."},
@@ -123,7 +132,7 @@ doc = {
  "paths": {
   "/api/info": {"get": {"summary": "What this server is; with a token, what the caller's app may do", "operationId": "getInfo",
      "security": [{}, {"bearer": []}],
-     "description": "Without a token `features` lists every feature the server supports. With one it lists the app's plan features and adds appId, userId, plan and limits. A bad token is 401, not anonymous.",
+     "description": "Without a token `features` lists every feature the server supports. With one it lists the app's plan features and adds appId, userId, plan, limits and what the token's grants allow. A bad token is 401, not anonymous.",
      "responses": {"200": ok("Server information", ref("Info"), reqid), **common}}},
   "/api/ice-servers": {"get": {"summary": "STUN/TURN servers for RTCPeerConnection, with a TURN credential minted for the caller", "operationId": "getIceServers",
      "security": [{"bearer": []}],
@@ -150,10 +159,11 @@ doc = {
       "requestBody": {"required": False, "content": {"application/json": {"schema": ref("RoomCreate")}}},
       "responses": {"201": ok("The new room", ref("Room"), {**etag, **reqid, "Location": {"description": "/api/rooms/{roomId}", "schema": {"type": "string"}}}),
         "400": E400,
-        "403": err("The plan has no `scheduled_rooms` (or lacks a feature the body asks for), or the app has maxRoomsPerApp rooms already (CLOSED rooms count).", ["FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED"]),
+        "403": err("The plan has no `scheduled_rooms` (or lacks a feature the body asks for), or the app has maxRoomsPerApp rooms already (CLOSED rooms count); or the token may not create rooms (`grants.createRooms` false, or a room-scoped token: FORBIDDEN).", ["FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED", "FORBIDDEN"]),
         "409": err("The Idempotency-Key was used with another body.", ["IDEMPOTENCY_KEY_REUSED"]),
         "405": E405, "411": E411, "413": E413, "415": E415, **common}},
     "get": {"summary": "List rooms the caller created or hosts, newest first", "operationId": "listRooms", "security": [{"bearer": []}],
+      "description": "A room-scoped token (`grants.rooms`) sees only those of its rooms; the cursor still follows the whole page, so a page may hold fewer rooms than `limit` (keep going while `nextCursor` is not null). An admin token lists what its `sub` created or hosts, like any token.",
       "parameters": [{"name": "status", "in": "query", "schema": {"enum": ["ACTIVE", "CLOSED"]}},
                      {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
                      {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "nextCursor of the previous page."}],
@@ -161,31 +171,31 @@ doc = {
   "/api/rooms/{roomId}": {
     "parameters": [room_id_param],
     "get": {"summary": "One room, including its live call", "operationId": "getRoom", "security": [{"bearer": []}],
-      "responses": {"200": ok("The room", ref("Room"), {**etag, **reqid}), "404": E404, "405": E405, **common}},
-    "patch": {"summary": "Change a room (creator only)", "operationId": "updateRoom", "security": [{"bearer": []}],
+      "responses": {"200": ok("The room", ref("Room"), {**etag, **reqid}), "403": E403_SCOPE, "404": E404, "405": E405, **common}},
+    "patch": {"summary": "Change a room (creator, or the app's admin credential)", "operationId": "updateRoom", "security": [{"bearer": []}],
       "parameters": [ifmatch],
       "requestBody": {"required": True, "content": {"application/json": {"schema": ref("RoomPatch")}, "application/merge-patch+json": {"schema": ref("RoomPatch")}}},
       "responses": {"200": ok("The room after the change; a patch that changes nothing keeps the version", ref("Room"), {**etag, **reqid}),
-        "400": E400, "403": err("Only the creator may change the room; or the body asks for a feature the plan lacks.", ["FORBIDDEN", "FEATURE_NOT_ENABLED"]), "404": E404,
+        "400": E400, "403": err(f"Only the creator (or the app's admin credential) may change the room; or the body asks for a feature the plan lacks; or {SCOPE}.", ["FORBIDDEN", "FEATURE_NOT_ENABLED"]), "404": E404,
         "412": err("If-Match does not match the room's version (the response's ETag is the current one).", ["PRECONDITION_FAILED"]),
         "411": E411, "413": E413, "415": E415, **common}},
-    "delete": {"summary": "Delete a room (creator only)", "operationId": "deleteRoom", "security": [{"bearer": []}],
+    "delete": {"summary": "Delete a room (creator, or the app's admin credential)", "operationId": "deleteRoom", "security": [{"bearer": []}],
       "parameters": [ifmatch],
-      "responses": {"204": {"description": "Deleted"}, "403": err("Only the creator may delete the room.", ["FORBIDDEN"]), "404": E404,
+      "responses": {"204": {"description": "Deleted"}, "403": err(f"Only the creator (or the app's admin credential) may delete the room; or {SCOPE}.", ["FORBIDDEN"]), "404": E404,
         "412": err("If-Match does not match the room's version.", ["PRECONDITION_FAILED"]), **common}}},
   "/api/rooms/{roomId}/waiting": {
     "parameters": [room_id_param],
-    "get": {"summary": "Who is waiting (hosts and co-hosts)", "operationId": "listWaiting", "security": [{"bearer": []}],
-      "responses": {"200": ok("The waiting queue, in order", ref("WaitingList"), reqid), "403": err("Only hosts and co-hosts.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}}},
+    "get": {"summary": "Who is waiting (hosts and co-hosts, or the app's admin credential)", "operationId": "listWaiting", "security": [{"bearer": []}],
+      "responses": {"200": ok("The waiting queue, in order", ref("WaitingList"), reqid), "403": err(f"Only hosts and co-hosts, or the app's admin credential; or {SCOPE}.", ["FORBIDDEN"]), "404": E404, "405": E405, **common}}},
   "/api/rooms/{roomId}/waiting/admit-all": {
     "parameters": [room_id_param],
     "post": {"summary": "Admit everyone waiting now, in queue order, up to the cap", "operationId": "admitAll", "security": [{"bearer": []}],
-      "responses": {"200": ok("Who was admitted", ref("Admitted")), **mod_errors, "403": err("Not a host or co-host; or the cap was reached (the rest stay waiting; `limitSource` says which cap).", ["FORBIDDEN", "ROOM_FULL"])}}},
+      "responses": {"200": ok("Who was admitted", ref("Admitted")), **mod_errors, "403": err(f"Not a host or co-host (nor the app's admin credential); or {SCOPE}; or the cap was reached (the rest stay waiting; `limitSource` says which cap).", ["FORBIDDEN", "ROOM_FULL"])}}},
   "/api/rooms/{roomId}/waiting/{userId}/admit": {
     "parameters": [room_id_param, user_param],
     "post": {"summary": "Admit one waiting user", "operationId": "admit", "security": [{"bearer": []}],
       "responses": {"200": ok("Who was admitted", ref("Admitted")), **mod_errors,
-        "403": err("Not a host or co-host; or the call is full.", ["FORBIDDEN", "ROOM_FULL"]),
+        "403": err(f"Not a host or co-host (nor the app's admin credential); or {SCOPE}; or the call is full.", ["FORBIDDEN", "ROOM_FULL"]),
         "409": err("That user is not waiting.", ["NOT_WAITING"])}}},
   "/api/rooms/{roomId}/waiting/{userId}/deny": {
     "parameters": [room_id_param, user_param],

@@ -57,6 +57,13 @@ export interface Info {
   userId?: string;
   plan?: string;
   limits?: { maxRoomsPerApp: number; maxParticipantsPerCall: number };
+  /** What the token's grants claim allows (docs/api.md, Grants and admin tokens). */
+  grants?: {
+    admin: boolean;
+    createRooms: boolean;
+    rooms: string[] | null;
+    publish: Array<'audio' | 'video' | 'screen'>;
+  };
 }
 
 // The protocol's events and the SDK's own, generated from protocol/droponair.v1.json.

@@ -386,7 +386,7 @@ export type CancelWaitResult = Empty;
 export type CancelWaitReply = { id?: unknown; ok: true } & CancelWaitResult;
 export type CancelWaitErrorCode = "BAD_REQUEST" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Hosts and co-hosts: receive the room's call events without joining. */
+/** Hosts and co-hosts (or the app's admin credential): receive the room's call events without joining. */
 export interface WatchRoomRequest {
   id?: string | number;
   type: "WATCH_ROOM";
@@ -421,7 +421,7 @@ export type GroupCallLeaveResult = Empty;
 export type GroupCallLeaveReply = { id?: unknown; ok: true } & GroupCallLeaveResult;
 export type GroupCallLeaveErrorCode = "BAD_REQUEST" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Relays SDP/ICE to another member of the same call; `to` gets it as an event of type `signal` with `from`. */
+/** Relays SDP/ICE to another member of the same call; `to` gets it as an event of type `signal` with `from`. From a token whose grants.publish holds media back, an offer or answer that sends that media is FORBIDDEN (docs/api.md, Grants and admin tokens). */
 export interface GroupCallSignalRequest {
   id?: string | number;
   type: "GROUP_CALL_SIGNAL";
@@ -435,7 +435,7 @@ export type GroupCallSignalResult = Empty;
 export type GroupCallSignalReply = { id?: unknown; ok: true } & GroupCallSignalResult;
 export type GroupCallSignalErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Sets the sender's audio/video state; others get GROUP_CALL_MEDIA_STATE. */
+/** Sets the sender's audio/video state; others get GROUP_CALL_MEDIA_STATE. Turning on media the token may not publish (grants.publish) is FORBIDDEN. */
 export interface GroupCallMediaStateRequest {
   id?: string | number;
   type: "GROUP_CALL_MEDIA_STATE";
@@ -448,7 +448,7 @@ export type GroupCallMediaStateResult = Empty;
 export type GroupCallMediaStateReply = { id?: unknown; ok: true } & GroupCallMediaStateResult;
 export type GroupCallMediaStateErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Starts sharing: one sharer at a time unless a host shares over it. Needs the plan feature screen_share. */
+/** Starts sharing: one sharer at a time unless a host shares over it. Needs the plan feature screen_share, and `screen` in the token's grants.publish (else FORBIDDEN). */
 export interface GroupCallScreenShareStartRequest {
   id?: string | number;
   type: "GROUP_CALL_SCREEN_SHARE_START";
@@ -470,7 +470,7 @@ export type GroupCallScreenShareStopResult = Empty;
 export type GroupCallScreenShareStopReply = { id?: unknown; ok: true } & GroupCallScreenShareStopResult;
 export type GroupCallScreenShareStopErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Mods: admits one waiter (`userId`) or everyone waiting now (`all: true`), in queue order up to the cap. */
+/** Mods (or the app's admin credential): admits one waiter (`userId`) or everyone waiting now (`all: true`), in queue order up to the cap. */
 export interface AdmitRequest {
   id?: string | number;
   type: "ADMIT";
@@ -484,7 +484,7 @@ export type AdmitResult = {
 export type AdmitReply = { id?: unknown; ok: true } & AdmitResult;
 export type AdmitErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_FULL" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Mods: refuses a waiter, who gets GROUP_CALL_DENIED (DENIED). */
+/** Mods (or the app's admin credential): refuses a waiter, who gets GROUP_CALL_DENIED (DENIED). */
 export interface DenyRequest {
   id?: string | number;
   type: "DENY";
@@ -495,7 +495,7 @@ export type DenyResult = Empty;
 export type DenyReply = { id?: unknown; ok: true } & DenyResult;
 export type DenyErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_WAITING" | "RATE_LIMITED" | "ROOM_NOT_FOUND" | "STORE_UNAVAILABLE" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Mods: asks a member to mute (GROUP_CALL_MUTE_REQUESTED). A co-host cannot act on a host. */
+/** Mods (or the app's admin credential): asks a member to mute (GROUP_CALL_MUTE_REQUESTED). A co-host cannot act on a host. */
 export interface MuteParticipantRequest {
   id?: string | number;
   type: "MUTE_PARTICIPANT";
@@ -508,7 +508,7 @@ export type MuteParticipantResult = Empty;
 export type MuteParticipantReply = { id?: unknown; ok: true } & MuteParticipantResult;
 export type MuteParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Mods: removes a member; with `ban: true` it cannot join again for the rest of this call. */
+/** Mods (or the app's admin credential): removes a member; with `ban: true` it cannot join again for the rest of this call. */
 export interface RemoveParticipantRequest {
   id?: string | number;
   type: "REMOVE_PARTICIPANT";
@@ -521,7 +521,7 @@ export type RemoveParticipantResult = Empty;
 export type RemoveParticipantReply = { id?: unknown; ok: true } & RemoveParticipantResult;
 export type RemoveParticipantErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Hosts: makes a member co-host or participant (not a room host). */
+/** Hosts (or the app's admin credential): makes a member co-host or participant (not a room host). */
 export interface SetRoleRequest {
   id?: string | number;
   type: "SET_ROLE";
@@ -534,7 +534,7 @@ export type SetRoleResult = Empty;
 export type SetRoleReply = { id?: unknown; ok: true } & SetRoleResult;
 export type SetRoleErrorCode = "BAD_REQUEST" | "FORBIDDEN" | "INTERNAL" | "NOT_FOUND" | "NO_LIVE_CALL" | "RATE_LIMITED" | "UNAUTHORIZED" | "UNAVAILABLE";
 
-/** Hosts: ends the call for everyone (GROUP_CALL_ENDED, HOST_ENDED); autoCloseWhenEmpty then applies. */
+/** Hosts (or the app's admin credential): ends the call for everyone (GROUP_CALL_ENDED, HOST_ENDED); autoCloseWhenEmpty then applies. */
 export interface EndCallRequest {
   id?: string | number;
   type: "END_CALL";

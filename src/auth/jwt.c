@@ -36,12 +36,35 @@ int_claim(jwt_t *j, const char *name, int64_t *v)
     return r;
 }
 
+/* The "grants" claim into *g: the defaults when absent (auth/grants.h). */
+static dpa_err
+grants_claim(jwt_t *j, grants *g, const char **why)
+{
+    char *js = jwt_get_grants_json(j, "grants");
+    struct json_object *o = NULL;
+    dpa_err e;
+
+    grants_default(g);
+    if (!js)
+        return E_OK;
+    if (json_parse(js, strlen(js), &o) != E_OK) {
+        *why = "grants is not valid JSON";
+        e = E_UNAUTHORIZED;
+    } else {
+        e = grants_parse(o, g, why);
+    }
+    json_object_put(o);
+    free(js);
+    return e;
+}
+
 /* Checks the claims of a verified token and fills id. */
 static dpa_err
 check_claims(jwt_t *j, int64_t now_s, identity *id, const char **why)
 {
     const char *sub, *name, *bad;
     int64_t exp, nbf, iat;
+    dpa_err e;
     int r;
 
     sub = jwt_get_grant(j, "sub");
@@ -80,6 +103,8 @@ check_claims(jwt_t *j, int64_t now_s, identity *id, const char **why)
         *why = "name must be UTF-8 without control characters";
         return E_UNAUTHORIZED;
     }
+    if ((e = grants_claim(j, &id->grants, why)))
+        return e;
     snprintf(id->user_id, sizeof(id->user_id), "%s", sub);
     snprintf(id->name, sizeof(id->name), "%s", name ? name : "");
     id->exp = exp;
@@ -207,24 +232,42 @@ out:
     return e;
 }
 
+/* Adds {"grants": claim} to j. Returns 0 or non-zero. */
+static int
+add_grants(jwt_t *j, const char *claim)
+{
+    size_t n = strlen(claim) + 16;
+    char *json = xmalloc(n);
+    int rc;
+
+    snprintf(json, n, "{\"grants\":%s}", claim);
+    rc = jwt_add_grants_json(j, json);
+    free(json);
+    return rc;
+}
+
 char *
 auth_mint(const char *app_id, const char *kid, const char *secret, const char *user,
-          const char *name, int64_t now_s, int64_t ttl_s)
+          const char *name, const grants *g, int64_t now_s, int64_t ttl_s)
 {
+    char *claim = grants_claim_text(g);
     jwt_t *j = NULL;
     char *out = NULL;
 
-    if (jwt_new(&j) != 0)
+    if (jwt_new(&j) != 0) {
+        free(claim);
         return NULL;
+    }
     if (jwt_add_grant(j, "iss", app_id) || jwt_add_grant(j, "sub", user) ||
         jwt_add_grant_int(j, "iat", (long)now_s) ||
         jwt_add_grant_int(j, "exp", (long)(now_s + ttl_s)) ||
         (name && *name && jwt_add_grant(j, "name", name)) ||
-        jwt_add_header(j, "kid", kid) ||
+        (claim && add_grants(j, claim)) || jwt_add_header(j, "kid", kid) ||
         jwt_set_alg(j, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)))
         goto out;
     out = jwt_encode_str(j);
 out:
     jwt_free(j);
+    free(claim);
     return out;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "auth/apps.h"
+#include "auth/grants.h"
 #include "core/error.h"
 
 #define TOKEN_MAX 8192
@@ -22,6 +23,7 @@ typedef struct identity {
     char name[DISPLAY_NAME_MAX + 1];  /* "" when the token has none */
     const plan *plan;
     int64_t exp;                      /* seconds since the epoch */
+    grants grants;                    /* the "grants" claim (auth/grants.h), or the defaults */
 } identity;
 
 /*
@@ -35,10 +37,11 @@ dpa_err auth_verify(const app_registry *reg, const char *token, int64_t now_s, i
 
 /*
  * Signs a token for user (and display name, may be NULL) with the given
- * key: iss = app_id, kid header, iat = now, exp = now + ttl. Returns a
- * malloc'd string the caller frees, or NULL.
+ * key: iss = app_id, kid header, iat = now, exp = now + ttl, and a "grants"
+ * claim when g (may be NULL) is not the default rights. Returns a malloc'd
+ * string the caller frees, or NULL.
  */
 char *auth_mint(const char *app_id, const char *kid, const char *secret, const char *user,
-                const char *name, int64_t now_s, int64_t ttl_s);
+                const char *name, const grants *g, int64_t now_s, int64_t ttl_s);
 
 #endif

@@ -131,7 +131,7 @@ dev_setup(store *s, const char *db)
         apps_free(reg);
         return -1;
     }
-    tok = auth_mint(DEV_APP, key->kid, key->secret, DEV_USER, "Alice", now_ms() / 1000,
+    tok = auth_mint(DEV_APP, key->kid, key->secret, DEV_USER, "Alice", NULL, now_ms() / 1000,
                     DEV_TTL);
     if (!tok) {
         apps_free(reg);

@@ -47,6 +47,15 @@ list_add(call_list *l, const char *user_id, const char *name, int64_t since, uin
     return p;
 }
 
+/* Keeps what the actor's token says with p (a waiter, a watcher). */
+static void
+person_rights(call_person *p, const call_actor *a)
+{
+    p->rank = a->rank;
+    p->no_audio = a->no_audio;
+    p->no_video = a->no_video;
+}
+
 static void
 list_remove_at(call_list *l, int i)
 {
@@ -157,6 +166,23 @@ call_rank(const live_call *lc, const char *user_id)
     return m ? m->role : ROLE_PARTICIPANT;
 }
 
+call_role
+call_actor_rank(const live_call *lc, const call_actor *a)
+{
+    call_role r = call_rank(lc, a->user_id);
+
+    return a->rank > r ? a->rank : r;
+}
+
+/* A watcher's rank now: the room's for its user, raised to what its token gave. */
+static call_role
+watcher_rank(const live_call *lc, const call_person *w)
+{
+    call_role r = call_rank(lc, w->user_id);
+
+    return w->rank > r ? w->rank : r;
+}
+
 static bool
 host_present(const live_call *lc)
 {
@@ -231,7 +257,7 @@ broadcast(const live_call *lc, struct json_object *ev, const char *except, int w
          * WATCH_ROOM: a co-host demoted or gone, or a host removed from the
          * room's hosts, stops seeing the room's events at once.
          */
-        if (call_rank(lc, w->user_id) < ROLE_CO_HOST)
+        if (watcher_rank(lc, w) < ROLE_CO_HOST)
             continue;
         emit(lc, w->session, ev);
     }
@@ -288,7 +314,7 @@ call_waiting_json(const live_call *lc)
 }
 
 struct json_object *
-call_state_json(const live_call *lc, const char *viewer)
+call_state_json(const live_call *lc, const call_actor *viewer)
 {
     struct json_object *o;
 
@@ -301,7 +327,7 @@ call_state_json(const live_call *lc, const char *viewer)
     json_object_object_add(o, "participants", participants_json(lc));
     json_object_object_add(o, "hostPresent", json_object_new_boolean(host_present(lc)));
     json_object_object_add(o, "waitingCount", json_object_new_int(lc->waiting.count));
-    if (viewer && call_rank(lc, viewer) >= ROLE_CO_HOST)
+    if (viewer && call_actor_rank(lc, viewer) >= ROLE_CO_HOST)
         json_object_object_add(o, "waiting", call_waiting_json(lc));
     return o;
 }
@@ -385,8 +411,10 @@ close_call(live_call *lc, const char *reason)
     }
 }
 
+/* Adds a member; audio and video say how its media starts (off when it may not publish). */
 static call_member *
-add_member(live_call *lc, const char *user_id, const char *name, uint64_t session, int64_t now)
+add_member(live_call *lc, const char *user_id, const char *name, uint64_t session, bool audio,
+           bool video, int64_t now)
 {
     call_member *m;
 
@@ -401,7 +429,8 @@ add_member(live_call *lc, const char *user_id, const char *name, uint64_t sessio
     snprintf(m->name, sizeof(m->name), "%s", name ? name : "");
     m->role = room_is_host(lc->room, user_id) ? ROLE_HOST : ROLE_PARTICIPANT;
     m->joined_at = now;
-    m->audio = m->video = true;
+    m->audio = audio;
+    m->video = video;
     m->connected = true;
     m->session = session;
     if (lc->nmembers > lc->peak)
@@ -491,6 +520,11 @@ replace_session(live_call *lc, call_member *m, const call_actor *a)
     m->connected = true;
     if (a->name)
         snprintf(m->name, sizeof(m->name), "%s", a->name);
+    /* The new connection's token may publish less than the old one's. */
+    if (a->no_audio)
+        m->audio = false;
+    if (a->no_video)
+        m->video = false;
     /* Peers renegotiate with the new connection. */
     announce_left(lc, m->user_id, "REPLACED");
     announce_join(lc, m);
@@ -545,8 +579,9 @@ call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **
         w = list_find(&lc->waiting, a->user_id);
         if (w) {
             w->session = a->session; /* the same place in the queue */
+            person_rights(w, a);
         } else {
-            list_add(&lc->waiting, a->user_id, a->name, now, a->session);
+            person_rights(list_add(&lc->waiting, a->user_id, a->name, now, a->session), a);
         }
         pos = list_index(&lc->waiting, a->user_id) + 1;
         *reply = status_reply(lc, "WAITING_ROOM_PENDING");
@@ -568,7 +603,7 @@ call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **
     if (m) {
         replace_session(lc, m, a);
     } else {
-        m = add_member(lc, a->user_id, a->name, a->session, now);
+        m = add_member(lc, a->user_id, a->name, a->session, !a->no_audio, !a->no_video, now);
         announce_join(lc, m);
     }
     add_joined_fields(lc, *reply, m);
@@ -673,9 +708,9 @@ call_session_back(live_call *lc, uint64_t session)
 /* ---- moderation ---- */
 
 static dpa_err
-need_rank(const live_call *lc, const char *actor, call_role rank, dpa_error *err)
+need_rank(const live_call *lc, const call_actor *a, call_role rank, dpa_error *err)
 {
-    if (call_rank(lc, actor) < rank)
+    if (call_actor_rank(lc, a) < rank)
         return fail(err, E_FORBIDDEN, rank == ROLE_HOST ? "only hosts may do this"
                                                         : "only hosts and co-hosts may do this");
     return E_OK;
@@ -690,7 +725,7 @@ admit_one(live_call *lc, int i, int64_t now)
     call_member *m;
 
     list_remove_at(&lc->waiting, i);
-    m = add_member(lc, p.user_id, p.name, p.session, now);
+    m = add_member(lc, p.user_id, p.name, p.session, !p.no_audio, !p.no_video, now);
     ev = event_new(lc, "GROUP_CALL_ADMITTED");
     add_joined_fields(lc, ev, m);
     send_to(lc, m->session, ev);
@@ -714,7 +749,7 @@ admit_front(live_call *lc, int n, int64_t now, struct json_object *who)
 }
 
 dpa_err
-call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
+call_admit(live_call *lc, const call_actor *a, const char *target, int64_t now,
            struct json_object **reply, dpa_error *err)
 {
     struct json_object *who = json_object_new_array();
@@ -723,7 +758,7 @@ call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
     dpa_err e;
 
     *reply = NULL;
-    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err))) {
+    if ((e = need_rank(lc, a, ROLE_CO_HOST, err))) {
         json_object_put(who);
         return e;
     }
@@ -756,14 +791,14 @@ call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
 }
 
 dpa_err
-call_deny(live_call *lc, const char *actor, const char *target, dpa_error *err)
+call_deny(live_call *lc, const call_actor *a, const char *target, dpa_error *err)
 {
     struct json_object *ev;
     call_person p;
     int i;
     dpa_err e;
 
-    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err)))
+    if ((e = need_rank(lc, a, ROLE_CO_HOST, err)))
         return e;
     i = list_index(&lc->waiting, target);
     if (i < 0)
@@ -778,7 +813,7 @@ call_deny(live_call *lc, const char *actor, const char *target, dpa_error *err)
 
 /* Finds the target member and checks that actor outranks or equals it. */
 static dpa_err
-target_member(live_call *lc, const char *actor, const char *target, call_member **out,
+target_member(live_call *lc, const call_actor *a, const char *target, call_member **out,
               dpa_error *err)
 {
     call_member *m = call_member_find(lc, target);
@@ -786,31 +821,31 @@ target_member(live_call *lc, const char *actor, const char *target, call_member 
     *out = NULL;
     if (!m)
         return fail(err, E_NOT_FOUND, "%s is not in this call", target);
-    if (m->role == ROLE_HOST && call_rank(lc, actor) < ROLE_HOST)
+    if (m->role == ROLE_HOST && call_actor_rank(lc, a) < ROLE_HOST)
         return fail(err, E_FORBIDDEN, "a co-host cannot act on a host");
     *out = m;
     return E_OK;
 }
 
 dpa_err
-call_mute(live_call *lc, const char *actor, const char *target, const char *kind, dpa_error *err)
+call_mute(live_call *lc, const call_actor *a, const char *target, const char *kind,
+          dpa_error *err)
 {
     struct json_object *ev;
     call_member *m;
     dpa_err e;
 
-    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err)) ||
-        (e = target_member(lc, actor, target, &m, err)))
+    if ((e = need_rank(lc, a, ROLE_CO_HOST, err)) || (e = target_member(lc, a, target, &m, err)))
         return e;
     ev = event_new(lc, "GROUP_CALL_MUTE_REQUESTED");
     json_object_object_add(ev, "kind", json_object_new_string(kind));
-    json_object_object_add(ev, "by", json_object_new_string(actor));
+    json_object_object_add(ev, "by", json_object_new_string(a->user_id));
     send_to(lc, m->session, ev);
     return E_OK;
 }
 
 dpa_err
-call_remove(live_call *lc, const char *actor, const char *target, bool ban, int64_t now,
+call_remove(live_call *lc, const call_actor *a, const char *target, bool ban, int64_t now,
             dpa_error *err)
 {
     struct json_object *ev;
@@ -818,12 +853,11 @@ call_remove(live_call *lc, const char *actor, const char *target, bool ban, int6
     dpa_err e;
 
     (void)now;
-    if ((e = need_rank(lc, actor, ROLE_CO_HOST, err)) ||
-        (e = target_member(lc, actor, target, &m, err)))
+    if ((e = need_rank(lc, a, ROLE_CO_HOST, err)) || (e = target_member(lc, a, target, &m, err)))
         return e;
     ev = event_new(lc, "GROUP_CALL_REMOVED");
     json_object_object_add(ev, "reason", json_object_new_string("REMOVED_BY_HOST"));
-    json_object_object_add(ev, "by", json_object_new_string(actor));
+    json_object_object_add(ev, "by", json_object_new_string(a->user_id));
     send_to(lc, m->session, ev);
     if (ban && !list_find(&lc->banned, target))
         list_add(&lc->banned, target, "", now, 0);
@@ -842,13 +876,13 @@ announce_role(live_call *lc, const call_member *m)
 }
 
 dpa_err
-call_set_role(live_call *lc, const char *actor, const char *target, call_role role,
+call_set_role(live_call *lc, const call_actor *a, const char *target, call_role role,
               dpa_error *err)
 {
     call_member *m;
     dpa_err e;
 
-    if ((e = need_rank(lc, actor, ROLE_HOST, err)))
+    if ((e = need_rank(lc, a, ROLE_HOST, err)))
         return e;
     if (!(m = call_member_find(lc, target)))
         return fail(err, E_NOT_FOUND, "%s is not in this call", target);
@@ -879,7 +913,7 @@ end_for_all(live_call *lc, const char *reason)
     }
     for (i = 0; i < lc->watchers.count; i++) {
         if (member_session(lc, lc->watchers.items[i].session) ||
-            call_rank(lc, lc->watchers.items[i].user_id) < ROLE_CO_HOST)
+            watcher_rank(lc, &lc->watchers.items[i]) < ROLE_CO_HOST)
             continue;
         struct json_object *ev = event_new(lc, "GROUP_CALL_ENDED");
         json_object_object_add(ev, "reason", json_object_new_string(reason));
@@ -889,12 +923,12 @@ end_for_all(live_call *lc, const char *reason)
 }
 
 dpa_err
-call_end(live_call *lc, const char *actor, const char *reason, int64_t now, dpa_error *err)
+call_end(live_call *lc, const call_actor *a, const char *reason, int64_t now, dpa_error *err)
 {
     dpa_err e;
 
     (void)now;
-    if (actor && (e = need_rank(lc, actor, ROLE_HOST, err)))
+    if (a && (e = need_rank(lc, a, ROLE_HOST, err)))
         return e;
     if (!call_is_live(lc))
         return fail(err, E_NO_LIVE_CALL, "the room has no live call");
@@ -988,15 +1022,18 @@ call_screen(live_call *lc, const char *user_id, bool start, dpa_error *err)
 dpa_err
 call_watch(live_call *lc, const call_actor *a, dpa_error *err)
 {
-    dpa_err e = need_rank(lc, a->user_id, ROLE_CO_HOST, err);
+    dpa_err e = need_rank(lc, a, ROLE_CO_HOST, err);
     int i;
 
     if (e)
         return e;
-    for (i = 0; i < lc->watchers.count; i++)
-        if (lc->watchers.items[i].session == a->session)
+    for (i = 0; i < lc->watchers.count; i++) {
+        if (lc->watchers.items[i].session == a->session) {
+            person_rights(&lc->watchers.items[i], a); /* watched again: what it may now */
             return E_OK;
-    list_add(&lc->watchers, a->user_id, a->name, 0, a->session);
+        }
+    }
+    person_rights(list_add(&lc->watchers, a->user_id, a->name, 0, a->session), a);
     return E_OK;
 }
 
@@ -1149,6 +1186,13 @@ person_export(const call_person *p, struct json_object *ref)
     json_object_object_add(o, "t", json_object_new_int64(p->since));
     if (ref)
         json_object_object_add(o, "s", ref);
+    /* What a token said (call_actor), only when it says something. */
+    if (p->rank)
+        json_object_object_add(o, "k", json_object_new_int((int)p->rank));
+    if (p->no_audio)
+        json_object_object_add(o, "na", json_object_new_boolean(1));
+    if (p->no_video)
+        json_object_object_add(o, "nv", json_object_new_boolean(1));
     return o;
 }
 
@@ -1223,8 +1267,12 @@ list_import(const live_call *lc, call_list *l, struct json_object *a, call_sessi
         json_object_object_get_ex(p, "t", &t);
         if (json_object_object_get_ex(p, "s", &s) && of && !(session = of(arg, lc->room->id, s)))
             continue; /* its session is gone for good */
-        if (!list_find(l, u))
-            list_add(l, u, name, json_object_get_int64(t), session);
+        if (!list_find(l, u)) {
+            call_person *q = list_add(l, u, name, json_object_get_int64(t), session);
+            q->rank = json_get_int(p, "k", 0) == ROLE_HOST ? ROLE_HOST : ROLE_PARTICIPANT;
+            q->no_audio = json_get_bool(p, "na", false);
+            q->no_video = json_get_bool(p, "nv", false);
+        }
     }
     return true;
 }

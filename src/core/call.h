@@ -58,11 +58,29 @@ typedef struct call_sink {
                    struct json_object *body);
 } call_sink;
 
-/* Who acts: a user and, over WebSocket, the session it acts from (0 for REST). */
+/*
+ * Who acts: a user and, over WebSocket, the session it acts from (0 for
+ * REST). The room decides a user's rank (call_rank); what the actor's token
+ * says can only raise it or hold media back (docs/api.md, "Grants and admin
+ * tokens"), and the glue says so here:
+ *
+ * - rank: the least rank the actor has whatever the room says. ROLE_HOST
+ *   for the app's admin credential (a backend acting on any room of its
+ *   app); ROLE_PARTICIPANT (0) otherwise: the room decides. It counts for
+ *   moderation, for watching and for seeing the waiting list, and it is
+ *   kept with a watcher (checked at every event as the room's rank is). It
+ *   never counts for joining: a JOIN is decided by the room for user_id.
+ * - no_audio, no_video: the token may not publish that media, so a member
+ *   it joins (or is admitted) as starts with it off.
+ *
+ * A zeroed actor with user_id set is an ordinary user.
+ */
 typedef struct call_actor {
     const char *user_id;
     const char *name;
     uint64_t session;
+    call_role rank;
+    bool no_audio, no_video;
 } call_actor;
 
 /*
@@ -104,6 +122,9 @@ bool call_is_live(const live_call *lc);
 /* The role user would have: HOST (room host), CO_HOST (in the call as one), else 0. */
 call_role call_rank(const live_call *lc, const char *user_id);
 
+/* The actor's rank: call_rank of its user, raised to a->rank. */
+call_role call_actor_rank(const live_call *lc, const call_actor *a);
+
 const char *call_role_name(call_role r);
 
 /* JOIN_ROOM. *reply gets status and the rest (JOINED, ROOM_CLOSED, HOST_REQUIRED,
@@ -126,18 +147,24 @@ void call_session_back(live_call *lc, uint64_t session);
 
 dpa_err call_cancel_wait(live_call *lc, const char *user_id, dpa_error *err);
 
+/*
+ * Moderation. The actor must rank (call_actor_rank) at least co-host
+ * (ADMIT, DENY, MUTE, REMOVE) or host (SET_ROLE, END_CALL), else E_FORBIDDEN;
+ * a co-host cannot mute or remove a host. Events name the actor's user_id
+ * as "by".
+ */
 /* ADMIT one (target) or everyone waiting now (target NULL). *reply lists who. */
-dpa_err call_admit(live_call *lc, const char *actor, const char *target, int64_t now,
+dpa_err call_admit(live_call *lc, const call_actor *a, const char *target, int64_t now,
                    struct json_object **reply, dpa_error *err);
-dpa_err call_deny(live_call *lc, const char *actor, const char *target, dpa_error *err);
-dpa_err call_mute(live_call *lc, const char *actor, const char *target, const char *kind,
+dpa_err call_deny(live_call *lc, const call_actor *a, const char *target, dpa_error *err);
+dpa_err call_mute(live_call *lc, const call_actor *a, const char *target, const char *kind,
                   dpa_error *err);
-dpa_err call_remove(live_call *lc, const char *actor, const char *target, bool ban,
+dpa_err call_remove(live_call *lc, const call_actor *a, const char *target, bool ban,
                     int64_t now, dpa_error *err);
-dpa_err call_set_role(live_call *lc, const char *actor, const char *target, call_role role,
+dpa_err call_set_role(live_call *lc, const call_actor *a, const char *target, call_role role,
                       dpa_error *err);
-/* END_CALL by actor (a host); actor NULL means the system (reason given). */
-dpa_err call_end(live_call *lc, const char *actor, const char *reason, int64_t now,
+/* END_CALL by a (a host); a NULL means the system (reason given). */
+dpa_err call_end(live_call *lc, const call_actor *a, const char *reason, int64_t now,
                  dpa_error *err);
 
 /* GROUP_CALL_SIGNAL: payload is borrowed. */
@@ -147,6 +174,7 @@ dpa_err call_signal(live_call *lc, const char *from, const char *to, const char 
 dpa_err call_media(live_call *lc, const char *user_id, int audio, int video, dpa_error *err);
 dpa_err call_screen(live_call *lc, const char *user_id, bool start, dpa_error *err);
 
+/* WATCH_ROOM: a must rank at least co-host; its rank is kept with the watcher. */
 dpa_err call_watch(live_call *lc, const call_actor *a, dpa_error *err);
 void call_unwatch(live_call *lc, uint64_t session);
 
@@ -161,8 +189,12 @@ void call_room_changed(live_call *lc, room *r, int64_t now);
 /* The room was deleted: the call ends (ROOM_DELETED), waiters are denied. */
 void call_room_deleted(live_call *lc, int64_t now);
 
-/* The "call" object of the room for viewer (NULL when no call is live). */
-struct json_object *call_state_json(const live_call *lc, const char *viewer);
+/*
+ * The "call" object of the room for viewer (NULL when no call is live):
+ * "waiting" is there when the viewer ranks at least co-host. viewer NULL
+ * sees what anyone sees.
+ */
+struct json_object *call_state_json(const live_call *lc, const call_actor *viewer);
 
 /* The waiting list as a JSON array. */
 struct json_object *call_waiting_json(const live_call *lc);

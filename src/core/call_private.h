@@ -23,6 +23,8 @@ typedef struct call_person {
     char name[CALL_NAME_MAX];
     int64_t since;
     uint64_t session;
+    call_role rank;        /* the actor's rank floor (call_actor): a watcher's admin grant */
+    bool no_audio, no_video;  /* a waiter admitted later starts with them off */
 } call_person;
 
 typedef struct call_list {

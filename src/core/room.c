@@ -482,7 +482,7 @@ dpa_err
 room_check_write(const room *r, const char *user_id, const char *if_match, room_write what,
                  dpa_error *d)
 {
-    if (strcmp(r->created_by, user_id) != 0)
+    if (user_id && strcmp(r->created_by, user_id) != 0)
         return error_set(d, E_FORBIDDEN, NULL, "only the room's creator may %s it",
                          what == ROOM_WRITE_DELETE ? "delete" : "change");
     if (!room_if_match(if_match, r->version))

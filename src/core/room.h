@@ -91,9 +91,10 @@ typedef enum { ROOM_WRITE_CHANGE, ROOM_WRITE_DELETE } room_write;
 
 /*
  * May user_id change (PATCH) or delete r, given the request's If-Match
- * ("" when absent)? Only the creator may; If-Match is RFC 9110 with strong
- * comparison against "<version>" (or "*"). E_OK, E_FORBIDDEN or
- * E_PRECONDITION_FAILED, with d filled.
+ * ("" when absent)? Only the creator may, or the app's admin credential
+ * (user_id NULL: the caller has checked the token's admin grant); If-Match
+ * is RFC 9110 with strong comparison against "<version>" (or "*"). E_OK,
+ * E_FORBIDDEN or E_PRECONDITION_FAILED, with d filled.
  */
 dpa_err room_check_write(const room *r, const char *user_id, const char *if_match,
                          room_write what, dpa_error *d);

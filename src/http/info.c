@@ -37,6 +37,8 @@ info_get(http_req *r)
         json_object_object_add(limits, "maxParticipantsPerCall",
                                json_object_new_int(p->max_participants));
         json_object_object_add(o, "limits", limits);
+        /* What the token's grants allow (the defaults without a grants claim). */
+        json_object_object_add(o, "grants", grants_json(&r->id.grants));
     } else {
         json_object_object_add(o, "features", features_json(FEAT__ALL));
     }

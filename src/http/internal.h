@@ -197,6 +197,7 @@ typedef struct mod_args {
     const char *user_id;     /* who acts (or views) */
     const char *target;      /* the user acted on; NULL: everyone waiting (admit) */
     bool ban;                /* remove: ban from this call */
+    bool admin;              /* the actor's token carries the admin grant (auth_is_admin) */
 } mod_args;
 
 typedef struct mod_result {

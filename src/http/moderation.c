@@ -12,6 +12,18 @@
 #include "core/util.h"
 #include "http/internal.h"
 
+/* The actor the call sees: an admin credential ranks as a host (auth_actor). */
+static call_actor
+actor_of(const mod_args *a)
+{
+    call_actor c;
+
+    memset(&c, 0, sizeof(c));
+    c.user_id = a->user_id;
+    c.rank = a->admin ? ROLE_HOST : ROLE_PARTICIPANT;
+    return c;
+}
+
 static void
 op_waiting(const mod_args *a, live_call *lc, mod_result *out)
 {
@@ -29,33 +41,41 @@ op_waiting(const mod_args *a, live_call *lc, mod_result *out)
 static void
 op_admit(const mod_args *a, live_call *lc, mod_result *out)
 {
-    out->e = call_admit(lc, a->user_id, a->target, now_ms(), &out->body, &out->err);
+    call_actor c = actor_of(a);
+
+    out->e = call_admit(lc, &c, a->target, now_ms(), &out->body, &out->err);
     out->status = 200;
 }
 
 static void
 op_deny(const mod_args *a, live_call *lc, mod_result *out)
 {
-    out->e = call_deny(lc, a->user_id, a->target, &out->err);
+    call_actor c = actor_of(a);
+
+    out->e = call_deny(lc, &c, a->target, &out->err);
     out->status = 204;
 }
 
 static void
 op_remove(const mod_args *a, live_call *lc, mod_result *out)
 {
+    call_actor c = actor_of(a);
+
     if (!call_is_live(lc)) {
         out->e = E_NO_LIVE_CALL;
         error_set(&out->err, E_NO_LIVE_CALL, NULL, NULL);
         return;
     }
-    out->e = call_remove(lc, a->user_id, a->target, a->ban, now_ms(), &out->err);
+    out->e = call_remove(lc, &c, a->target, a->ban, now_ms(), &out->err);
     out->status = 204;
 }
 
 static void
 op_end(const mod_args *a, live_call *lc, mod_result *out)
 {
-    out->e = call_end(lc, a->user_id, "HOST_ENDED", now_ms(), &out->err);
+    call_actor c = actor_of(a);
+
+    out->e = call_end(lc, &c, "HOST_ENDED", now_ms(), &out->err);
     out->status = 204;
 }
 
@@ -63,8 +83,10 @@ op_end(const mod_args *a, live_call *lc, mod_result *out)
 static void
 op_state(const mod_args *a, live_call *lc, mod_result *out)
 {
+    call_actor c = actor_of(a);
+
     out->status = 200;
-    out->body = call_is_live(lc) ? call_state_json(lc, a->user_id) : NULL;
+    out->body = call_is_live(lc) ? call_state_json(lc, &c) : NULL;
 }
 
 static const struct {
@@ -79,16 +101,18 @@ static const struct {
 bool
 mod_run(const char *what, const mod_args *a, live_call *lc, mod_result *out)
 {
+    call_actor c = actor_of(a);
     size_t i;
 
     memset(out, 0, sizeof(*out));
     for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         if (strcmp(ops[i].name, what) != 0)
             continue;
-        if (ops[i].moderates && call_rank(lc, a->user_id) < ROLE_CO_HOST) {
+        if (ops[i].moderates && call_actor_rank(lc, &c) < ROLE_CO_HOST) {
             out->e = E_FORBIDDEN;
             error_set(&out->err, E_FORBIDDEN, NULL,
-                      "only the room's hosts (and co-hosts) may moderate");
+                      "only the room's hosts (and co-hosts), or the app's admin credential, "
+                      "may moderate");
             return true;
         }
         ops[i].fn(a, lc, out);
@@ -123,7 +147,8 @@ loaded(void *arg, live_call *lc, dpa_err e)
 {
     const mod_op *op = arg;
     http_req *r = op->req;
-    mod_args a = {r->id.user_id, r->param[1][0] ? r->param[1] : NULL, op->ban};
+    mod_args a = {r->id.user_id, r->param[1][0] ? r->param[1] : NULL, op->ban,
+                  auth_is_admin(&r->id)};
     mod_result res;
 
     if (!lc) {

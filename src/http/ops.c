@@ -117,7 +117,7 @@ dev_token(http_req *r)
         http_error(r, E_INTERNAL, NULL, "the dev app has no key");
         return;
     }
-    tok = auth_mint("dev", key->kid, key->secret, user, user, now_ms() / 1000, 24 * 3600);
+    tok = auth_mint("dev", key->kid, key->secret, user, user, NULL, now_ms() / 1000, 24 * 3600);
     if (!tok) {
         http_error(r, E_INTERNAL, NULL, NULL);
         return;

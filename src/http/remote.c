@@ -97,6 +97,8 @@ send_op(rest_wait *w, const char *owner)
     json_object_object_add(o, "roomId", json_object_new_string(r->param[0]));
     json_object_object_add(o, "app", json_object_new_string(r->id.app_id));
     json_object_object_add(o, "user", json_object_new_string(r->id.user_id));
+    if (auth_is_admin(&r->id))
+        json_object_object_add(o, "admin", json_object_new_boolean(1));
     if (r->param[1][0])
         json_object_object_add(o, "target", json_object_new_string(r->param[1]));
     json_object_object_add(o, "ban", json_object_new_boolean(w->ban));
@@ -185,6 +187,7 @@ typedef struct rest_job {
     char user[129];
     char target[PARAM_MAX];
     bool has_target, ban;
+    bool admin;                     /* the asker's token has the admin grant */
     struct json_object *answer;     /* {"op":"rest-done",...} once known */
 } rest_job;
 
@@ -223,7 +226,7 @@ static void
 owner_loaded(void *arg, live_call *lc, dpa_err e)
 {
     rest_job *j = arg;
-    mod_args a = {j->user, j->has_target ? j->target : NULL, j->ban};
+    mod_args a = {j->user, j->has_target ? j->target : NULL, j->ban, j->admin};
     mod_result res;
     server *srv;
     dpa_error d;
@@ -308,6 +311,7 @@ on_rest(void *arg, struct json_object *o)
         snprintf(j->target, sizeof(j->target), "%s", target);
     }
     j->ban = json_get_bool(o, "ban", false);
+    j->admin = json_get_bool(o, "admin", false);
     l = xcalloc(1, sizeof(*l));
     l->j = j;
     snprintf(l->app, sizeof(l->app), "%s", app_id);

@@ -23,6 +23,8 @@ typedef struct room_job {
     enum room_op op;
     char app_id[APP_ID_MAX];
     char user_id[USER_ID_MAX + 1];
+    bool admin;                   /* the app's admin credential: may change any room */
+    grants scope;                 /* list: only the rooms the token may act on */
     char room_id[ROOM_ID_MAX];
     const plan *plan;
     char if_match[IF_MATCH_MAX];
@@ -74,9 +76,10 @@ room_json_for(http_req *r, const room *rm)
 {
     struct json_object *o = room_to_json(rm);
     live_call *lc = live_find(r->srv, rm->id);
+    call_actor viewer = auth_actor(&r->id, 0);
 
     if (lc && call_is_live(lc))
-        json_object_object_add(o, "call", call_state_json(lc, r->id.user_id));
+        json_object_object_add(o, "call", call_state_json(lc, &viewer));
     return o;
 }
 
@@ -126,6 +129,7 @@ job_new(http_req *r, enum room_op op, void (*run)(store_job *, store *))
     j->op = op;
     snprintf(j->app_id, sizeof(j->app_id), "%s", r->id.app_id);
     snprintf(j->user_id, sizeof(j->user_id), "%s", r->id.user_id);
+    j->admin = auth_is_admin(&r->id);
     snprintf(j->room_id, sizeof(j->room_id), "%.*s", ROOM_ID_MAX - 1, r->param[0]);
     snprintf(j->if_match, sizeof(j->if_match), "%s", r->if_match);
     j->plan = r->id.plan;
@@ -193,7 +197,7 @@ load_for_write(room_job *j, store *s)
 
     if (e)
         return e;
-    return room_check_write(j->room, j->user_id, j->if_match,
+    return room_check_write(j->room, j->admin ? NULL : j->user_id, j->if_match,
                             j->op == OP_DELETE ? ROOM_WRITE_DELETE : ROOM_WRITE_CHANGE, &j->ferr);
 }
 
@@ -247,8 +251,13 @@ reply_list(http_req *r, room_job *j)
     char cursor[160];
     int i;
 
+    /*
+     * A room-scoped token sees the rooms of the page it may act on; the
+     * cursor still follows the whole page, so a page may come out short.
+     */
     for (i = 0; i < j->page.count; i++)
-        json_object_array_add(arr, room_to_json(j->page.rooms[i]));
+        if (grants_room_allowed(&j->scope, j->page.rooms[i]->id))
+            json_object_array_add(arr, room_to_json(j->page.rooms[i]));
     json_object_object_add(o, "rooms", arr);
     json_object_object_add(o, "nextCursor",
                            j->page.more ? json_object_new_string(make_cursor(
@@ -360,6 +369,12 @@ rooms_create(http_req *r)
     room *rm;
     dpa_err e;
 
+    if (!r->id.grants.create_rooms) {
+        http_error(r, E_FORBIDDEN, NULL, "this token may not create rooms (grants.%s)",
+                   r->id.grants.nrooms ? "rooms: a room-scoped token never may"
+                                       : "createRooms is false");
+        return;
+    }
     if (!(r->id.plan->features & FEAT_SCHEDULED_ROOMS)) {
         http_error(r, E_FEATURE_NOT_ENABLED, NULL,
                    "the app's plan (%s) does not include scheduled_rooms", r->id.plan->name);
@@ -479,6 +494,7 @@ rooms_list(http_req *r)
     bool bad = false;
     room_job *j = job_new(r, OP_LIST, run_list);
 
+    j->scope = r->id.grants;
     j->limit = LIST_LIMIT_DEFAULT;
     j->status_filter = -1;
     j->after_created = -1;

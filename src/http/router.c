@@ -179,6 +179,17 @@ run_authed(http_req *r)
             return;
         }
         r->authed = true;
+        /*
+         * The token's room scope (grants.rooms), asked here once for every
+         * route that names a room: decided from the token alone, before the
+         * room is looked up, so it tells nothing of rooms it does not name.
+         * {roomId} is the first parameter of every route that has one.
+         */
+        if (strstr(r->route->pattern, "{roomId}") && !auth_room_allowed(&r->id, r->param[0])) {
+            http_error(r, E_FORBIDDEN, NULL,
+                       "this token may act only on the rooms in its grants.rooms");
+            return;
+        }
     }
     handler_for(r)(r);
 }

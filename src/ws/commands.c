@@ -327,11 +327,11 @@ with_call(ws_req *r)
     return lc;
 }
 
+/* The actor the call sees: the session's user and what its token grants. */
 static call_actor
 actor_of(ws_session *s)
 {
-    call_actor a = {s->who.user_id, s->who.name, s->id};
-    return a;
+    return auth_actor(&s->who, s->id);
 }
 
 static void
@@ -399,7 +399,7 @@ do_watch(ws_req *r, live_call *lc)
     }
     o = json_object_new_object();
     json_object_object_add(o, "roomId", json_object_new_string(call_room(lc)->id));
-    json_object_object_add(o, "call", call_state_json(lc, a.user_id));
+    json_object_object_add(o, "call", call_state_json(lc, &a));
     json_object_object_add(o, "waiting", call_waiting_json(lc));
     reply(r->s, r->id, o);
 }
@@ -428,6 +428,7 @@ do_admit(ws_req *r, live_call *lc)
 {
     const char *target = json_get_str(r->msg, "userId");
     bool all = json_get_bool(r->msg, "all", false);
+    call_actor a = actor_of(r->s);
     struct json_object *out = NULL;
     dpa_error ce = {0};
     dpa_err e;
@@ -437,7 +438,7 @@ do_admit(ws_req *r, live_call *lc)
                     "give either userId or all:true");
         return;
     }
-    e = call_admit(lc, r->s->who.user_id, all ? NULL : target, now_ms(), &out, &ce);
+    e = call_admit(lc, &a, all ? NULL : target, now_ms(), &out, &ce);
     if (e)
         reply_call_err(r, e, &ce);
     else
@@ -453,8 +454,9 @@ cmd_admit(ws_req *r)
 static void
 do_deny(ws_req *r, live_call *lc)
 {
+    call_actor a = actor_of(r->s);
     dpa_error ce = {0};
-    dpa_err e = call_deny(lc, r->s->who.user_id, json_get_str(r->msg, "userId"), &ce);
+    dpa_err e = call_deny(lc, &a, json_get_str(r->msg, "userId"), &ce);
 
     if (e)
         reply_call_err(r, e, &ce);
@@ -472,9 +474,11 @@ cmd_deny(ws_req *r)
 #define CALL_CMD(name, expr)                                     \
     static void name(ws_req *r)                                  \
     {                                                            \
-        dpa_error ce = {0};                         \
+        dpa_error ce = {0};                                      \
+        call_actor actor = actor_of(r->s);                       \
         live_call *lc = with_call(r);                            \
         dpa_err e;                                               \
+        (void)actor;                                             \
         if (!lc)                                                 \
             return;                                              \
         r->s->cur_lc = lc;                                       \
@@ -488,6 +492,7 @@ cmd_deny(ws_req *r)
     }
 
 #define USER (r->s->who.user_id)
+#define ACTOR (&actor)
 #define ARG(k) json_get_str(r->msg, k)
 
 static dpa_err
@@ -527,14 +532,14 @@ CALL_CMD(cmd_signal, signal_peer(r, lc, &ce))
 CALL_CMD(cmd_media, call_media(lc, USER, tristate(r, "audio"), tristate(r, "video"), &ce))
 CALL_CMD(cmd_screen_start, call_screen(lc, USER, true, &ce))
 CALL_CMD(cmd_screen_stop, call_screen(lc, USER, false, &ce))
-CALL_CMD(cmd_mute, call_mute(lc, USER, ARG("userId"), ARG("kind"), &ce))
-CALL_CMD(cmd_remove, call_remove(lc, USER, ARG("userId"), json_get_bool(r->msg, "ban", false),
+CALL_CMD(cmd_mute, call_mute(lc, ACTOR, ARG("userId"), ARG("kind"), &ce))
+CALL_CMD(cmd_remove, call_remove(lc, ACTOR, ARG("userId"), json_get_bool(r->msg, "ban", false),
                                  now_ms(), &ce))
-CALL_CMD(cmd_set_role, call_set_role(lc, USER, ARG("userId"),
+CALL_CMD(cmd_set_role, call_set_role(lc, ACTOR, ARG("userId"),
                                      strcmp(ARG("role"), "CO_HOST") == 0 ? ROLE_CO_HOST
                                                                          : ROLE_PARTICIPANT,
                                      &ce))
-CALL_CMD(cmd_end, call_end(lc, USER, "HOST_ENDED", now_ms(), &ce))
+CALL_CMD(cmd_end, call_end(lc, ACTOR, "HOST_ENDED", now_ms(), &ce))
 
 /*
  * The commands and their field tables are declared once, in
@@ -543,6 +548,75 @@ CALL_CMD(cmd_end, call_end(lc, USER, "HOST_ENDED", now_ms(), &ce))
 #define COMMAND(type, fields, fn, needs_auth) {type, fields, fn, needs_auth},
 static const ws_command commands[] = {PROTO_COMMANDS(COMMAND)};
 #undef COMMAND
+
+/* ---- token grants ---- */
+
+/* Commands that only give something up: a token's room scope never stops them. */
+static bool
+gives_up(const ws_command *cmd)
+{
+    return cmd->fn == cmd_leave || cmd->fn == cmd_cancel_wait || cmd->fn == cmd_unwatch ||
+           cmd->fn == cmd_screen_stop;
+}
+
+/* The room a command names: its roomId, or the room of its callId when known here. */
+static const char *
+room_named(ws_session *s, struct json_object *msg)
+{
+    const char *room_id = json_get_str(msg, "roomId"), *call_id;
+    live_call *lc;
+
+    if (room_id || !(call_id = json_get_str(msg, "callId")))
+        return room_id;
+    if ((lc = live_find_call(s->srv, call_id)))
+        return call_room(lc)->id;
+    /* Cluster mode: the call's owner is elsewhere. Unknown: it answers NO_LIVE_CALL. */
+    return s->srv->router.locate ? remote_room_of_call(s->ws, call_id) : NULL;
+}
+
+/* Why the token may not send what msg (a GROUP_CALL_MEDIA_STATE) turns on, or NULL. */
+static const char *
+media_problem(const grants *g, struct json_object *msg)
+{
+    if (json_get_bool(msg, "audio", false) && !(g->publish & PUBLISH_AUDIO))
+        return "this token may not publish audio (grants.publish)";
+    if (json_get_bool(msg, "video", false) && !(g->publish & PUBLISH_VIDEO))
+        return "this token may not publish video (grants.publish)";
+    return NULL;
+}
+
+/*
+ * What the session's token grants (auth/grants.h, docs/api.md), checked
+ * once for every command, before it runs here or is forwarded to the
+ * call's owner: the room scope (grants.rooms) for every command that names
+ * a room or a call, except those that only give something up; and the
+ * media it may publish for GROUP_CALL_MEDIA_STATE, SCREEN_SHARE_START and
+ * the SDP of GROUP_CALL_SIGNAL. Replies FORBIDDEN and returns false when
+ * the token does not allow the command.
+ */
+static bool
+grants_allow(ws_session *s, const ws_command *cmd, struct json_object *msg,
+             struct json_object *id)
+{
+    const grants *g = &s->who.grants;
+    const char *room_id, *why = NULL;
+    struct json_object *payload = NULL;
+
+    if (!cmd->needs_auth || gives_up(cmd))
+        return true;
+    if (g->nrooms && (room_id = room_named(s, msg)) && !grants_room_allowed(g, room_id))
+        why = "this token may act only on the rooms in its grants.rooms";
+    else if (cmd->fn == cmd_media)
+        why = media_problem(g, msg);
+    else if (cmd->fn == cmd_screen_start && !(g->publish & PUBLISH_SCREEN))
+        why = "this token may not share its screen (grants.publish)";
+    else if (cmd->fn == cmd_signal && json_object_object_get_ex(msg, "payload", &payload))
+        why = grants_signal_problem(g, json_get_str(msg, "signal"), payload);
+    if (!why)
+        return true;
+    reply_error(s, id, E_FORBIDDEN, NULL, LIMIT_NONE, "%s", why);
+    return false;
+}
 
 /* Token bucket: ws_rate commands a second, bursts up to ws_burst. */
 static bool
@@ -683,6 +757,10 @@ ws_handle_message(ws_session *s, const char *text, size_t len)
     }
     if (fields_check(msg, cmd->fields, &fe) != E_OK) {
         reply_error(s, id, E_BAD_REQUEST, fe.field, LIMIT_NONE, "%s", fe.message);
+        json_object_put(msg);
+        return;
+    }
+    if (!grants_allow(s, cmd, msg, id)) {
         json_object_put(msg);
         return;
     }

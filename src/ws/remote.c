@@ -185,6 +185,14 @@ remote_forward(ws_session *s, const char *owner, struct json_object *msg, int ho
     json_object_object_add(who, "app", json_object_new_string(s->who.app_id));
     json_object_object_add(who, "user", json_object_new_string(s->who.user_id));
     json_object_object_add(who, "name", json_object_new_string(s->who.name));
+    /*
+     * What the owner's call needs of the token's grants (auth_actor): the
+     * room scope and the publish checks were made here, before forwarding.
+     */
+    if (s->who.grants.admin)
+        json_object_object_add(who, "admin", json_object_new_boolean(1));
+    if (s->who.grants.publish != PUBLISH_ALL)
+        json_object_object_add(who, "publish", json_object_new_int((int)s->who.grants.publish));
     json_object_object_add(env, "op", json_object_new_string("cmd"));
     json_object_object_add(env, "sid", json_object_new_int64((int64_t)s->id));
     json_object_object_add(env, "who", who);
@@ -314,6 +322,7 @@ proxy_get(ws_state *ws, const char *node, const char *boot, uint64_t sid, const 
         proxy_key(p->proxy_key, sizeof(p->proxy_key), node, boot, sid);
         snprintf(p->who.app_id, sizeof(p->who.app_id), "%s", app_id);
         snprintf(p->who.user_id, sizeof(p->who.user_id), "%s", user_id);
+        grants_default(&p->who.grants);
         hmap_put(ws->proxies, p->proxy_key, p);
     }
     if (name)
@@ -351,6 +360,9 @@ on_cmd(ws_state *ws, const char *from, struct json_object *o)
                   json_get_str(who, "app"), json_get_str(who, "user"), json_get_str(who, "name"));
     if (!p)
         return;
+    /* As the origin's session has them now (a refreshed token may change them). */
+    p->who.grants.admin = json_get_bool(who, "admin", false);
+    p->who.grants.publish = (unsigned)json_get_int(who, "publish", PUBLISH_ALL) & PUBLISH_ALL;
     if (p->lost_with_origin) {
         /* Its process speaks for it again (it had been thought stopped). */
         p->lost_with_origin = false;

@@ -14,8 +14,9 @@
  * under a key (16+ bytes) of the app it was accepted for; its header says
  * HS256 and a kid it has belongs to that app, an iss it has is that app;
  * its claims have an integer exp not past (with the 60 s skew), no integer
- * nbf/iat in the future, and a printable sub that is the user id; the
- * token cache then returns the same identity.
+ * nbf/iat in the future, and a printable sub that is the user id; grants
+ * within their bounds, and the defaults without a grants claim; the token
+ * cache then returns the same identity.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,14 @@ check_accepted(const char *token, const identity *id)
     if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v) ||
         strcmp(json_object_get_string(v), id->user_id) != 0)
         fz_fail("accepted sub \"%s\" as user \"%s\"", json_object_get_string(v), id->user_id);
+    /* Grants: only what the claim says, and a scope never creates rooms (auth/grants.h). */
+    if (!json_object_object_get_ex(c, "grants", NULL) &&
+        (id->grants.admin || !id->grants.create_rooms || id->grants.nrooms ||
+         id->grants.publish != PUBLISH_ALL))
+        fz_fail("accepted without a grants claim, with grants: %s", token);
+    if (id->grants.nrooms > GRANT_ROOMS_MAX || (id->grants.publish & ~PUBLISH_ALL) ||
+        (id->grants.nrooms && id->grants.create_rooms))
+        fz_fail("accepted grants out of their bounds: %s", token);
     json_object_put(c);
 }
 

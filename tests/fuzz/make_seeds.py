@@ -462,6 +462,16 @@ def jwt_seeds():
         "s-claims-array": structured(0, hk, b"[1]"),
         "s-exp-big": structured(0, hk, b'{"iss":"fz","sub":"a","exp":99999999999999999999}'),
         "s-exp-neg": structured(0, hk, dict(ok, exp=-1)),
+        # Token grants (auth/grants.c): accepted shapes and malformed ones.
+        "s-grants-all": structured(0, hk, dict(ok, grants={
+            "admin": True, "createRooms": False, "publish": ["audio", "screen"]})),
+        "s-grants-rooms": structured(0, hk, dict(ok, grants={
+            "rooms": ["rm_AAAAAAAAAAAAAAAAAAAAAA", "rm_AQEBAQEBAQEBAQEBAQEBBw"], "publish": []})),
+        "s-grants-not-object": structured(0, hk, dict(ok, grants=[1])),
+        "s-grants-unknown": structured(0, hk, dict(ok, grants={"canPublish": False})),
+        "s-grants-room-bad": structured(0, hk, dict(ok, grants={"rooms": ["rm_AAAAAAAAAAAAAAAAAAAAAB"]})),
+        "s-grants-scope-create": structured(0, hk, dict(ok, grants={
+            "rooms": ["rm_AAAAAAAAAAAAAAAAAAAAAA"], "createRooms": True})),
     }
     for name, data in seeds.items():
         write("jwt", name, data)

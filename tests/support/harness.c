@@ -121,14 +121,15 @@ mint_tokens(void)
 {
     int64_t now = now_ms() / 1000, year = 365 * 24 * 3600;
 
-    H.tokens[0] = auth_mint("fz", "k1", SECRET_FZ, "alice", "Alice", now, 10 * year);
-    H.tokens[1] = auth_mint("fz", "k1", SECRET_FZ, "bob", NULL, now, 10 * year);
-    H.tokens[2] = auth_mint("fz", "k1", SECRET_FZ, "carol", "Carol", now, 10 * year);
-    H.tokens[3] = auth_mint("fz", "k1", SECRET_FZ, "dave", "D \"the\" \\ dave", now, 10 * year);
-    H.tokens[4] = auth_mint("fz2", "k2", SECRET_FZ2, "mallory", NULL, now, 10 * year);
-    H.tokens[5] = auth_mint("fz", "k1", SECRET_FZ, "bob", NULL, now - 7200, 60);
-    H.tokens[6] = auth_mint("fz", "k9", SECRET_FZ, "alice", NULL, now, 10 * year);
-    H.tokens[7] = auth_mint("fzpro", "k3", SECRET_PRO, "erin", NULL, now, 10 * year);
+    H.tokens[0] = auth_mint("fz", "k1", SECRET_FZ, "alice", "Alice", NULL, now, 10 * year);
+    H.tokens[1] = auth_mint("fz", "k1", SECRET_FZ, "bob", NULL, NULL, now, 10 * year);
+    H.tokens[2] = auth_mint("fz", "k1", SECRET_FZ, "carol", "Carol", NULL, now, 10 * year);
+    H.tokens[3] =
+        auth_mint("fz", "k1", SECRET_FZ, "dave", "D \"the\" \\ dave", NULL, now, 10 * year);
+    H.tokens[4] = auth_mint("fz2", "k2", SECRET_FZ2, "mallory", NULL, NULL, now, 10 * year);
+    H.tokens[5] = auth_mint("fz", "k1", SECRET_FZ, "bob", NULL, NULL, now - 7200, 60);
+    H.tokens[6] = auth_mint("fz", "k9", SECRET_FZ, "alice", NULL, NULL, now, 10 * year);
+    H.tokens[7] = auth_mint("fzpro", "k3", SECRET_PRO, "erin", NULL, NULL, now, 10 * year);
 }
 
 static void

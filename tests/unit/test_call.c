@@ -112,7 +112,7 @@ join(live_call *lc, const char *user, dpa_err *e_out)
 {
     static char status[64];
     struct json_object *reply = NULL;
-    call_actor a = {user, user, (uint64_t)user[0]};
+    call_actor a = {user, user, (uint64_t)user[0], ROLE_PARTICIPANT, false, false};
     dpa_error err = {0};
     dpa_err e = call_join(lc, &a, 100, &reply, &err);
 
@@ -126,6 +126,9 @@ join(live_call *lc, const char *user, dpa_err *e_out)
 }
 
 #define S(u) ((uint64_t)(u)[0])
+
+/* An ordinary user acting (session = its first letter), as the glue passes one. */
+#define ACT(u) (&(call_actor){(u), (u), S(u), ROLE_PARTICIPANT, false, false})
 
 static struct json_object *
 js(const char *s)
@@ -217,18 +220,18 @@ waiting_room_admit_deny(void **state)
     assert_int_equal(count(S("hank"), "GROUP_CALL_WAITING"), 3);
 
     /* A participant cannot admit. */
-    assert_int_equal(call_admit(lc, "alice", "bob", 400, &reply, &err), E_FORBIDDEN);
+    assert_int_equal(call_admit(lc, ACT("alice"), "bob", 400, &reply, &err), E_FORBIDDEN);
     reset();
-    assert_int_equal(call_admit(lc, "hank", "bob", 400, &reply, &err), E_OK);
+    assert_int_equal(call_admit(lc, ACT("hank"), "bob", 400, &reply, &err), E_OK);
     json_object_put(reply);
     assert_int_equal(count(S("bob"), "GROUP_CALL_ADMITTED"), 1);
     assert_non_null(strstr(find(S("bob"), "GROUP_CALL_ADMITTED")->json, "\"role\":\"PARTICIPANT\""));
     /* The admission carries what the glue adds for bob (his ICE servers). */
     assert_non_null(strstr(find(S("bob"), "GROUP_CALL_ADMITTED")->json, "\"mark\":\"for-bob\""));
     assert_int_equal(count(S("hank"), "GROUP_CALL_PARTICIPANT_JOINED"), 1);
-    assert_int_equal(call_admit(lc, "hank", "bob", 400, &reply, &err), E_NOT_WAITING);
+    assert_int_equal(call_admit(lc, ACT("hank"), "bob", 400, &reply, &err), E_NOT_WAITING);
 
-    assert_int_equal(call_deny(lc, "hank", "carol", &err), E_OK);
+    assert_int_equal(call_deny(lc, ACT("hank"), "carol", &err), E_OK);
     assert_non_null(strstr(find(S("carol"), "GROUP_CALL_DENIED")->json, "\"reason\":\"DENIED\""));
     assert_int_equal(call_cancel_wait(lc, "alice", &err), E_OK);
     assert_int_equal(call_cancel_wait(lc, "alice", &err), E_NOT_WAITING);
@@ -250,7 +253,7 @@ admit_all_up_to_the_cap(void **state)
     join(lc, "carol", NULL);
     join(lc, "dave", NULL);
     assert_false(call_is_live(lc));
-    assert_int_equal(call_admit(lc, "hank", NULL, 500, &reply, &err), E_ROOM_FULL);
+    assert_int_equal(call_admit(lc, ACT("hank"), NULL, 500, &reply, &err), E_ROOM_FULL);
     assert_int_equal(err.limit, LIMIT_ROOM);
     assert_true(call_is_live(lc));
     assert_int_equal(lc->nmembers, 3);
@@ -266,7 +269,7 @@ cap_exact_and_limit_source(void **state)
 {
     live_call *lc = make_call("{}", "starter"); /* plan cap 4 */
     struct json_object *reply = NULL;
-    call_actor a = {"eve", "eve", 9};
+    call_actor a = {"eve", "eve", 9, ROLE_PARTICIPANT, false, false};
     dpa_error err = {0};
     (void)state;
 
@@ -280,7 +283,7 @@ cap_exact_and_limit_source(void **state)
     assert_int_equal(lc->nmembers, 4);
     /* Rejoining from a new session reuses the place. */
     {
-        call_actor again = {"a1", "a1", 77};
+        call_actor again = {"a1", "a1", 77, ROLE_PARTICIPANT, false, false};
         assert_int_equal(call_join(lc, &again, 1, &reply, &err), E_OK);
         json_object_put(reply);
         assert_int_equal(count(S("a1"), "GROUP_CALL_REMOVED"), 1);
@@ -318,29 +321,29 @@ moderation_ranks(void **state)
     join(lc, "hank", NULL);
     join(lc, "alice", NULL);
     join(lc, "bob", NULL);
-    assert_int_equal(call_set_role(lc, "alice", "bob", ROLE_CO_HOST, &err), E_FORBIDDEN);
-    assert_int_equal(call_set_role(lc, "hank", "alice", ROLE_CO_HOST, &err), E_OK);
+    assert_int_equal(call_set_role(lc, ACT("alice"), "bob", ROLE_CO_HOST, &err), E_FORBIDDEN);
+    assert_int_equal(call_set_role(lc, ACT("hank"), "alice", ROLE_CO_HOST, &err), E_OK);
     assert_int_equal(count(S("bob"), "GROUP_CALL_ROLE_CHANGED"), 1);
     /* A co-host may mute and remove participants, not hosts. */
-    assert_int_equal(call_mute(lc, "alice", "hank", "audio", &err), E_FORBIDDEN);
-    assert_int_equal(call_mute(lc, "alice", "bob", "video", &err), E_OK);
+    assert_int_equal(call_mute(lc, ACT("alice"), "hank", "audio", &err), E_FORBIDDEN);
+    assert_int_equal(call_mute(lc, ACT("alice"), "bob", "video", &err), E_OK);
     assert_non_null(strstr(find(S("bob"), "GROUP_CALL_MUTE_REQUESTED")->json, "\"by\":\"alice\""));
-    assert_int_equal(call_remove(lc, "alice", "hank", false, 1, &err), E_FORBIDDEN);
-    assert_int_equal(call_set_role(lc, "hank", "hank", ROLE_PARTICIPANT, &err), E_FORBIDDEN);
-    assert_int_equal(call_end(lc, "alice", NULL, 1, &err), E_FORBIDDEN);
+    assert_int_equal(call_remove(lc, ACT("alice"), "hank", false, 1, &err), E_FORBIDDEN);
+    assert_int_equal(call_set_role(lc, ACT("hank"), "hank", ROLE_PARTICIPANT, &err), E_FORBIDDEN);
+    assert_int_equal(call_end(lc, ACT("alice"), NULL, 1, &err), E_FORBIDDEN);
 
     reset();
-    assert_int_equal(call_remove(lc, "alice", "bob", true, 1, &err), E_OK);
+    assert_int_equal(call_remove(lc, ACT("alice"), "bob", true, 1, &err), E_OK);
     assert_non_null(strstr(find(S("bob"), "GROUP_CALL_REMOVED")->json, "REMOVED_BY_HOST"));
     assert_non_null(strstr(find(S("hank"), "GROUP_CALL_PARTICIPANT_LEFT")->json, "\"reason\":\"REMOVED\""));
     assert_string_equal(join(lc, "bob", NULL), "FORBIDDEN"); /* banned for this call */
 
     reset();
-    assert_int_equal(call_end(lc, "hank", NULL, 1, &err), E_OK);
+    assert_int_equal(call_end(lc, ACT("hank"), NULL, 1, &err), E_OK);
     assert_int_equal(count(0, "GROUP_CALL_ENDED"), 2);
     assert_non_null(strstr(find(S("alice"), "GROUP_CALL_ENDED")->json, "HOST_ENDED"));
     assert_false(call_is_live(lc));
-    assert_int_equal(call_end(lc, "hank", NULL, 1, &err), E_NO_LIVE_CALL);
+    assert_int_equal(call_end(lc, ACT("hank"), NULL, 1, &err), E_NO_LIVE_CALL);
     /* The ban lasted for that call only. */
     assert_string_equal(join(lc, "bob", NULL), "JOINED");
     /* Co-host is lost on leaving. */
@@ -404,7 +407,8 @@ static void
 watchers_lose_events_with_their_rank(void **state)
 {
     live_call *lc = make_call("{\"waitingRoom\":true}", "pro");
-    call_actor wv = {"vera", "vera", 900}, wc = {"cole", "cole", 901};
+    call_actor wv = {"vera", "vera", 900, ROLE_PARTICIPANT, false, false},
+               wc = {"cole", "cole", 901, ROLE_PARTICIPANT, false, false};
     struct json_object *patch;
     dpa_error err = {0};
     dpa_error fe;
@@ -420,8 +424,8 @@ watchers_lose_events_with_their_rank(void **state)
     call_room_changed(lc, r, 5);
     join(lc, "hank", NULL);
     join(lc, "cole", NULL); /* waits */
-    { struct json_object *out = NULL; assert_int_equal(call_admit(lc, "hank", "cole", 6, &out, &err), E_OK); json_object_put(out); }
-    assert_int_equal(call_set_role(lc, "hank", "cole", ROLE_CO_HOST, &err), E_OK);
+    { struct json_object *out = NULL; assert_int_equal(call_admit(lc, ACT("hank"), "cole", 6, &out, &err), E_OK); json_object_put(out); }
+    assert_int_equal(call_set_role(lc, ACT("hank"), "cole", ROLE_CO_HOST, &err), E_OK);
     assert_int_equal(call_watch(lc, &wv, &err), E_OK);
     assert_int_equal(call_watch(lc, &wc, &err), E_OK);
     reset();
@@ -435,7 +439,7 @@ watchers_lose_events_with_their_rank(void **state)
     assert_int_equal(room_patch(r, patch, lc->plan, 7, &changed, &fe), E_OK);
     json_object_put(patch);
     call_room_changed(lc, r, 7);
-    assert_int_equal(call_set_role(lc, "hank", "cole", ROLE_PARTICIPANT, &err), E_OK);
+    assert_int_equal(call_set_role(lc, ACT("hank"), "cole", ROLE_PARTICIPANT, &err), E_OK);
     reset();
     join(lc, "bea", NULL); /* knocks */
     assert_int_equal(count(S("hank"), "GROUP_CALL_WAITING"), 1);
@@ -478,16 +482,16 @@ state_json_shows_waiting_to_hosts_only(void **state)
     struct json_object *o;
     (void)state;
 
-    assert_null(call_state_json(lc, "hank"));
+    assert_null(call_state_json(lc, ACT("hank")));
     join(lc, "hank", NULL);
     join(lc, "alice", NULL);
-    o = call_state_json(lc, "hank");
+    o = call_state_json(lc, ACT("hank"));
     assert_int_equal(json_get_int(o, "participantCount", -1), 1);
     assert_int_equal(json_get_int(o, "waitingCount", -1), 1);
     assert_true(json_get_bool(o, "hostPresent", false));
     assert_true(json_object_object_get_ex(o, "waiting", NULL));
     json_object_put(o);
-    o = call_state_json(lc, "alice");
+    o = call_state_json(lc, ACT("alice"));
     assert_false(json_object_object_get_ex(o, "waiting", NULL));
     json_object_put(o);
     call_free(lc);
@@ -533,12 +537,12 @@ export_import_continues_the_call(void **state)
 
     assert_string_equal(join(lc, "hank", NULL), "JOINED");
     assert_string_equal(join(lc, "alice", NULL), "WAITING_ROOM_PENDING");
-    assert_int_equal(call_admit(lc, "hank", "alice", 100, &reply, &err), E_OK);
+    assert_int_equal(call_admit(lc, ACT("hank"), "alice", 100, &reply, &err), E_OK);
     json_object_put(reply);
     assert_string_equal(join(lc, "bob", NULL), "WAITING_ROOM_PENDING");
     assert_string_equal(join(lc, "carl", NULL), "WAITING_ROOM_PENDING");
     assert_int_equal(call_media(lc, "alice", -1, 0, &err), E_OK);
-    assert_int_equal(call_set_role(lc, "hank", "alice", ROLE_CO_HOST, &err), E_OK);
+    assert_int_equal(call_set_role(lc, ACT("hank"), "alice", ROLE_CO_HOST, &err), E_OK);
     ex = call_export(lc, ref_session, NULL);
 
     /* A fresh live state of the room takes it all, silently. */
@@ -562,7 +566,7 @@ export_import_continues_the_call(void **state)
     /* And goes on: signals reach the same sessions, the host admits bob. */
     assert_int_equal(call_signal(next, "alice", "hank", "GROUP_CALL_SDP_OFFER", payload, &err), E_OK);
     assert_int_equal(count(S("hank"), "GROUP_CALL_SDP_OFFER"), 1);
-    assert_int_equal(call_admit(next, "hank", "bob", 200, &reply, &err), E_OK);
+    assert_int_equal(call_admit(next, ACT("hank"), "bob", 200, &reply, &err), E_OK);
     json_object_put(reply);
     assert_int_equal(call_participant_count(next), 3);
 
@@ -593,6 +597,148 @@ export_import_continues_the_call(void **state)
     call_free(lc);
 }
 
+/* The app's admin credential, as the glue passes it (auth_actor): a host's rank floor. */
+#define ADMIN(u, session) (&(call_actor){(u), (u), (session), ROLE_HOST, false, false})
+
+/*
+ * An actor with a rank floor (the admin grant) moderates without being a
+ * host or in the call; the floor never counts for joining.
+ */
+static void
+admin_actor_moderates_without_being_a_host(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true}", "pro");
+    struct json_object *reply = NULL, *o;
+    dpa_error err = {0};
+    (void)state;
+
+    join(lc, "hank", NULL);
+    join(lc, "alice", NULL); /* waits */
+    join(lc, "bob", NULL);   /* waits */
+    join(lc, "carol", NULL); /* waits */
+    /* The same user without the floor is nobody. */
+    assert_int_equal(call_admit(lc, ACT("ops"), "alice", 10, &reply, &err), E_FORBIDDEN);
+    assert_int_equal(call_actor_rank(lc, ACT("ops")), ROLE_PARTICIPANT);
+    assert_int_equal(call_actor_rank(lc, ADMIN("ops", 0)), ROLE_HOST);
+
+    /* It sees the waiting list, as hosts do. */
+    o = call_state_json(lc, ADMIN("ops", 0));
+    assert_non_null(json_object_object_get(o, "waiting"));
+    json_object_put(o);
+    o = call_state_json(lc, ACT("ops"));
+    assert_null(json_object_object_get(o, "waiting"));
+    json_object_put(o);
+
+    reset();
+    assert_int_equal(call_admit(lc, ADMIN("ops", 0), "alice", 10, &reply, &err), E_OK);
+    json_object_put(reply);
+    assert_int_equal(count(S("alice"), "GROUP_CALL_ADMITTED"), 1);
+    assert_int_equal(call_deny(lc, ADMIN("ops", 0), "bob", &err), E_OK);
+    assert_int_equal(count(S("bob"), "GROUP_CALL_DENIED"), 1);
+    assert_int_equal(call_admit(lc, ADMIN("ops", 0), NULL, 11, &reply, &err), E_OK);
+    json_object_put(reply);
+    assert_int_equal(call_participant_count(lc), 3);
+
+    /* It outranks co-hosts and acts on hosts, as a host does; events name it. */
+    assert_int_equal(call_set_role(lc, ADMIN("ops", 0), "alice", ROLE_CO_HOST, &err), E_OK);
+    assert_int_equal(call_mute(lc, ADMIN("ops", 0), "hank", "audio", &err), E_OK);
+    assert_non_null(strstr(find(S("hank"), "GROUP_CALL_MUTE_REQUESTED")->json, "\"by\":\"ops\""));
+    assert_int_equal(call_remove(lc, ADMIN("ops", 0), "carol", true, 12, &err), E_OK);
+    assert_string_equal(join(lc, "carol", NULL), "FORBIDDEN"); /* banned */
+    assert_int_equal(call_remove(lc, ADMIN("ops", 0), "hank", false, 12, &err), E_OK);
+    assert_int_equal(call_participant_count(lc), 1);
+
+    /* Joining is the room's decision for the user: the admin waits like anyone. */
+    {
+        call_actor a = {"ops", "ops", S("o"), ROLE_HOST, false, false};
+        dpa_err e = call_join(lc, &a, 13, &reply, &err);
+        assert_int_equal(e, E_OK);
+        assert_string_equal(json_get_str(reply, "status"), "WAITING_ROOM_PENDING");
+        json_object_put(reply);
+    }
+    assert_int_equal(call_end(lc, ADMIN("ops", 0), NULL, 14, &err), E_OK);
+    assert_false(call_is_live(lc));
+    call_free(lc);
+}
+
+/* A watcher keeps its token's rank floor: it gets the events hosts get. */
+static void
+admin_watcher_gets_the_events(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true}", "pro"), *next;
+    struct json_object *ex;
+    dpa_error err = {0};
+    (void)state;
+
+    assert_int_equal(call_watch(lc, ACT("ops"), &err), E_FORBIDDEN);
+    assert_int_equal(call_watch(lc, ADMIN("ops", 700), &err), E_OK);
+    join(lc, "hank", NULL);
+    join(lc, "amy", NULL); /* knocks */
+    assert_int_equal(count(700, "GROUP_CALL_WAITING"), 1);
+    assert_int_equal(count(700, "GROUP_CALL_PARTICIPANT_JOINED"), 1);
+
+    /* Taken over by another process: the floor goes with the watcher. */
+    ex = call_export(lc, ref_session, NULL);
+    next = make_call("{\"waitingRoom\":true}", "pro");
+    gone_session = 0;
+    assert_int_equal(call_import(next, ex, of_session, NULL), E_OK);
+    reset();
+    join(next, "bea", NULL); /* knocks */
+    assert_int_equal(count(700, "GROUP_CALL_WAITING"), 1);
+    assert_int_equal(call_end(next, ACT("hank"), NULL, 20, &err), E_OK);
+    assert_int_equal(count(700, "GROUP_CALL_ENDED"), 1);
+    json_object_put(ex);
+    call_free(next);
+    call_free(lc);
+}
+
+/* A token that may not publish audio or video joins (or is admitted) with it off. */
+static void
+members_start_without_media_they_may_not_publish(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true}", "pro"), *next;
+    call_actor listener = {"lou", "lou", S("lou"), ROLE_PARTICIPANT, true, true};
+    call_actor voice = {"val", "val", S("val"), ROLE_PARTICIPANT, false, true};
+    struct json_object *reply = NULL, *ex;
+    dpa_error err = {0};
+    (void)state;
+
+    join(lc, "hank", NULL);
+    assert_true(call_member_find(lc, "hank")->audio);
+    assert_true(call_member_find(lc, "hank")->video);
+    assert_int_equal(call_join(lc, &listener, 5, &reply, &err), E_OK); /* waits */
+    json_object_put(reply);
+    assert_int_equal(call_join(lc, &voice, 5, &reply, &err), E_OK); /* waits */
+    json_object_put(reply);
+
+    /* Waiting across a takeover keeps what the tokens said. */
+    ex = call_export(lc, ref_session, NULL);
+    next = make_call("{\"waitingRoom\":true}", "pro");
+    gone_session = 0;
+    assert_int_equal(call_import(next, ex, of_session, NULL), E_OK);
+    assert_int_equal(call_admit(next, ACT("hank"), NULL, 6, &reply, &err), E_OK);
+    json_object_put(reply);
+    assert_false(call_member_find(next, "lou")->audio);
+    assert_false(call_member_find(next, "lou")->video);
+    assert_true(call_member_find(next, "val")->audio);
+    assert_false(call_member_find(next, "val")->video);
+    json_object_put(ex);
+    call_free(next);
+
+    /* Open room: straight in, and a rejoin with such a token turns it off. */
+    call_free(lc);
+    lc = make_call("{}", "pro");
+    join(lc, "lou", NULL);
+    assert_true(call_member_find(lc, "lou")->audio);
+    listener.session = 4242;
+    assert_int_equal(call_join(lc, &listener, 7, &reply, &err), E_OK);
+    assert_string_equal(json_get_str(reply, "status"), "JOINED");
+    json_object_put(reply);
+    assert_false(call_member_find(lc, "lou")->audio);
+    assert_false(call_member_find(lc, "lou")->video);
+    call_free(lc);
+}
+
 int
 main(void)
 {
@@ -609,6 +755,9 @@ main(void)
         cmocka_unit_test(screen_share_one_at_a_time),
         cmocka_unit_test(state_json_shows_waiting_to_hosts_only),
         cmocka_unit_test(export_import_continues_the_call),
+        cmocka_unit_test(admin_actor_moderates_without_being_a_host),
+        cmocka_unit_test(admin_watcher_gets_the_events),
+        cmocka_unit_test(members_start_without_media_they_may_not_publish),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -513,7 +513,7 @@ static live_call *
 live_call_with_alice(void)
 {
     live_call *lc = NULL;
-    call_actor alice = {"alice", "Alice", 1};
+    call_actor alice = {.user_id = "alice", .name = "Alice", .session = 1};
     struct json_object *out = NULL;
     dpa_error ce;
 

@@ -66,13 +66,18 @@ accepts_kid_and_iss(void **state)
     char *t;
     (void)state;
 
-    t = auth_mint("app1", "k1", SECRET1, "alice", "Alice A", NOW, 60);
+    t = auth_mint("app1", "k1", SECRET1, "alice", "Alice A", NULL, NOW, 60);
     assert_int_equal(verify(t, &id, &why, &unknown), E_OK);
     assert_string_equal(id.app_id, "app1");
     assert_string_equal(id.user_id, "alice");
     assert_string_equal(id.name, "Alice A");
     assert_string_equal(id.plan->name, "pro");
     assert_int_equal(id.exp, NOW + 60);
+    /* No grants claim: the rights every token had before grants. */
+    assert_false(id.grants.admin);
+    assert_true(id.grants.create_rooms);
+    assert_int_equal(id.grants.nrooms, 0);
+    assert_int_equal(id.grants.publish, PUBLISH_ALL);
     free(t);
 
     /* iss only: every key of the app is tried (k2 is the app's second key). */
@@ -223,6 +228,292 @@ far_exp_does_not_overflow(void **state)
     free(t);
 }
 
+/* Room ids as the server makes them: "rm_" + 22 base64url characters (16 bytes). */
+#define RA "rm_AAAAAAAAAAAAAAAAAAAAAA"
+#define RB "rm_AQEBAQEBAQEBAQEBAQEBBw"
+#define RC "rm_AgICAgICAgICAgICAgICDg"
+#define R8 "\"rm_AAAAAAAAAAAAAAAAAAAAAA\",\"rm_AQEBAQEBAQEBAQEBAQEBBw\",\"rm_AgICAgICAgICAgICAgICDg\"," \
+           "\"rm_AwMDAwMDAwMDAwMDAwMDFQ\",\"rm_BAQEBAQEBAQEBAQEBAQEHA\",\"rm_BQUFBQUFBQUFBQUFBQUFIw\"," \
+           "\"rm_BgYGBgYGBgYGBgYGBgYGKg\",\"rm_BwcHBwcHBwcHBwcHBwcHMQ\""
+
+/* Verifies a token of app1 (key k1) whose payload ends with the given claims. */
+static dpa_err
+verify_claims(const char *extra, identity *id, const char **why)
+{
+    char claims[2048];
+    bool unknown;
+    dpa_err e;
+    char *t;
+
+    snprintf(claims, sizeof(claims), "{\"sub\":\"u\",\"exp\":1800000100%s%s}", *extra ? "," : "",
+             extra);
+    t = sign(JWT_ALG_HS256, SECRET1, "k1", claims);
+    *why = NULL;
+    e = verify(t, id, why, &unknown);
+    free(t);
+    return e;
+}
+
+static void
+grants_are_read(void **state)
+{
+    identity id;
+    const char *why;
+    (void)state;
+
+    assert_int_equal(verify_claims("\"grants\":{}", &id, &why), E_OK);
+    assert_false(id.grants.admin);
+    assert_true(id.grants.create_rooms);
+    assert_int_equal(id.grants.nrooms, 0);
+    assert_int_equal(id.grants.publish, PUBLISH_ALL);
+
+    assert_int_equal(verify_claims("\"grants\":{\"admin\":true,\"createRooms\":false}", &id, &why),
+                     E_OK);
+    assert_true(id.grants.admin);
+    assert_false(id.grants.create_rooms);
+    assert_true(auth_is_admin(&id));
+
+    /* A room scope: a repeated id counts once, and it never creates rooms. */
+    assert_int_equal(
+        verify_claims("\"grants\":{\"rooms\":[\"" RA "\",\"" RB "\",\"" RA "\"]}", &id, &why), E_OK);
+    assert_int_equal(id.grants.nrooms, 2);
+    assert_false(id.grants.create_rooms);
+    assert_true(auth_room_allowed(&id, RA));
+    assert_true(auth_room_allowed(&id, RB));
+    assert_false(auth_room_allowed(&id, RC));
+    assert_false(auth_room_allowed(&id, "rm_AAAAAAAAAAAAAAAAAAAAAB")); /* not canonical */
+    assert_false(auth_room_allowed(&id, "rm_AAAAAAAAAAAAAAAAAAAAA"));
+    assert_false(auth_room_allowed(&id, "rm_a"));
+    assert_false(auth_room_allowed(&id, NULL));
+    {
+        char shown[ROOM_ID_MAX];
+        grants_room_id(&id.grants, 1, shown);
+        assert_string_equal(shown, RB);
+    }
+    assert_int_equal(
+        verify_claims("\"grants\":{\"rooms\":[\"" RA "\"],\"createRooms\":false}", &id, &why), E_OK);
+
+    assert_int_equal(verify_claims("\"grants\":{\"publish\":[\"audio\",\"screen\",\"audio\"]}",
+                                   &id, &why),
+                     E_OK);
+    assert_int_equal(id.grants.publish, PUBLISH_AUDIO | PUBLISH_SCREEN);
+    assert_int_equal(verify_claims("\"grants\":{\"publish\":[]}", &id, &why), E_OK);
+    assert_int_equal(id.grants.publish, 0);
+}
+
+static void
+malformed_grants_refuse_the_token(void **state)
+{
+    static const struct {
+        const char *claim, *named;
+    } cases[] = {
+        {"\"grants\":true", "grants must be an object"},
+        {"\"grants\":null", "grants must be an object"},
+        {"\"grants\":[\"admin\"]", "grants must be an object"},
+        {"\"grants\":{\"Admin\":true}", "grants holds an unknown member"},
+        {"\"grants\":{\"canPublish\":false}", "grants holds an unknown member"},
+        {"\"grants\":{\"admin\":1}", "grants.admin"},
+        {"\"grants\":{\"admin\":\"true\"}", "grants.admin"},
+        {"\"grants\":{\"createRooms\":null}", "grants.createRooms"},
+        {"\"grants\":{\"rooms\":\"rm_a\"}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[\"room_a\"]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[\"rm_\"]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[\"rm_a\"]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[\"rm_AAAAAAAAAAAAAAAAAAAA/A\"]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[\"rm_AAAAAAAAAAAAAAAAAAAAAB\"]}", "grants.rooms"}, /* not canonical */
+        {"\"grants\":{\"rooms\":[\"rm_AAAAAAAAAAAAAAAAAAAAAAA\"]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[\"RM_AAAAAAAAAAAAAAAAAAAAAA\"]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[7]}", "grants.rooms"},
+        {"\"grants\":{\"rooms\":[" R8 ",\"rm_CAgICAgICAgICAgICAgIOA\"]}", "at most 8"},
+        {"\"grants\":{\"rooms\":[\"" RA "\"],\"createRooms\":true}", "grants.createRooms"},
+        {"\"grants\":{\"publish\":\"audio\"}", "grants.publish"},
+        {"\"grants\":{\"publish\":[\"audio\",\"data\"]}", "grants.publish"},
+        {"\"grants\":{\"publish\":[\"Audio\"]}", "grants.publish"},
+        {"\"grants\":{\"publish\":[null]}", "grants.publish"},
+    };
+    identity id;
+    const char *why;
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        print_message("case: %s\n", cases[i].claim);
+        assert_int_equal(verify_claims(cases[i].claim, &id, &why), E_UNAUTHORIZED);
+        assert_non_null(why);
+        assert_non_null(strstr(why, cases[i].named));
+    }
+    /* 8 rooms are fine. */
+    assert_int_equal(verify_claims("\"grants\":{\"rooms\":[" R8 "]}", &id, &why), E_OK);
+    assert_int_equal(id.grants.nrooms, 8);
+}
+
+/* What auth_mint signs is what auth_verify reads back. */
+static void
+minted_grants_round_trip(void **state)
+{
+    identity id;
+    const char *why = NULL;
+    bool unknown;
+    grants g;
+    char *t;
+    (void)state;
+
+    grants_default(&g);
+    g.admin = true;
+    g.publish = PUBLISH_AUDIO;
+    g.nrooms = 1;
+    g.create_rooms = false;
+    assert_true(grants_room_bytes(RC, g.rooms[0]));
+    t = auth_mint("app1", "k1", SECRET1, "backend", NULL, &g, NOW, 60);
+    assert_int_equal(verify(t, &id, &why, &unknown), E_OK);
+    assert_true(id.grants.admin);
+    assert_int_equal(id.grants.publish, PUBLISH_AUDIO);
+    assert_int_equal(id.grants.nrooms, 1);
+    assert_memory_equal(id.grants.rooms[0], g.rooms[0], ROOM_ID_BYTES);
+    assert_false(id.grants.create_rooms);
+    free(t);
+    t = grants_claim_text(&g);
+    assert_string_equal(t, "{\"admin\":true,\"rooms\":[\"" RC "\"],\"publish\":[\"audio\"]}");
+    free(t);
+
+    /* The default rights sign no claim at all. */
+    grants_default(&g);
+    assert_null(grants_claim_text(&g));
+    g.create_rooms = false;
+    t = grants_claim_text(&g);
+    assert_string_equal(t, "{\"createRooms\":false}");
+    free(t);
+}
+
+static void
+auth_may_moderate_hosts_and_admins(void **state)
+{
+    struct json_object *body = json_object_new_object();
+    identity id;
+    const char *why;
+    dpa_error err;
+    room *r;
+    (void)state;
+
+    json_object_object_add(body, "hosts", json_tokener_parse("[\"bob\"]"));
+    assert_int_equal(room_create(body, "app1", "alice", plans_find(&plans, "pro"), NOW * 1000, &r,
+                                 &err),
+                     E_OK);
+    json_object_put(body);
+
+    assert_int_equal(verify_claims("", &id, &why), E_OK); /* sub "u" of app1: no host */
+    assert_false(auth_may_moderate(&id, r));
+    snprintf(id.user_id, sizeof(id.user_id), "bob");
+    assert_true(auth_may_moderate(&id, r));
+    snprintf(id.user_id, sizeof(id.user_id), "alice");
+    assert_true(auth_may_moderate(&id, r));
+
+    assert_int_equal(verify_claims("\"grants\":{\"admin\":true}", &id, &why), E_OK);
+    assert_true(auth_may_moderate(&id, r));
+    /* Another app's admin: nothing. */
+    snprintf(id.app_id, sizeof(id.app_id), "app2");
+    assert_false(auth_may_moderate(&id, r));
+    /* An admin scoped to other rooms: not this one. */
+    assert_int_equal(verify_claims("\"grants\":{\"admin\":true,\"rooms\":[\"" RA "\"]}", &id, &why),
+                     E_OK);
+    assert_false(auth_may_moderate(&id, r));
+    assert_true(grants_room_bytes(r->id, id.grants.rooms[0])); /* a room the server made */
+    assert_true(auth_may_moderate(&id, r));
+    /* A host scoped to other rooms: not this one either. */
+    assert_true(grants_room_bytes(RA, id.grants.rooms[0]));
+    id.grants.admin = false;
+    snprintf(id.user_id, sizeof(id.user_id), "bob");
+    assert_false(auth_may_moderate(&id, r));
+    room_free(r);
+}
+
+static void
+sdp_directions(void **state)
+{
+    static const struct {
+        const char *sdp;
+        unsigned sends;
+    } cases[] = {
+        {"", 0},
+        {"v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", 0},
+        /* No direction: sendrecv. */
+        {"v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n", PUBLISH_AUDIO},
+        {"v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=recvonly\r\n"
+         "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\n",
+         PUBLISH_VIDEO},
+        {"v=0\r\nm=audio 9 RTP 111\r\na=inactive\r\nm=video 9 RTP 96\r\na=recvonly\r\n", 0},
+        {"v=0\r\nm=audio 9 RTP 111\r\na=sendrecv\r\nm=video 9 RTP 96\r\na=sendrecv\r\n",
+         PUBLISH_AUDIO | PUBLISH_VIDEO},
+        /* The session's direction holds for sections without their own. */
+        {"v=0\r\na=recvonly\r\nm=audio 9 RTP 111\r\nm=video 9 RTP 96\r\na=sendrecv\r\n",
+         PUBLISH_VIDEO},
+        /* Port 0 rejects a section, unless it is bundle-only. */
+        {"v=0\r\nm=video 0 RTP 96\r\na=sendrecv\r\n", 0},
+        {"v=0\r\nm=video 0/2 RTP 96\r\n", 0},
+        {"v=0\r\nm=video 0 RTP 96\r\na=bundle-only\r\na=sendonly\r\n", PUBLISH_VIDEO},
+        {"v=0\r\nm=video 09 RTP 96\r\n", PUBLISH_VIDEO},
+        /* Bare LF, other media and attributes that only start like directions. */
+        {"v=0\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\na=sendrecv\n", 0},
+        {"v=0\nm=audio 9 RTP 111\na=recvonlyx\n", PUBLISH_AUDIO},
+        {"v=0\nm=audiox 9 RTP 111\n", 0},
+        {"v=0\r\nM=VIDEO 9 RTP 96\r\n", PUBLISH_VIDEO},
+        /* The last section's direction is its own, not the next line's. */
+        {"m=audio 9 RTP 0\r\na=recvonly\r\nm=audio 9 RTP 0\r\n", PUBLISH_AUDIO},
+    };
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        print_message("case %zu\n", i);
+        assert_int_equal(sdp_sends(cases[i].sdp, strlen(cases[i].sdp)), cases[i].sends);
+    }
+}
+
+static void
+signal_checks(void **state)
+{
+    const char *offer_av = "v=0\r\nm=audio 9 RTP 111\r\nm=video 9 RTP 96\r\n";
+    const char *offer_a = "v=0\r\nm=audio 9 RTP 111\r\nm=video 9 RTP 96\r\na=recvonly\r\n";
+    const char *offer_v = "v=0\r\nm=audio 9 RTP 111\r\na=recvonly\r\nm=video 9 RTP 96\r\n";
+    struct json_object *s_av = json_object_new_string(offer_av), *s_a = json_object_new_string(offer_a);
+    struct json_object *s_v = json_object_new_string(offer_v);
+    struct json_object *o_av = json_object_new_object(), *weird = json_tokener_parse("{\"x\":1}");
+    grants g;
+    (void)state;
+
+    json_object_object_add(o_av, "type", json_object_new_string("offer"));
+    json_object_object_add(o_av, "sdp", json_object_new_string(offer_av));
+
+    grants_default(&g); /* everything: nothing is read */
+    assert_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", s_av));
+    assert_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", weird));
+
+    g.publish = PUBLISH_AUDIO;
+    assert_non_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", s_av));
+    assert_non_null(grants_signal_problem(&g, "GROUP_CALL_SDP_ANSWER", o_av));
+    assert_null(grants_signal_problem(&g, "GROUP_CALL_SDP_ANSWER", s_a));
+    assert_null(grants_signal_problem(&g, "GROUP_CALL_ICE_CANDIDATE", weird));
+    /* The SDP must be readable when something is held back. */
+    assert_non_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", weird));
+
+    g.publish = PUBLISH_SCREEN; /* a screen is a video section too: SDP cannot tell */
+    assert_non_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", s_av));
+    assert_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", s_v));
+    g.publish = PUBLISH_AUDIO;
+    assert_non_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", s_v));
+    g.publish = PUBLISH_AUDIO | PUBLISH_SCREEN;
+    assert_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", o_av));
+    g.publish = 0;
+    assert_non_null(grants_signal_problem(&g, "GROUP_CALL_SDP_OFFER", s_a));
+
+    json_object_put(s_av);
+    json_object_put(s_a);
+    json_object_put(s_v);
+    json_object_put(o_av);
+    json_object_put(weird);
+}
+
 static int
 setup(void **state)
 {
@@ -256,6 +547,12 @@ main(void)
         cmocka_unit_test(rejects_alg_none_and_garbage),
         cmocka_unit_test(short_secret_never_verifies),
         cmocka_unit_test(far_exp_does_not_overflow),
+        cmocka_unit_test(grants_are_read),
+        cmocka_unit_test(malformed_grants_refuse_the_token),
+        cmocka_unit_test(minted_grants_round_trip),
+        cmocka_unit_test(auth_may_moderate_hosts_and_admins),
+        cmocka_unit_test(sdp_directions),
+        cmocka_unit_test(signal_checks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
