@@ -73,9 +73,12 @@ test('the roster right after joining, then after joins, media, roles and leaves'
   assert.equal(a.getCall(room.roomId).participants.find((p) => p.userId === 'bob').audio, false);
   assert.equal(b.getCall(room.roomId).participants.find((p) => p.userId === 'bob').audio, false);
 
+  // Both wait for their own copy of the event: a's comes after its reply,
+  // on its own connection, and b's may come first (this raced under load).
   const promoted = nextEvent(b, 'GROUP_CALL_ROLE_CHANGED');
+  const seenPromoted = nextEvent(a, 'GROUP_CALL_ROLE_CHANGED');
   await a.setRole(callId, 'bob', 'CO_HOST');
-  await promoted;
+  await Promise.all([promoted, seenPromoted]);
   assert.equal(b.getCall(room.roomId).role, 'CO_HOST');
   assert.equal(a.getCall(room.roomId).participants.find((p) => p.userId === 'bob').role, 'CO_HOST');
 
