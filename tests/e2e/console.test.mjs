@@ -97,7 +97,7 @@ test('an invite link opens the room in the console, through sign-in, and its gue
   assert.equal(await hana.evaluate(() => navigator.clipboard.readText()), link);
 
   // Someone not signed in opens the link: sign-in first, then that room's pre-join screen.
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const ivy = await ctx.newPage();
   ivy.user = 'ivy';
   await ivy.goto(link);

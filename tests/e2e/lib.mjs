@@ -104,7 +104,7 @@ export async function tcpProxy(targetPort) {
  * opts.permissions are granted to the page (e.g. clipboard-read).
  */
 export async function signedIn(browser, baseUrl, user, { gateCamera = false, permissions = [] } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', permissions });
   if (gateCamera) {
     await ctx.addInitScript(() => {
       const md = navigator.mediaDevices;
