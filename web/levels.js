@@ -16,7 +16,7 @@
 let ctx = null;
 
 /** The page's AudioContext, created on first use. */
-export function audioContext() {
+function audioContext() {
   if (!ctx) {
     const AC = globalThis.AudioContext || globalThis.webkitAudioContext;
     if (!AC) return null;

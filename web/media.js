@@ -19,7 +19,7 @@ export const media = {
   listeners: new Set(), // views showing the stream: called when it changes
 };
 
-export function releaseTracks(stream) {
+function releaseTracks(stream) {
   if (stream) for (const t of stream.getTracks()) t.stop();
 }
 
@@ -35,7 +35,7 @@ function changed() {
 }
 
 /** Turns tracks on or off as the toggles say (a track stays open while off). */
-export function applyToggles() {
+function applyToggles() {
   if (!media.stream) return;
   for (const t of media.stream.getAudioTracks()) t.enabled = media.micOn;
   for (const t of media.stream.getVideoTracks()) t.enabled = media.camOn;
@@ -46,7 +46,7 @@ export function applyToggles() {
  * current stream. Without one of them it settles for the other. Resolves to
  * the stream, or null (media.error says why).
  */
-export function openMedia() {
+function openMedia() {
   const gen = ++media.gen;
   releaseTracks(media.stream);
   media.stream = null;

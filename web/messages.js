@@ -20,7 +20,7 @@ const FIELD_LABELS = {
 };
 
 /** `policy.maxParticipants` → 'the maximum number of participants'; hosts[2] → 'the hosts'. */
-export function fieldLabel(field) {
+function fieldLabel(field) {
   if (!field) return null;
   const base = String(field).replace(/\[\d+\]$/, '');
   return FIELD_LABELS[base] || FIELD_LABELS[base.split('.')[0]] || null;

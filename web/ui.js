@@ -48,7 +48,7 @@ export function every(ms, fn) {
 }
 
 /** Ends the current view: its timers and subscriptions stop. */
-export function exitView() {
+function exitView() {
   const fns = cleanups;
   cleanups = [];
   viewSerial++;
@@ -154,7 +154,7 @@ export function initials(name) {
 const dateTime = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-export const fmtWhen = (ms) => dateTime.format(new Date(ms));
+const fmtWhen = (ms) => dateTime.format(new Date(ms));
 
 /**
  * A room's schedule in words, or null when it has none (the schedule is
