@@ -149,7 +149,7 @@ doc = {
      "responses": {"200": ok("A token valid for 24 h", {"type": "object", "additionalProperties": False, "required": ["appId", "userId", "token"],
         "properties": {"appId": {"const": "dev"}, "userId": {"type": "string"}, "token": {"type": "string"}}}),
        "400": E400, "404": err("Not in dev mode.", ["NOT_FOUND"]), "500": E500}}},
-  "/": {"get": {"summary": "The web console and call page (also /app.js, /style.css, /sdk/index.js, /sdk/webrtc.js)", "operationId": "webApp", "security": [],
+  "/": {"get": {"summary": "The web console and call page (also its modules /app.js, /ui.js, /messages.js, /levels.js, /media.js, /call.js, /callview.js, /rooms.js, /style.css, the icon /favicon.svg and /favicon.ico, and the JS SDK /sdk/index.js, /sdk/webrtc.js)", "operationId": "webApp", "security": [],
      "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
   "/api/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi", "security": [],
      "responses": {"200": {"description": "The OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}}}}}},

@@ -1,10 +1,15 @@
-// What the Chromium scenarios share: the browser, signed-in console pages,
-// a free port (a server restarted on the same address: startServer({port})),
-// a TCP proxy that can cut a page off the server, and the proof
-// of media: video frames decoded from every other peer keep growing.
+// What the Chromium scenarios share: the browser (with extra switches, e.g.
+// a WAV file as the fake microphone), signed-in console pages, a free port
+// (a server restarted on the same address: startServer({port})), a TCP
+// proxy that can cut a page off the server, screenshots at a phone's and a
+// desktop's width, and the proof of media: video frames decoded from every
+// other peer keep growing.
 import net from 'node:net';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { chromium } from 'playwright-core';
+import { root } from '../integration/helpers.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -14,8 +19,36 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+/**
+ * Headless Chromium with fake camera and microphone. `args` add switches or
+ * replace ours of the same name (`--use-fake-device-for-media-stream=device-count=2`,
+ * `--use-file-for-fake-audio-capture=FILE.wav`).
+ */
+export function launchBrowser({ args = [] } = {}) {
+  const name = (a) => a.split('=')[0];
+  const names = new Set(args.map(name));
+  const all = [...ARGS.filter((a) => !names.has(name(a))), ...args];
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: all });
+}
+
+export const ARTIFACTS = joinPath(root, 'tests', 'e2e', 'artifacts');
+
+/**
+ * Keeps screenshots of what page shows, as a phone (390 px wide) and a
+ * desktop (1280 px) see it: ARTIFACTS/<name>-390.png and -1280.png. Each
+ * width is checked for a horizontal scrollbar (the layout must fit).
+ */
+export async function screenshots(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const before = page.viewportSize();
+  for (const [width, height] of [[390, 844], [1280, 900]]) {
+    await page.setViewportSize({ width, height });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(over <= 0, `${name} at ${width} px scrolls sideways by ${over} px`);
+    await page.screenshot({ path: joinPath(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(before);
 }
 
 /** A free TCP port on loopback (for a server that must come back on the same one). */
@@ -67,10 +100,11 @@ export async function tcpProxy(targetPort) {
 
 /**
  * A console page signed in as user (dev sign-in) at baseUrl. opts.gateCamera
- * makes getUserMedia wait until releaseCamera(page) is called.
+ * makes getUserMedia wait until releaseCamera(page) is called;
+ * opts.permissions are granted to the page (e.g. clipboard-read).
  */
-export async function signedIn(browser, baseUrl, user, { gateCamera = false } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function signedIn(browser, baseUrl, user, { gateCamera = false, permissions = [] } = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', permissions });
   if (gateCamera) {
     await ctx.addInitScript(() => {
       const md = navigator.mediaDevices;
