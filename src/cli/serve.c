@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cluster/cluster.h"
 #include "core/util.h"
+#include "hooks/hooks.h"
 #include "http/http.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -69,7 +70,17 @@ usage(FILE *f)
             "                         --event-loop uv\n"
             "  --call-lease-ms MS     cluster mode: a call's lease (500 to 60000, default\n"
             "                         5000); another process takes a call over within\n"
-            "                         about this long after its owner crashed\n",
+            "                         about this long after its owner crashed\n"
+            "  --history-days N       how long call history is kept (1 to 3650, default 30)\n"
+            "  --webhook-timeout-ms MS  one webhook delivery attempt, connecting included\n"
+            "                         (100 to 120000, default 10000)\n"
+            "  --webhook-concurrency N  webhook deliveries in flight per app and process\n"
+            "                         (1 to 64, default 4)\n"
+            "  --webhook-backoff-ms MS  the first retry's delay, doubling up to 3600 times\n"
+            "                         it (10 to 3600000, default 1000)\n"
+            "  --webhook-give-up-ms MS  retries end this long after the event, then the\n"
+            "                         delivery is failed (1000 to 2592000000, default\n"
+            "                         86400000: a day)\n",
             DEFAULT_DB);
 }
 
@@ -197,6 +208,13 @@ cmd_serve(int argc, char **argv)
         {"reuse-port", no_argument, NULL, 'R'},
         {"redis", required_argument, NULL, 'e'},
         {"call-lease-ms", required_argument, NULL, 'O'},
+        {"history-days", required_argument, NULL, 'H'},
+        {"history-keep-ms", required_argument, NULL, 'M'},
+        {"purge-every-ms", required_argument, NULL, 'U'},
+        {"webhook-timeout-ms", required_argument, NULL, 'W'},
+        {"webhook-concurrency", required_argument, NULL, 'J'},
+        {"webhook-backoff-ms", required_argument, NULL, 'k'},
+        {"webhook-give-up-ms", required_argument, NULL, 'G'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     static server_config cfg;
@@ -259,6 +277,41 @@ cmd_serve(int argc, char **argv)
             if (parse_positive(optarg, 500, 60000, &v))
                 return bad_option("--call-lease-ms", "500 to 60000");
             cfg.call_lease_ms = (int)v;
+            break;
+        case 'H':
+            if (parse_positive(optarg, 1, 3650, &v))
+                return bad_option("--history-days", "1 to 3650");
+            cfg.history_days = (int)v;
+            break;
+        case 'M': /* tests: history kept this many ms instead of --history-days */
+            if (parse_positive(optarg, 1, 1L << 40, &v))
+                return bad_option("--history-keep-ms", "1 to 1099511627776");
+            cfg.history_keep_ms = v;
+            break;
+        case 'U': /* tests: how often history and the outbox are purged */
+            if (parse_positive(optarg, 100, 86400000, &v))
+                return bad_option("--purge-every-ms", "100 to 86400000");
+            cfg.purge_every_ms = (int)v;
+            break;
+        case 'W':
+            if (parse_positive(optarg, 100, 120000, &v))
+                return bad_option("--webhook-timeout-ms", "100 to 120000");
+            cfg.hook_timeout_ms = (int)v;
+            break;
+        case 'J':
+            if (parse_positive(optarg, 1, 64, &v))
+                return bad_option("--webhook-concurrency", "1 to 64");
+            cfg.hook_concurrency = (int)v;
+            break;
+        case 'k':
+            if (parse_positive(optarg, 10, 3600000, &v))
+                return bad_option("--webhook-backoff-ms", "10 to 3600000");
+            cfg.hook_backoff_ms = (int)v;
+            break;
+        case 'G':
+            if (parse_positive(optarg, 1000, 2592000000L, &v))
+                return bad_option("--webhook-give-up-ms", "1000 to 2592000000");
+            cfg.hook_give_up_ms = v;
             break;
         case 'q':
             if (parse_positive(optarg, 4096, 1L << 30, &v))
@@ -385,6 +438,7 @@ cmd_serve(int argc, char **argv)
         cfg.cors_origins[cfg.ncors++] = "*";
     if (cli_load_plans(&plans, plans_file))
         return 1;
+    cfg.db_url = db;
     if (!(s = cli_open_store(db)))
         return 1;
     if (cfg.dev && dev_setup(s, db)) {
@@ -393,12 +447,12 @@ cmd_serve(int argc, char **argv)
     }
     {
         /*
-         * The composition: the protocols the loop serves, HTTP first, and
-         * the cluster link when --redis asks for it.
+         * The composition: the protocols the loop serves, HTTP first, the
+         * webhook sender, and the cluster link when --redis asks for it.
          */
         static const server_protocol *const protocols[] = {&http_protocol, &ws_protocol,
                                                            &http_fallback_protocol,
-                                                           &cluster_protocol};
+                                                           &hooks_protocol, &cluster_protocol};
         int n = (int)(sizeof(protocols) / sizeof(protocols[0]));
 
         return server_run(&cfg, &plans, s, protocols, cfg.redis_url ? n : n - 1);

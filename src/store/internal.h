@@ -15,6 +15,7 @@ struct store_ops {
     void (*close)(store *s);
     const char *(*errmsg)(store *s);
     dpa_err (*exec)(store *s, const char *sql);
+    dpa_err (*relax)(store *s);
     dpa_err (*app_insert)(store *s, const char *app_id, const char *name, const char *plan_name,
                           int64_t now);
     dpa_err (*app_set_plan)(store *s, const char *app_id, const char *plan_name);

@@ -157,6 +157,7 @@ typedef struct pg_store {
     const char *prepared[PREPARED_MAX];
     int nprepared;
     bool in_tx;              /* inside store_begin .. commit/rollback */
+    bool relaxed;            /* store_relax_durability: synchronous_commit off */
     int64_t changes_seen;    /* app_changes.version at the last store_changed; -1 none */
     char err[256];           /* the last error, one line, no double quotes */
 } pg_store;
@@ -307,8 +308,11 @@ session_setup(pg_store *ps)
 {
     PQsetNoticeReceiver(ps->conn, quiet_notices, NULL);
     return run_done(ps,
-                    "SET synchronous_commit = on; SET lock_timeout = '5s';"
-                    " SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = 0",
+                    ps->relaxed
+                        ? "SET synchronous_commit = off; SET lock_timeout = '5s';"
+                          " SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = 0"
+                        : "SET synchronous_commit = on; SET lock_timeout = '5s';"
+                          " SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = 0",
                     NULL, NULL);
 }
 
@@ -430,6 +434,13 @@ dpa_err
 pg_read_ready(store *s)
 {
     return PS(s)->in_tx ? E_OK : ensure_conn(PS(s));
+}
+
+static dpa_err
+pg_relax(store *s)
+{
+    PS(s)->relaxed = true;
+    return run_done(PS(s), "SET synchronous_commit = off", NULL, NULL);
 }
 
 static void
@@ -1437,6 +1448,7 @@ static const struct store_ops postgres_ops = {
     .close = pg_close,
     .errmsg = pg_errmsg,
     .exec = pg_exec,
+    .relax = pg_relax,
     .app_insert = pg_app_insert,
     .app_set_plan = pg_app_set_plan,
     .key_insert = pg_key_insert,

@@ -296,6 +296,12 @@ sq_exec(store *s, const char *sql)
 }
 
 static dpa_err
+sq_relax(store *s)
+{
+    return sq_exec(s, "PRAGMA synchronous=NORMAL");
+}
+
+static dpa_err
 migrate(sqlite_store *ss, char *errbuf, size_t errlen)
 {
     sqlite3_stmt *st;
@@ -1197,6 +1203,7 @@ static const struct store_ops sqlite_ops = {
     .close = sq_close,
     .errmsg = sq_errmsg,
     .exec = sq_exec,
+    .relax = sq_relax,
     .app_insert = sq_app_insert,
     .app_set_plan = sq_app_set_plan,
     .key_insert = sq_key_insert,

@@ -70,6 +70,12 @@ store_close(store *s)
         s->ops->close(s);
 }
 
+dpa_err
+store_relax_durability(store *s)
+{
+    return s->ops->relax(s);
+}
+
 const char *
 store_errmsg(store *s)
 {

@@ -59,6 +59,15 @@ void idem_record_clear(idem_record *rec);
 dpa_err store_open(const char *url, store **out, char *errbuf, size_t errlen);
 void store_close(store *s);
 
+/*
+ * For a handle whose writes are bookkeeping that a lost commit cannot harm
+ * (the webhook sender's leases and outcomes: at worst a delivery is made
+ * again, with the same event id): its commits stop waiting for the disk
+ * (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off). A killed
+ * process loses nothing that way; a machine that loses power may.
+ */
+dpa_err store_relax_durability(store *s);
+
 /* The last backend error message, for logs. */
 const char *store_errmsg(store *s);
 
