@@ -26,6 +26,8 @@ static const route routes[] = {
     {"/api/rooms/{roomId}/participants/{userId}/remove", AUTH_REQUIRED,
      {{LWSHUMETH_POST, mod_remove}}},
     {"/api/rooms/{roomId}/call/end", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_end}}},
+    {"/api/rooms/{roomId}/calls", AUTH_REQUIRED, {{LWSHUMETH_GET, history_list}}},
+    {"/api/calls/{callId}", AUTH_REQUIRED, {{LWSHUMETH_GET, history_get}}},
     {"/healthz", AUTH_NONE, {{LWSHUMETH_GET, ops_health}}},
     {"/metrics", AUTH_NONE, {{LWSHUMETH_GET, ops_metrics}}},
 };
@@ -236,4 +238,34 @@ http_body_json(http_req *r)
         return NULL;
     }
     return obj;
+}
+
+const char *
+http_query_arg(http_req *r, const char *name, char *buf, size_t len, bool *bad)
+{
+    int rc = r->wsi ? query_copy(r->wsi, name, buf, len) : HDR_ABSENT;
+
+    if (rc == HDR_TOO_LONG || rc == HDR_BAD) {
+        *bad = true;
+        http_error(r, E_VALIDATION_FAILED, name, rc == HDR_BAD ? "%s holds a NUL byte"
+                                                               : "%s is too long", name);
+        return NULL;
+    }
+    return rc == HDR_OK ? buf : NULL;
+}
+
+bool
+http_id_plausible(const char *id, const char *prefix, size_t max)
+{
+    size_t i, n = strlen(id), p = strlen(prefix);
+
+    if (n <= p || n >= max || strncmp(id, prefix, p) != 0)
+        return false;
+    for (i = p; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
+    return true;
 }
