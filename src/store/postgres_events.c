@@ -246,8 +246,11 @@ pgx_deliveries_due(store *s, int64_t now, store_app_ref **out, int *n)
         return e;
     p_int(&p, now);
     if (!(res = pg_query(s,
-                         "SELECT DISTINCT app_id FROM webhook_deliveries"
-                         " WHERE state = 'pending' AND next_at <= $1 AND lease_until <= $1",
+                         "SELECT DISTINCT d.app_id FROM webhook_deliveries d"
+                         " WHERE d.state = 'pending' AND d.next_at <= $1 AND d.lease_until <= $1"
+                         " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries q"
+                         "  WHERE q.webhook_id = d.webhook_id AND q.room_id = d.room_id"
+                         "  AND q.state = 'pending' AND q.room_seq < d.room_seq)",
                          &p, &e)))
         return e;
     if (PQntuples(res) > 0) {

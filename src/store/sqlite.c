@@ -295,9 +295,15 @@ sq_exec(store *s, const char *sql)
     return E_OK;
 }
 
+/*
+ * Also: closing this handle never checkpoints the WAL into the database
+ * (nor removes the WAL). The store worker's handle is the one that does,
+ * and that decides whether the files are still ours (store_salvage).
+ */
 static dpa_err
 sq_relax(store *s)
 {
+    sqlite3_db_config(DB(s), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     return sq_exec(s, "PRAGMA synchronous=NORMAL");
 }
 

@@ -193,8 +193,11 @@ dpa_err
 sq_deliveries_due(store *s, int64_t now, store_app_ref **out, int *n)
 {
     static const char sql[] =
-        "SELECT DISTINCT app_id FROM webhook_deliveries"
-        " WHERE state = 'pending' AND next_at <= ?1 AND lease_until <= ?1";
+        "SELECT DISTINCT d.app_id FROM webhook_deliveries d"
+        " WHERE d.state = 'pending' AND d.next_at <= ?1 AND d.lease_until <= ?1"
+        " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p"
+        "  WHERE p.webhook_id = d.webhook_id AND p.room_id = d.room_id"
+        "  AND p.state = 'pending' AND p.room_seq < d.room_seq)";
     sqlite3_stmt *st = sq_prepare(s, sql);
     int rc, cap = 0;
 

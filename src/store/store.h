@@ -64,7 +64,8 @@ void store_close(store *s);
  * (the webhook sender's leases and outcomes: at worst a delivery is made
  * again, with the same event id): its commits stop waiting for the disk
  * (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off). A killed
- * process loses nothing that way; a machine that loses power may.
+ * process loses nothing that way; a machine that loses power may. Closing
+ * such a SQLite handle leaves the WAL to the other handles (no checkpoint).
  */
 dpa_err store_relax_durability(store *s);
 
@@ -276,7 +277,7 @@ typedef struct delivery_batch {
 
 void delivery_batch_clear(delivery_batch *b);
 
-/* The apps that have a due delivery now (*out malloc'd; NULL when *n is 0). */
+/* The apps that have a delivery to claim now (*out malloc'd; NULL when *n is 0). */
 dpa_err store_deliveries_due(store *s, int64_t now, store_app_ref **out, int *n);
 dpa_err store_deliveries_claim(store *s, const char *app_id, const char *owner, int64_t now,
                                int64_t lease_until, int limit, delivery_batch *out);
