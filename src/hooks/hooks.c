@@ -17,7 +17,8 @@
 
 typedef struct hooks_state {
     server *srv;
-    sender *t;
+    sender *t;                   /* NULL: off, or stopped by draining */
+    hook_stats last;             /* the counters when it stopped */
 } hooks_state;
 
 void
@@ -70,7 +71,10 @@ collect(void *arg, metrics_out *o)
     hook_stats st;
     int64_t age = 0;
 
-    sender_stats(h->t, &st);
+    if (h->t)
+        sender_stats(h->t, &st);
+    else
+        st = h->last;
     metric_family(o, "droponair_webhook_deliveries_total", "counter",
                   "Webhook deliveries this process finished: delivered (2xx) or failed (given "
                   "up when the retry window ended).");
@@ -147,6 +151,26 @@ hooks_start(server *srv)
     return h;
 }
 
+/*
+ * Draining: the sender stops first (what it has in flight goes back to the
+ * outbox, for the next run or another process), so that the store
+ * worker's handle is the last one on the database when it closes.
+ */
+static void
+hooks_drain(void *state)
+{
+    hooks_state *h = state;
+
+    if (!h->t)
+        return;
+    server_set_committed_hook(h->srv, NULL, NULL);
+    sender_stats(h->t, &h->last);
+    h->last.in_flight = 0;
+    sender_stop(h->t);
+    h->t = NULL;
+    curl_global_cleanup();
+}
+
 static void
 hooks_stop(void *state)
 {
@@ -154,17 +178,14 @@ hooks_stop(void *state)
 
     if (!h)
         return;
-    if (h->t) {
-        server_set_committed_hook(h->srv, NULL, NULL);
-        metrics_unregister(h->srv->metrics, h);
-        sender_stop(h->t);
-        curl_global_cleanup();
-    }
+    hooks_drain(h);
+    metrics_unregister(h->srv->metrics, h);
     free(h);
 }
 
 const server_protocol hooks_protocol = {
     .name = "webhooks",
     .start = hooks_start,
+    .drain = hooks_drain,
     .stop = hooks_stop,
 };
