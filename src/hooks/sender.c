@@ -35,7 +35,7 @@
 #define PURGE_BATCH 500        /* rows per purge transaction */
 #define PURGE_ROUNDS 20        /* transactions per purge, at most */
 #define OUTBOX_KEEP_MS (7LL * 24 * 3600 * 1000)  /* done events are kept this long */
-#define LEASE_MARGIN_MS 15000  /* a lease outlives the attempt's timeout by this much */
+#define LEASE_MARGIN_MS 5000   /* a lease outlives the attempt's timeout by this (the store's busy timeout) */
 #define OWNER_MAX 128
 
 typedef struct flight {
