@@ -17,8 +17,7 @@
 
 typedef struct hooks_state {
     server *srv;
-    sender *t;                   /* NULL: off, or stopped by draining */
-    hook_stats last;             /* the counters when it stopped */
+    sender *t;                   /* NULL: off */
 } hooks_state;
 
 void
@@ -71,10 +70,7 @@ collect(void *arg, metrics_out *o)
     hook_stats st;
     int64_t age = 0;
 
-    if (h->t)
-        sender_stats(h->t, &st);
-    else
-        st = h->last;
+    sender_stats(h->t, &st);
     metric_family(o, "droponair_webhook_deliveries_total", "counter",
                   "Webhook deliveries this process finished: delivered (2xx) or failed (given "
                   "up when the retry window ended).");
@@ -152,9 +148,9 @@ hooks_start(server *srv)
 }
 
 /*
- * Draining: the sender stops first (what it has in flight goes back to the
- * outbox, for the next run or another process), so that the store
- * worker's handle is the last one on the database when it closes.
+ * Draining: the sender stops sending (what it has in flight goes back to
+ * the outbox, for the next run or another process). The loop does not
+ * wait for it: stop joins the thread once the loop is over.
  */
 static void
 hooks_drain(void *state)
@@ -164,11 +160,7 @@ hooks_drain(void *state)
     if (!h->t)
         return;
     server_set_committed_hook(h->srv, NULL, NULL);
-    sender_stats(h->t, &h->last);
-    h->last.in_flight = 0;
-    sender_stop(h->t);
-    h->t = NULL;
-    curl_global_cleanup();
+    sender_request_stop(h->t);
 }
 
 static void
@@ -178,8 +170,12 @@ hooks_stop(void *state)
 
     if (!h)
         return;
-    hooks_drain(h);
-    metrics_unregister(h->srv->metrics, h);
+    if (h->t) {
+        server_set_committed_hook(h->srv, NULL, NULL);
+        metrics_unregister(h->srv->metrics, h);
+        sender_stop(h->t);
+        curl_global_cleanup();
+    }
     free(h);
 }
 

@@ -37,10 +37,14 @@ void sender_kick(sender *t);
 void sender_stats(sender *t, hook_stats *out);
 
 /*
- * Stops the thread: transfers in flight are abandoned and their leases
- * released (they are sent again, by the next run or another process),
- * outcomes already known are recorded first. Closes the store and frees t.
+ * Asks the thread to stop, without waiting (the loop calls it when
+ * draining): transfers in flight are abandoned and their leases released
+ * (they are sent again, by the next run or another process), outcomes
+ * already known are recorded first.
  */
+void sender_request_stop(sender *t);
+
+/* Stops the thread (sender_request_stop, then waits for it), closes the store, frees t. */
 void sender_stop(sender *t);
 
 #endif

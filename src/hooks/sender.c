@@ -287,6 +287,11 @@ collect(sender *t, int64_t now)
         flight_free(t, f);
         n++;
     }
+    if (n) {
+        pthread_mutex_lock(&t->lock);
+        t->stats.in_flight = (uint64_t)t->inflight;
+        pthread_mutex_unlock(&t->lock);
+    }
     return n;
 }
 
@@ -518,14 +523,20 @@ free_count(const char *key, void *value, void *arg)
 }
 
 void
-sender_stop(sender *t)
+sender_request_stop(sender *t)
 {
-    if (!t)
-        return;
     pthread_mutex_lock(&t->lock);
     t->stopping = true;
     pthread_mutex_unlock(&t->lock);
     curl_multi_wakeup(t->multi);
+}
+
+void
+sender_stop(sender *t)
+{
+    if (!t)
+        return;
+    sender_request_stop(t);
     pthread_join(t->thread, NULL);
     curl_multi_cleanup(t->multi);
     store_close(t->store);

@@ -231,7 +231,7 @@ test('a receiver that never answers slows no other app: REST, WebSocket, their d
   const during = await measure(srv, appB, 20, good);
   assert.equal(dead.hung.length, 4, 'per-app concurrency bounds what one endpoint holds');
   const m = (await api(srv, 'GET', '/metrics')).body;
-  assert.equal(metric(m, 'droponair_webhook_in_flight'), 4);
+  assert.ok(metric(m, 'droponair_webhook_in_flight') >= 4, 'the four stuck ones (and any of app B)');
   for (const k of ['rest', 'ws', 'hook']) {
     t.diagnostic(`${k}: median ${base[k].median.toFixed(1)} -> ${during[k].median.toFixed(1)} ms, ` +
       `max ${base[k].max.toFixed(1)} -> ${during[k].max.toFixed(1)} ms`);
