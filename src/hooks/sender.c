@@ -35,7 +35,7 @@
 #define PURGE_BATCH 500        /* rows per purge transaction */
 #define PURGE_ROUNDS 20        /* transactions per purge, at most */
 #define OUTBOX_KEEP_MS (7LL * 24 * 3600 * 1000)  /* done events are kept this long */
-#define LEASE_MARGIN_MS 5000   /* a lease outlives the attempt's timeout by this (the store's busy timeout) */
+#define LEASE_MARGIN_MS 5000   /* a lease outlives the attempt's timeout by this much */
 #define OWNER_MAX 128
 
 typedef struct flight {
@@ -378,7 +378,8 @@ purge_rounds(sender *t, dpa_err (*fn)(store *, int64_t, int, int *), int64_t bef
 
     for (round = 0; round < PURGE_ROUNDS; round++) {
         n = 0;
-        if ((e = store_begin(t->store)) == E_OK && (e = fn(t->store, before, PURGE_BATCH, &n)) == E_OK)
+        if ((e = store_begin(t->store)) == E_OK &&
+            (e = fn(t->store, before, PURGE_BATCH, &n)) == E_OK)
             e = store_commit(t->store);
         if (e != E_OK) {
             store_rollback(t->store);

@@ -307,12 +307,15 @@ static dpa_err
 session_setup(pg_store *ps)
 {
     PQsetNoticeReceiver(ps->conn, quiet_notices, NULL);
+    /* A relaxed handle (store_relax_durability) keeps that through reconnections. */
+    if (ps->relaxed && run_done(ps, "SET synchronous_commit = off", NULL, NULL) != E_OK)
+        return E_STORE_UNAVAILABLE;
     return run_done(ps,
-                    ps->relaxed
-                        ? "SET synchronous_commit = off; SET lock_timeout = '5s';"
-                          " SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = 0"
-                        : "SET synchronous_commit = on; SET lock_timeout = '5s';"
-                          " SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = 0",
+                    ps->relaxed ? "SET lock_timeout = '5s'; SET statement_timeout = '30s';"
+                                  " SET idle_in_transaction_session_timeout = 0"
+                                : "SET synchronous_commit = on; SET lock_timeout = '5s';"
+                                  " SET statement_timeout = '30s';"
+                                  " SET idle_in_transaction_session_timeout = 0",
                     NULL, NULL);
 }
 

@@ -277,7 +277,7 @@ deliveries_claim(store *s, const char *app_id, const char *owner, int64_t now,
     p_int(&p, now);
     p_int(&p, lease_until);
     p_int(&p, limit);
-    /* Due, not leased, first of its room for its endpoint; rows another sender holds are skipped. */
+    /* Due, not leased, first of its room for its endpoint; rows another sender holds: skipped. */
     if ((e = pg_exec_params(s,
                             "UPDATE webhook_deliveries SET lease_owner = $2, lease_until = $4"
                             " WHERE delivery_id IN (SELECT d.delivery_id FROM webhook_deliveries d"

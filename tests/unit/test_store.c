@@ -803,10 +803,16 @@ outbox_events_beside_their_writes(void **state)
     assert_int_equal(store_room_insert(s, quiet, 10), E_OK);
     assert_int_equal(pending(s), 0);
 
-    assert_int_equal(store_webhook_set(s, "ob", "http://a/1", "secret-one-xxxxxx", 5, wh1, &created), E_OK);
+    assert_int_equal(store_webhook_set(s, "ob", "http://a/1", "secret-one-xxxxxx", 5, wh1,
+                                       &created),
+                     E_OK);
     assert_true(created);
-    assert_int_equal(store_webhook_set(s, "ob", "http://b/2", "secret-two-xxxxxx", 6, wh2, &created), E_OK);
-    assert_int_equal(store_webhook_set(s, "ob", "http://a/1", "secret-new-xxxxxx", 7, again, &created), E_OK);
+    assert_int_equal(store_webhook_set(s, "ob", "http://b/2", "secret-two-xxxxxx", 6, wh2,
+                                       &created),
+                     E_OK);
+    assert_int_equal(store_webhook_set(s, "ob", "http://a/1", "secret-new-xxxxxx", 7, again,
+                                       &created),
+                     E_OK);
     assert_false(created);
     assert_string_equal(again, wh1);
     assert_int_equal(store_webhooks_list(s, "ob", false, &wl), E_OK);
@@ -839,8 +845,10 @@ outbox_events_beside_their_writes(void **state)
     r->status = ROOM_CLOSED;
     assert_int_equal(store_room_update(s, r), E_OK);   /* updated + closed */
     assert_int_equal(store_call_open(s, "call_o1", "ob", r->id, 100, 0), E_OK);
-    record_fact(s, "ob", r->id, fact(FACT_JOINED, "call_o1", "alice", ROLE_HOST, NULL, 1, 110), 110);
-    record_fact(s, "ob", r->id, fact(FACT_JOINED, "call_o1", "bob", ROLE_PARTICIPANT, NULL, 2, 120), 120);
+    record_fact(s, "ob", r->id,
+                fact(FACT_JOINED, "call_o1", "alice", ROLE_HOST, NULL, 1, 110), 110);
+    record_fact(s, "ob", r->id,
+                fact(FACT_JOINED, "call_o1", "bob", ROLE_PARTICIPANT, NULL, 2, 120), 120);
     record_fact(s, "ob", r->id, fact(FACT_LEFT, "call_o1", "bob", 0, "LEFT", 0, 0), 130);
     record_fact(s, "ob", r->id, fact(FACT_WAITING, "call_o1", "carol", 0, NULL, 0, 0), 140);
     record_fact(s, "ob", r->id, fact(FACT_DENIED, "call_o1", "carol", 0, "DENIED", 0, 0), 150);
@@ -901,7 +909,9 @@ outbox_retries_leases_and_purge(void **state)
     (void)state;
 
     assert_int_equal(store_app_insert(s, "or", "or", "pro", 1), E_OK);
-    assert_int_equal(store_webhook_set(s, "or", "http://r/", "secret-xxxxxxxxxx", 5, wh, &created), E_OK);
+    assert_int_equal(store_webhook_set(s, "or", "http://r/", "secret-xxxxxxxxxx", 5, wh,
+                                       &created),
+                     E_OK);
     assert_int_equal(store_room_insert(s, r, 10), E_OK);                      /* #1 at 20 */
     r->version = 2;
     r->updated_at = 30;
@@ -960,7 +970,9 @@ outbox_retries_leases_and_purge(void **state)
     assert_int_equal(pending(s), 0);
 
     /* Done events older than `before` are purged; pending ones never. */
-    assert_int_equal(store_webhook_set(s, "or", "http://r2/", "secret-xxxxxxxxxx", 5, wh, &created), E_OK);
+    assert_int_equal(store_webhook_set(s, "or", "http://r2/", "secret-xxxxxxxxxx", 5, wh,
+                                       &created),
+                     E_OK);
     r->version = 4;
     assert_int_equal(store_room_update(s, r), E_OK);
     assert_int_equal(store_outbox_purge(s, 1000000, 1000, &purged), E_OK);
@@ -992,11 +1004,15 @@ history_sessions_pages_purge(void **state)
     assert_int_equal(store_room_insert(s, r, 10), E_OK);
     assert_int_equal(store_call_open(s, "call_h1", "hi", r->id, 100, 0), E_OK);
     record_fact(s, "hi", r->id, fact(FACT_JOINED, "call_h1", "alice", ROLE_HOST, NULL, 1, 110), 0);
-    record_fact(s, "hi", r->id, fact(FACT_JOINED, "call_h1", "bob", ROLE_PARTICIPANT, NULL, 2, 120), 0);
-    record_fact(s, "hi", r->id, fact(FACT_LEFT, "call_h1", "bob", ROLE_PARTICIPANT, "LEFT", 0, 0), 130);
-    record_fact(s, "hi", r->id, fact(FACT_JOINED, "call_h1", "bob", ROLE_PARTICIPANT, NULL, 2, 140), 0);
+    record_fact(s, "hi", r->id,
+                fact(FACT_JOINED, "call_h1", "bob", ROLE_PARTICIPANT, NULL, 2, 120), 0);
+    record_fact(s, "hi", r->id,
+                fact(FACT_LEFT, "call_h1", "bob", ROLE_PARTICIPANT, "LEFT", 0, 0), 130);
+    record_fact(s, "hi", r->id,
+                fact(FACT_JOINED, "call_h1", "bob", ROLE_PARTICIPANT, NULL, 2, 140), 0);
     /* A leave the store never saw a join for (a takeover) changes nothing. */
-    record_fact(s, "hi", r->id, fact(FACT_LEFT, "call_h1", "zed", ROLE_PARTICIPANT, "LEFT", 0, 0), 145);
+    record_fact(s, "hi", r->id,
+                fact(FACT_LEFT, "call_h1", "zed", ROLE_PARTICIPANT, "LEFT", 0, 0), 145);
     assert_int_equal(store_call_get(s, "hi", "call_h1", &c), E_OK);
     assert_int_equal(c.ended_at, -1);
     assert_int_equal(c.peak, 2);
