@@ -5,11 +5,12 @@
 
 Layers, lowest first (issue 10):
 
-    core < auth < store < server (the loop) < http, ws, cluster < cli < main.c
+    core < auth < store < server (the loop) < http, ws, cluster, hooks < cli < main.c
 
-A file may include its own layer and any lower one. http, ws and cluster
-are siblings: none includes another (the cluster link reaches live calls
-through the loop's interfaces, as the protocols do). Every #include "..." under src/ is
+A file may include its own layer and any lower one. http, ws, cluster and
+hooks are siblings: none includes another (the cluster link reaches live
+calls through the loop's interfaces, as the protocols do; the webhook
+sender reads the outbox through its own store handle). Every #include "..." under src/ is
 resolved (beside the including file, then from src/) and checked; a
 quoted include that resolves to nothing under src/ is an error too, since
 its layer cannot be known.
@@ -32,15 +33,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdecls  # noqa: E402
 
 # Lowest first; names on one rank are siblings.
-LAYERS = [("core",), ("auth",), ("store",), ("server",), ("http", "ws", "cluster"), ("cli",),
-          ("main.c",)]
+LAYERS = [("core",), ("auth",), ("store",), ("server",), ("http", "ws", "cluster", "hooks"),
+          ("cli",), ("main.c",)]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 ORDER = " < ".join(", ".join(names) for names in LAYERS)
 
 # Prefixes of functions the loop layer may not declare: they belong to the
-# transports (ws/, http/) and the cluster link (cluster/), which the loop
-# knows only as server_protocol tables (and the room bus).
-TRANSPORT_PREFIXES = ("ws_", "http_", "cluster_")
+# transports (ws/, http/), the cluster link (cluster/) and the webhook
+# sender (hooks/), which the loop knows only as server_protocol tables (and
+# the room bus, the committed hook).
+TRANSPORT_PREFIXES = ("ws_", "http_", "cluster_", "hooks_")
 
 # The metrics renderer reads no layer's structs: collectors registered by
 # each layer write their own families. It may include only these.

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjson-c-dev
-      libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev
+      libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev libcurl4-openssl-dev
       libcmocka-dev libcap-dev sqlite3 libinih-dev)
 
 # The test suite also drives Debian's Chromium (end-to-end WebRTC test),

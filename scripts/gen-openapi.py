@@ -84,7 +84,7 @@ room = {"type": "object", "additionalProperties": False,
 codes = ["VALIDATION_FAILED", "MALFORMED_JSON", "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "FEATURE_NOT_ENABLED", "ROOM_LIMIT_REACHED",
          "ROOM_NOT_FOUND", "NOT_FOUND", "METHOD_NOT_ALLOWED", "NOT_WAITING", "NO_LIVE_CALL", "IDEMPOTENCY_KEY_REUSED", "LENGTH_REQUIRED",
          "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "ROOM_FULL", "UNAVAILABLE", "INTERNAL", "HEADERS_TOO_LARGE", "NOT_IMPLEMENTED",
-         "STORE_UNAVAILABLE"]
+         "STORE_UNAVAILABLE", "CALL_NOT_FOUND"]
 error = {"type": "object", "additionalProperties": False, "required": ["error"], "properties": {"error": {"type": "object", "additionalProperties": False,
     "required": ["code", "message"], "properties": {"code": {"enum": codes}, "message": {"type": "string"},
     "field": {"type": "string", "description": "The request field at fault, as a dotted path (`policy.maxParticipants`)."},
@@ -102,6 +102,28 @@ grants = {"type": "object", "additionalProperties": False, "required": ["admin",
         "createRooms": {"type": "boolean", "description": "May create rooms (POST /api/rooms)."},
         "rooms": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": 8, "description": "The only rooms the token may act on; null: any room of the app."},
         "publish": {"type": "array", "items": {"enum": ["audio", "video", "screen"]}, "uniqueItems": True, "description": "The media the token may publish."}}}
+call_summary_props = {
+    "callId": {"type": "string", "pattern": "^call_[A-Za-z0-9_-]+$"}, "roomId": {"type": "string"},
+    "startedAt": {"type": "integer", "description": "Epoch ms."},
+    "endedAt": {"type": ["integer", "null"], "description": "Epoch ms; null while the call is live."},
+    "durationMs": {"type": ["integer", "null"], "minimum": 0, "description": "endedAt - startedAt; null while live."},
+    "endReason": {"type": ["string", "null"], "description": "EMPTY (the last one left), HOST_ENDED, ROOM_CLOSED, ROOM_DELETED or SERVER_RESTART; null while live."},
+    "peakParticipants": {"type": "integer", "minimum": 0, "description": "The most people in the call at once."},
+    "participantCount": {"type": "integer", "minimum": 0, "description": "Distinct users who were in the call."}}
+call_summary = {"type": "object", "additionalProperties": False, "required": list(call_summary_props), "properties": call_summary_props}
+call_session = {"type": "object", "additionalProperties": False, "required": ["joinedAt", "leftAt", "durationMs", "role", "leaveReason"],
+    "properties": {"joinedAt": {"type": "integer"}, "leftAt": {"type": ["integer", "null"], "description": "null while still in the call."},
+        "durationMs": {"type": ["integer", "null"], "minimum": 0},
+        "role": {"enum": ["HOST", "CO_HOST", "PARTICIPANT"], "description": "The role the participant joined with."},
+        "leaveReason": {"type": ["string", "null"], "description": "LEFT, DISCONNECTED (the reconnect grace ran out), REMOVED, CALL_ENDED or SERVER_RESTART; null while in the call."}}}
+call_detail = {"type": "object", "additionalProperties": False, "required": list(call_summary_props) + ["participants"],
+    "properties": {**call_summary_props, "participants": {"type": "array", "description": "Everyone who was in the call, in order of first joining.",
+        "items": {"type": "object", "additionalProperties": False, "required": ["userId", "name", "sessions"],
+            "properties": {"userId": {"type": "string"}, "name": {"type": "string", "description": "The name of the latest session."},
+                "sessions": {"type": "array", "minItems": 1, "items": call_session, "description": "Each stretch in the call, oldest first; a reconnection that replaced the connection is the same session."}}}}}}
+call_list = {"type": "object", "additionalProperties": False, "required": ["calls", "nextCursor"],
+    "properties": {"calls": {"type": "array", "items": ref("CallSummary")}, "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last."}}}
+history_403 = err("Only the room's creator and hosts may read its call history (a deleted room's calls are shown to nobody).", ["FORBIDDEN"])
 room_list = {"type": "object", "additionalProperties": False, "required": ["rooms", "nextCursor"],
     "properties": {"rooms": {"type": "array", "items": ref("Room")}, "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last."}}}
 
@@ -114,7 +136,7 @@ doc = {
    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with an app key: `iss` = appId or `kid` header = key id; `sub` = userId; `exp` required; `nbf`/`iat` honoured (60 s skew); optional `name`; optional `grants` ({admin, createRooms, rooms, publish}: docs/api.md, Grants and admin tokens)."}},
    "schemas": {"Error": error, "Room": room, "RoomCreate": {"type": "object", "additionalProperties": False, "properties": body_props},
                "RoomPatch": {"type": "object", "additionalProperties": False, "properties": patch_props, "description": "JSON merge patch (RFC 7396): members present change, null resets to the default."},
-               "RoomList": room_list,
+               "RoomList": room_list, "CallSummary": call_summary, "CallDetail": call_detail, "CallList": call_list,
                "WaitingList": {"type": "object", "additionalProperties": False, "required": ["roomId", "callId", "waiting"],
                   "properties": {"roomId": {"type": "string"}, "callId": {"type": ["string", "null"]}, "waiting": call["properties"]["waiting"]}},
                "Admitted": {"type": "object", "additionalProperties": False, "required": ["admitted"], "properties": {"admitted": {"type": "array", "items": {"type": "string"}}}}, "Info": info, "Grants": grants, "Call": call,
@@ -215,10 +237,22 @@ doc = {
     "post": {"summary": "End the live call for everyone (hosts)", "operationId": "endCall", "security": [{"bearer": []}],
       "responses": {"204": {"description": "Ended (GROUP_CALL_ENDED, reason HOST_ENDED); autoCloseWhenEmpty then applies"}, **mod_errors,
         "409": err("The room has no live call.", ["NO_LIVE_CALL"])}}},
+  "/api/rooms/{roomId}/calls": {
+    "parameters": [room_id_param],
+    "get": {"summary": "The room's call history, newest first (creator and hosts)", "operationId": "listCalls", "security": [{"bearer": []}],
+      "description": "Calls are kept for --history-days (default 30) after they end; a live call is listed with endedAt null.",
+      "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                     {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "nextCursor of the previous page."}],
+      "responses": {"200": ok("A page of calls", ref("CallList"), reqid), "400": E400, "403": history_403, "404": E404, "405": E405, **common}}},
+  "/api/calls/{callId}": {
+    "parameters": [{"name": "callId", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "get": {"summary": "One call with every participant's sessions (the room's creator and hosts)", "operationId": "getCall", "security": [{"bearer": []}],
+      "responses": {"200": ok("The call", ref("CallDetail"), reqid), "403": history_403,
+        "404": err("No such call in the caller's app (purged after --history-days, or another app's).", ["CALL_NOT_FOUND"]), "405": E405, **common}}},
   "/healthz": {"get": {"summary": "Liveness", "operationId": "health", "security": [],
      "responses": {"200": ok("Serving", ref("Health")), "503": ok("Shutting down, or the store cannot write (`status` `unavailable`)", ref("Health"), retry_after)}}},
   "/metrics": {"get": {"summary": "Prometheus metrics", "operationId": "metrics", "security": [],
-     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms, droponair_apps, droponair_store_jobs_pending, droponair_store_up (1 while the store accepts writes), droponair_node_info{node} (always 1; the label names the process), droponair_redis_up (cluster mode: 1 while both links to Redis work), droponair_cluster_messages_total{direction}, droponair_redis_reconnects_total, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes.",
+     "responses": {"200": {"description": "Prometheus text format 0.0.4: droponair_http_requests_total{route,method,status}, droponair_http_request_duration_seconds (histogram by route), droponair_rooms, droponair_apps, droponair_store_jobs_pending, droponair_store_up (1 while the store accepts writes), droponair_node_info{node} (always 1; the label names the process), droponair_redis_up (cluster mode: 1 while both links to Redis work), droponair_cluster_messages_total{direction}, droponair_redis_reconnects_total, droponair_ws_connections, droponair_ws_sessions, droponair_live_calls, droponair_call_participants, droponair_call_waiting, droponair_calls_started_total, droponair_ws_frames_in_total, droponair_ws_events_out_total, droponair_signals_relayed_total, droponair_ws_rate_limited_total, droponair_ws_slow_readers_total, process_cpu_seconds_total, process_resident_memory_bytes. droponair_webhook_deliveries_total{result}, droponair_webhook_attempts_total{outcome}, droponair_webhook_retries_total, droponair_webhook_in_flight, droponair_webhook_pending, droponair_webhook_failed, droponair_webhook_oldest_pending_seconds, droponair_webhook_store_errors_total, droponair_history_calls_purged_total (the webhook sender).",
         "content": {"text/plain": {"schema": {"type": "string"}}}},
        "404": err("Not on this port: with --ops-listen, /metrics is served on the operations port only.", ["NOT_FOUND"])}}}
  }}

@@ -12,6 +12,7 @@
 #include "cli/config.h"
 #include "cluster/cluster.h"
 #include "core/util.h"
+#include "hooks/hooks.h"
 #include "http/http.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -81,7 +82,17 @@ usage(FILE *f)
             "                         (not in the --redis URL, which `ps` shows)\n"
             "  --call-lease-ms MS     cluster mode: a call's lease (500 to 60000, default\n"
             "                         5000); another process takes a call over within\n"
-            "                         about this long after its owner crashed\n",
+            "                         about this long after its owner crashed\n"
+            "  --history-days N       how long call history is kept (1 to 3650, default 30)\n"
+            "  --webhook-timeout-ms MS  one webhook delivery attempt, connecting included\n"
+            "                         (100 to 120000, default 10000)\n"
+            "  --webhook-concurrency N  webhook deliveries in flight per app and process\n"
+            "                         (1 to 64, default 4)\n"
+            "  --webhook-backoff-ms MS  the first retry's delay, doubling up to 3600 times\n"
+            "                         it (10 to 3600000, default 1000)\n"
+            "  --webhook-give-up-ms MS  retries end this long after the event, then the\n"
+            "                         delivery is failed (1000 to 2592000000, default\n"
+            "                         86400000: a day)\n",
             DEFAULT_DB);
 }
 
@@ -171,13 +182,16 @@ typedef struct serve_ctx {
 typedef struct int_field {
     long min, max;
     size_t off;
-    bool is_size;          /* a size_t field, else an int */
+    bool is_size;          /* a size_t field, ... */
+    bool is_i64;           /* ... an int64_t one, else an int */
 } int_field;
 
 #define INT_FIELD(field, lo, hi)                                                              \
-    (&(const int_field){(lo), (hi), offsetof(server_config, field), false})
+    (&(const int_field){(lo), (hi), offsetof(server_config, field), false, false})
 #define SIZE_FIELD(field, lo, hi)                                                             \
-    (&(const int_field){(lo), (hi), offsetof(server_config, field), true})
+    (&(const int_field){(lo), (hi), offsetof(server_config, field), true, false})
+#define INT64_FIELD(field, lo, hi)                                                            \
+    (&(const int_field){(lo), (hi), offsetof(server_config, field), false, true})
 
 static int
 set_int(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
@@ -193,6 +207,8 @@ set_int(void *ctx, const cli_option *o, const char *v, char *err, size_t len)
     }
     if (f->is_size)
         *(size_t *)(void *)field = (size_t)n;
+    else if (f->is_i64)
+        *(int64_t *)(void *)field = (int64_t)n;
     else
         *(int *)(void *)field = (int)n;
     return 0;
@@ -423,6 +439,14 @@ static const cli_option serve_options[] = {
     {"redis", OPT_VALUE, NULL, set_redis, NULL},
     {"redis-password-file", OPT_VALUE, NULL, set_redis_password_file, NULL},
     {"call-lease-ms", OPT_VALUE, NULL, set_int, INT_FIELD(call_lease_ms, 500, 60000)},
+    {"history-days", OPT_VALUE, NULL, set_int, INT_FIELD(history_days, 1, 3650)},
+    {"history-keep-ms", OPT_VALUE, NULL, set_int, INT64_FIELD(history_keep_ms, 1, 1L << 40)},
+    {"purge-every-ms", OPT_VALUE, NULL, set_int, INT_FIELD(purge_every_ms, 100, 86400000)},
+    {"webhook-timeout-ms", OPT_VALUE, NULL, set_int, INT_FIELD(hook_timeout_ms, 100, 120000)},
+    {"webhook-concurrency", OPT_VALUE, NULL, set_int, INT_FIELD(hook_concurrency, 1, 64)},
+    {"webhook-backoff-ms", OPT_VALUE, NULL, set_int, INT_FIELD(hook_backoff_ms, 10, 3600000)},
+    {"webhook-give-up-ms", OPT_VALUE, NULL, set_int,
+     INT64_FIELD(hook_give_up_ms, 1000, 2592000000L)},
     {"help", OPT_CLI_ONLY, NULL, NULL, NULL},
 };
 
@@ -521,6 +545,7 @@ cmd_serve(int argc, char **argv)
     rc = 1;
     if (cli_load_plans(&plans, plans_file))
         goto out;
+    cfg.db_url = db;
     if (!(s = cli_open_store(db)))
         goto out;
     if (cfg.dev && dev_setup(s, db)) {
@@ -529,12 +554,12 @@ cmd_serve(int argc, char **argv)
     }
     {
         /*
-         * The composition: the protocols the loop serves, HTTP first, and
-         * the cluster link when --redis asks for it.
+         * The composition: the protocols the loop serves, HTTP first, the
+         * webhook sender, and the cluster link when --redis asks for it.
          */
         static const server_protocol *const protocols[] = {&http_protocol, &ws_protocol,
                                                            &http_fallback_protocol,
-                                                           &cluster_protocol};
+                                                           &hooks_protocol, &cluster_protocol};
         int n = (int)(sizeof(protocols) / sizeof(protocols[0]));
 
         rc = server_run(&cfg, &plans, s, protocols, cfg.redis_url ? n : n - 1);

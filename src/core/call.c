@@ -193,6 +193,76 @@ host_present(const live_call *lc)
     return false;
 }
 
+/* ---- facts: membership changes the glue records ---- */
+
+static void
+tell(live_call *lc, call_fact_kind kind, const char *user_id, const char *name,
+     const char *reason, const char *by)
+{
+    call_fact f;
+
+    if (!lc->sink.fact)
+        return;
+    memset(&f, 0, sizeof(f));
+    f.kind = kind;
+    f.call_id = lc->call_id;
+    f.user_id = user_id;
+    f.name = name ? name : "";
+    f.reason = reason;
+    f.by = by;
+    lc->sink.fact(lc->sink.arg, lc, &f);
+}
+
+static void
+tell_member(live_call *lc, call_fact_kind kind, const call_member *m, const char *reason)
+{
+    call_fact f;
+
+    if (!lc->sink.fact)
+        return;
+    memset(&f, 0, sizeof(f));
+    f.kind = kind;
+    f.call_id = lc->call_id;
+    f.user_id = m->user_id;
+    f.name = m->name;
+    f.role = m->role;
+    f.reason = reason;
+    f.peak = lc->peak;
+    f.at = kind == FACT_JOINED ? m->joined_at : 0;
+    lc->sink.fact(lc->sink.arg, lc, &f);
+}
+
+/* a entered the waiting room at pos (FACT_WAITING). */
+static void
+tell_waiting(live_call *lc, const call_actor *a, int pos)
+{
+    call_fact f;
+
+    if (!lc->sink.fact)
+        return;
+    memset(&f, 0, sizeof(f));
+    f.kind = FACT_WAITING;
+    f.call_id = lc->call_id;
+    f.user_id = a->user_id;
+    f.name = a->name ? a->name : "";
+    f.position = pos;
+    lc->sink.fact(lc->sink.arg, lc, &f);
+}
+
+/* Takes user_id off the waiting list, if there, telling why (FACT_WAIT_LEFT). */
+static void
+leave_waiting(live_call *lc, const char *user_id, const char *reason)
+{
+    int i = list_index(&lc->waiting, user_id);
+    call_person p;
+
+    if (i < 0)
+        return;
+    p = lc->waiting.items[i];
+    list_remove_at(&lc->waiting, i);
+    tell(lc, FACT_WAIT_LEFT, p.user_id, p.name, reason, NULL);
+}
+
 /* ---- events ---- */
 
 static struct json_object *
@@ -365,6 +435,8 @@ deny_all_waiting(live_call *lc, const char *reason)
 
     for (i = 0; i < lc->waiting.count; i++) {
         struct json_object *ev = event_new(lc, "GROUP_CALL_DENIED");
+        tell(lc, FACT_DENIED, lc->waiting.items[i].user_id, lc->waiting.items[i].name, reason,
+             NULL);
         json_object_object_add(ev, "reason", json_object_new_string(reason));
         send_to(lc, lc->waiting.items[i].session, ev);
     }
@@ -435,6 +507,7 @@ add_member(live_call *lc, const char *user_id, const char *name, uint64_t sessio
     m->session = session;
     if (lc->nmembers > lc->peak)
         lc->peak = lc->nmembers;
+    tell_member(lc, FACT_JOINED, m, NULL);
     return m;
 }
 
@@ -469,6 +542,7 @@ remove_member(live_call *lc, call_member *m, const char *reason)
     char user[USER_ID_MAX + 1];
     int i = (int)(m - lc->members);
 
+    tell_member(lc, FACT_LEFT, m, reason);
     snprintf(user, sizeof(user), "%s", m->user_id);
     if (strcmp(lc->sharer, user) == 0) {
         struct json_object *ev = event_new(lc, "GROUP_CALL_SCREEN_SHARE_STOPPED");
@@ -569,7 +643,7 @@ call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **
         *reply = status_reply(lc, "ROOM_CLOSED");
         return E_OK;
     case JOIN_HOST_REQUIRED:
-        list_remove(&lc->waiting, a->user_id);
+        leave_waiting(lc, a->user_id, "HOST_REQUIRED");
         list_add(&lc->askers, a->user_id, a->name, now, a->session);
         *reply = status_reply(lc, "HOST_REQUIRED");
         return E_OK;
@@ -587,6 +661,7 @@ call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **
         *reply = status_reply(lc, "WAITING_ROOM_PENDING");
         json_object_object_add(*reply, "position", json_object_new_int(pos));
         if (!w) {
+            tell_waiting(lc, a, pos);
             ev = event_new(lc, "GROUP_CALL_WAITING");
             json_object_object_add(ev, "userId", json_object_new_string(a->user_id));
             json_object_object_add(ev, "name", json_object_new_string(a->name ? a->name : ""));
@@ -598,7 +673,7 @@ call_join(live_call *lc, const call_actor *a, int64_t now, struct json_object **
     case JOIN_JOINED:
         break;
     }
-    list_remove(&lc->waiting, a->user_id);
+    leave_waiting(lc, a->user_id, "JOINED");
     *reply = status_reply(lc, "JOINED");
     if (m) {
         replace_session(lc, m, a);
@@ -625,8 +700,9 @@ call_leave(live_call *lc, const char *user_id, const char *reason, int64_t now)
 dpa_err
 call_cancel_wait(live_call *lc, const char *user_id, dpa_error *err)
 {
-    if (!list_remove(&lc->waiting, user_id))
+    if (!list_find(&lc->waiting, user_id))
         return fail(err, E_NOT_WAITING, "you are not waiting in this room");
+    leave_waiting(lc, user_id, "CANCELLED");
     return E_OK;
 }
 
@@ -660,7 +736,7 @@ call_drop_session(live_call *lc, uint64_t session, int64_t now)
 
     for (i = lc->waiting.count - 1; i >= 0; i--)
         if (lc->waiting.items[i].session == session)
-            list_remove_at(&lc->waiting, i);
+            leave_waiting(lc, lc->waiting.items[i].user_id, "DISCONNECTED");
     for (i = lc->askers.count - 1; i >= 0; i--)
         if (lc->askers.items[i].session == session)
             list_remove_at(&lc->askers, i);
@@ -716,15 +792,16 @@ need_rank(const live_call *lc, const call_actor *a, call_role rank, dpa_error *e
     return E_OK;
 }
 
-/* Admits waiter i (the call opens if needed). */
+/* Admits waiter i (the call opens if needed); by is the moderator (NULL: the policy). */
 static void
-admit_one(live_call *lc, int i, int64_t now)
+admit_one(live_call *lc, int i, int64_t now, const char *by)
 {
     call_person p = lc->waiting.items[i];
     struct json_object *ev;
     call_member *m;
 
     list_remove_at(&lc->waiting, i);
+    tell(lc, FACT_ADMITTED, p.user_id, p.name, NULL, by);
     m = add_member(lc, p.user_id, p.name, p.session, !p.no_audio, !p.no_video, now);
     ev = event_new(lc, "GROUP_CALL_ADMITTED");
     add_joined_fields(lc, ev, m);
@@ -734,7 +811,7 @@ admit_one(live_call *lc, int i, int64_t now)
 
 /* Admits up to n waiters from the front while the cap allows. Returns how many. */
 static int
-admit_front(live_call *lc, int n, int64_t now, struct json_object *who)
+admit_front(live_call *lc, int n, int64_t now, struct json_object *who, const char *by)
 {
     limit_source src;
     int cap = effective_cap(lc, &src), done = 0;
@@ -742,7 +819,7 @@ admit_front(live_call *lc, int n, int64_t now, struct json_object *who)
     while (done < n && lc->waiting.count > 0 && lc->nmembers < cap) {
         if (who)
             json_object_array_add(who, json_object_new_string(lc->waiting.items[0].user_id));
-        admit_one(lc, 0, now);
+        admit_one(lc, 0, now, by);
         done++;
     }
     return done;
@@ -774,10 +851,10 @@ call_admit(live_call *lc, const call_actor *a, const char *target, int64_t now,
             return fail(err, E_ROOM_FULL, "the call is full (%d participants)", cap);
         }
         json_object_array_add(who, json_object_new_string(target));
-        admit_one(lc, i, now);
+        admit_one(lc, i, now, a->user_id);
     } else {
         int n = lc->waiting.count;
-        int done = admit_front(lc, n, now, who);
+        int done = admit_front(lc, n, now, who, a->user_id);
         if (done < n) {
             json_object_put(who);
             err->limit = src;
@@ -805,6 +882,7 @@ call_deny(live_call *lc, const call_actor *a, const char *target, dpa_error *err
         return fail(err, E_NOT_WAITING, "%s is not waiting", target);
     p = lc->waiting.items[i];
     list_remove_at(&lc->waiting, i);
+    tell(lc, FACT_DENIED, p.user_id, p.name, "DENIED", a->user_id);
     ev = event_new(lc, "GROUP_CALL_DENIED");
     json_object_object_add(ev, "reason", json_object_new_string("DENIED"));
     send_to(lc, p.session, ev);
@@ -1091,7 +1169,7 @@ call_room_changed(live_call *lc, room *r, int64_t now)
         if (old->policy.require_host && !r->policy.require_host)
             tell_askers(lc, "POLICY_CHANGED");
         if (old->policy.waiting_room && !r->policy.waiting_room)
-            admit_front(lc, lc->waiting.count, now, NULL);
+            admit_front(lc, lc->waiting.count, now, NULL, NULL);
     }
     room_free(old);
 }

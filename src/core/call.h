@@ -44,6 +44,39 @@ typedef enum call_note {
     NOTE_CALL_ENDED_ROOM_CLOSE
 } call_note;
 
+/*
+ * A change of who is in the call or waiting, told to the glue so it can
+ * record it (call history, webhooks) before anything reports it: the sink's
+ * fact hook runs after the state changed and before the events that tell
+ * the members, so a write the glue starts there is one those events (and
+ * the command's reply) can wait for. Strings are borrowed for the call.
+ */
+typedef enum call_fact_kind {
+    FACT_JOINED,      /* user is now in the call (joined, or admitted): role, peak */
+    FACT_LEFT,        /* user left the call: reason LEFT | DISCONNECTED | REMOVED */
+    FACT_WAITING,     /* user entered the waiting room: position */
+    FACT_ADMITTED,    /* user was admitted from the waiting room by `by` (NULL: policy) */
+    FACT_DENIED,      /* user was denied: reason DENIED | ROOM_CLOSED | ROOM_DELETED, by */
+    /*
+     * user stopped waiting without a decision: reason CANCELLED, DISCONNECTED,
+     * JOINED (joined straight in, e.g. as a host) or HOST_REQUIRED
+     */
+    FACT_WAIT_LEFT
+} call_fact_kind;
+
+typedef struct call_fact {
+    call_fact_kind kind;
+    const char *call_id;     /* the live call ("" while none is live) */
+    const char *user_id;
+    const char *name;
+    call_role role;          /* FACT_JOINED, FACT_LEFT */
+    const char *reason;      /* FACT_LEFT, FACT_DENIED, FACT_WAIT_LEFT */
+    const char *by;          /* FACT_ADMITTED, FACT_DENIED: the moderator, or NULL */
+    int position;            /* FACT_WAITING: 1-based place in the queue */
+    int peak;                /* FACT_JOINED: the most members the call has had */
+    int64_t at;              /* FACT_JOINED: joinedAt; else 0 (the glue's clock) */
+} call_fact;
+
 typedef struct call_sink {
     /* Delivers event to session. The event is borrowed: copy or encode it. */
     void (*emit)(void *arg, const live_call *lc, uint64_t session, struct json_object *event);
@@ -56,6 +89,8 @@ typedef struct call_sink {
      */
     void (*joined)(void *arg, const live_call *lc, const char *user_id,
                    struct json_object *body);
+    /* Optional: a membership change to record (call_fact). */
+    void (*fact)(void *arg, live_call *lc, const call_fact *f);
 } call_sink;
 
 /*

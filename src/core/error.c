@@ -49,6 +49,7 @@ static const struct {
                               "retry later"},
     [-E_FENCED] = {"FENCED", 409,
                    "another process has claimed the call since; this write was refused"},
+    [-E_CALL_NOT_FOUND] = {"CALL_NOT_FOUND", 404, "no such call"},
 };
 
 static int

@@ -41,7 +41,8 @@ typedef enum dpa_err {
      * to the owner's store writes; no reply carries it today.
      */
     E_FENCED = -26,
-    E__COUNT = 27
+    E_CALL_NOT_FOUND = -27,       /* no such call (history) in the caller's app */
+    E__COUNT = 28
 } dpa_err;
 
 /* Which limit a ROOM_FULL hit: the room's maxParticipants or the plan's cap. */

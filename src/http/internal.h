@@ -191,6 +191,8 @@ void mod_admit_all(http_req *r);
 void mod_deny(http_req *r);
 void mod_remove(http_req *r);
 void mod_end(http_req *r);
+void history_list(http_req *r);
+void history_get(http_req *r);
 
 /* An operation on a room's live state, by name, and its outcome. */
 typedef struct mod_args {
@@ -236,5 +238,18 @@ void http_remote_op(http_req *r, const char *owner, const char *what,
 
 /* Parses the body as a JSON object; on failure replies and returns NULL. */
 struct json_object *http_body_json(http_req *r);
+
+/*
+ * Reads query argument name into buf (server/request.h). Returns the value,
+ * or NULL when absent; on a value too long or holding a NUL it replies 400
+ * naming the argument and sets *bad.
+ */
+const char *http_query_arg(http_req *r, const char *name, char *buf, size_t len, bool *bad);
+
+/*
+ * Whether id could be one this server made: prefix ("rm_", "call_") then
+ * base64url characters, shorter than max bytes in all.
+ */
+bool http_id_plausible(const char *id, const char *prefix, size_t max);
 
 #endif

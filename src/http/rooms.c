@@ -51,17 +51,7 @@ typedef struct room_job {
 static bool
 room_id_plausible(const char *id)
 {
-    size_t i, n = strlen(id);
-
-    if (n < 4 || n >= ROOM_ID_MAX || strncmp(id, "rm_", 3) != 0)
-        return false;
-    for (i = 3; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return false;
-    }
-    return true;
+    return http_id_plausible(id, "rm_", ROOM_ID_MAX);
 }
 
 static void
@@ -467,25 +457,6 @@ rooms_delete(http_req *r)
     submit(job_new(r, OP_DELETE, run_delete));
 }
 
-/*
- * Reads query argument name into buf (server/request.h). Returns the value,
- * or NULL when absent; on a value too long or holding a NUL it replies 400
- * naming the argument and sets *bad.
- */
-static const char *
-query_arg(http_req *r, const char *name, char *buf, size_t len, bool *bad)
-{
-    int rc = r->wsi ? query_copy(r->wsi, name, buf, len) : HDR_ABSENT;
-
-    if (rc == HDR_TOO_LONG || rc == HDR_BAD) {
-        *bad = true;
-        http_error(r, E_VALIDATION_FAILED, name, rc == HDR_BAD ? "%s holds a NUL byte"
-                                                               : "%s is too long", name);
-        return NULL;
-    }
-    return rc == HDR_OK ? buf : NULL;
-}
-
 void
 rooms_list(http_req *r)
 {
@@ -498,7 +469,7 @@ rooms_list(http_req *r)
     j->limit = LIST_LIMIT_DEFAULT;
     j->status_filter = -1;
     j->after_created = -1;
-    if ((v = query_arg(r, "limit", buf, sizeof(buf), &bad))) {
+    if ((v = http_query_arg(r, "limit", buf, sizeof(buf), &bad))) {
         char *end;
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 1 || n > LIST_LIMIT_MAX) {
@@ -509,7 +480,7 @@ rooms_list(http_req *r)
         }
         j->limit = (int)n;
     }
-    if (!bad && (v = query_arg(r, "status", buf, sizeof(buf), &bad))) {
+    if (!bad && (v = http_query_arg(r, "status", buf, sizeof(buf), &bad))) {
         if (strcmp(v, "ACTIVE") == 0)
             j->status_filter = ROOM_ACTIVE;
         else if (strcmp(v, "CLOSED") == 0)
@@ -520,7 +491,7 @@ rooms_list(http_req *r)
             return;
         }
     }
-    if (!bad && (v = query_arg(r, "cursor", buf, sizeof(buf), &bad))) {
+    if (!bad && (v = http_query_arg(r, "cursor", buf, sizeof(buf), &bad))) {
         long n = b64url_decode(v, strlen(v), (unsigned char *)raw, sizeof(raw) - 1);
         char *colon = NULL;
         long long created;

@@ -31,6 +31,8 @@ static const route routes[] = {
      {{LWSHUMETH_POST, mod_remove}}, PORT_PUBLIC},
     {"/api/rooms/{roomId}/call/end", AUTH_REQUIRED, {{LWSHUMETH_POST, mod_end}},
      PORT_PUBLIC},
+    {"/api/rooms/{roomId}/calls", AUTH_REQUIRED, {{LWSHUMETH_GET, history_list}}, PORT_PUBLIC},
+    {"/api/calls/{callId}", AUTH_REQUIRED, {{LWSHUMETH_GET, history_get}}, PORT_PUBLIC},
     {"/healthz", AUTH_NONE, {{LWSHUMETH_GET, ops_health}}, PORT_BOTH},
     {"/metrics", AUTH_NONE, {{LWSHUMETH_GET, ops_metrics}}, PORT_OPS},
 };
@@ -276,4 +278,34 @@ http_body_json(http_req *r)
         return NULL;
     }
     return obj;
+}
+
+const char *
+http_query_arg(http_req *r, const char *name, char *buf, size_t len, bool *bad)
+{
+    int rc = r->wsi ? query_copy(r->wsi, name, buf, len) : HDR_ABSENT;
+
+    if (rc == HDR_TOO_LONG || rc == HDR_BAD) {
+        *bad = true;
+        http_error(r, E_VALIDATION_FAILED, name, rc == HDR_BAD ? "%s holds a NUL byte"
+                                                               : "%s is too long", name);
+        return NULL;
+    }
+    return rc == HDR_OK ? buf : NULL;
+}
+
+bool
+http_id_plausible(const char *id, const char *prefix, size_t max)
+{
+    size_t i, n = strlen(id), p = strlen(prefix);
+
+    if (n <= p || n >= max || strncmp(id, prefix, p) != 0)
+        return false;
+    for (i = p; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
+    return true;
 }

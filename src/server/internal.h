@@ -145,6 +145,10 @@ typedef struct server {
     } protos[SERVER_PROTOCOLS_MAX];
     int nprotos;
     call_delivery delivery;
+    struct {
+        void (*fn)(void *arg);   /* store jobs completed (server_set_committed_hook) */
+        void *arg;
+    } committed;
     room_bus bus;
     call_router router;          /* cluster mode: set by the cluster layer */
     call_remote remote;          /* cluster mode: set by the WebSocket layer */
@@ -219,6 +223,11 @@ void server_state_free(server *srv);
 void *server_protocol_state(server *srv, const server_protocol *p);
 /* Sets how live calls reach clients (the WebSocket layer calls it when it starts). */
 void server_set_delivery(server *srv, const call_delivery *d);
+/*
+ * Sets what runs on the loop each time store jobs have completed (the
+ * webhook sender, to look for new deliveries at once). One at a time.
+ */
+void server_set_committed_hook(server *srv, void (*fn)(void *arg), void *arg);
 /* Sets where committed room writes are announced (the cluster layer, when on). */
 void server_set_room_bus(server *srv, const room_bus *b);
 /* Cluster mode: call ownership (the cluster layer) and remote sessions (WebSocket). */

@@ -1,7 +1,8 @@
 /*
  * Live calls on the loop: which rooms have live state, loading a room on
  * first use, persisting what the state machine notes (call records,
- * auto-close), and applying committed room changes to live calls.
+ * auto-close) and tells (membership facts: participant sessions and their
+ * webhook events), and applying committed room changes to live calls.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@
  * for. JOB_BARRIER reads nothing: its done runs once every job submitted
  * before it has completed (jobs complete in submission order).
  */
-enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_LOAD, JOB_ROOM_RELOAD, JOB_BARRIER };
+enum { JOB_CALL_OPEN, JOB_CALL_CLOSE, JOB_ROOM_LOAD, JOB_ROOM_RELOAD, JOB_BARRIER, JOB_FACT };
 
 /* Cluster mode: a room this process claimed and has not taken over yet. */
 typedef struct live_claim {
@@ -50,6 +51,11 @@ typedef struct live_job {
     void (*fn)(void *arg, live_call *lc, dpa_err e); /* JOB_ROOM_LOAD */
     void (*barrier)(void *arg);                  /* JOB_BARRIER */
     void *arg;
+    /* JOB_FACT: the fact, its strings copied into the job (pointers set when it runs). */
+    call_fact fact;
+    char user_id[USER_ID_MAX + 1];
+    char name[CALL_NAME_MAX];
+    char by[USER_ID_MAX + 1];
 } live_job;
 
 static void
@@ -83,6 +89,14 @@ live_job_run(store_job *job, store *s)
         break;
     case JOB_BARRIER:
         job->result = E_OK;
+        break;
+    case JOB_FACT:
+        j->fact.call_id = j->call_id;
+        j->fact.user_id = j->user_id;
+        j->fact.name = j->name;
+        j->fact.reason = j->reason;
+        j->fact.by = j->by[0] ? j->by : NULL;
+        job->result = store_call_fact(s, j->app_id, j->room_id, &j->fact, j->at, j->epoch);
         break;
     }
 }
@@ -154,6 +168,13 @@ live_job_done(store_job *job)
         break;
     case JOB_BARRIER:
         j->barrier(j->arg);
+        break;
+    case JOB_FACT:
+        if (job->result != E_OK)
+            dlog(LOG_ERROR, "msg=\"cannot record a membership change\" room=%s call=%s user=%s "
+                            "fact=%d err=%s",
+                 j->room_id, j->call_id, j->user_id, (int)j->fact.kind, error_code(job->result));
+        live_write_done(srv, j->seq);
         break;
     }
     room_free(j->room);
@@ -309,6 +330,33 @@ on_note(void *arg, live_call *lc, call_note note, const char *call_id, const cha
     server_submit(srv, &j->job);
 }
 
+/*
+ * A membership change (core/call.h) becomes a store write: the participant
+ * session and the webhook event, in one transaction. What reports it (the
+ * JOINED reply, the events the state machine sends next, a moderator's
+ * 2xx) waits for that write, as for a call record.
+ */
+static void
+on_fact(void *arg, live_call *lc, const call_fact *f)
+{
+    server *srv = arg;
+    live_job *j = job_new(srv, JOB_FACT, lc);
+
+    j->fact = *f;
+    snprintf(j->call_id, sizeof(j->call_id), "%s", f->call_id ? f->call_id : "");
+    snprintf(j->user_id, sizeof(j->user_id), "%s", f->user_id);
+    snprintf(j->name, sizeof(j->name), "%s", f->name ? f->name : "");
+    snprintf(j->reason, sizeof(j->reason), "%s", f->reason ? f->reason : "");
+    snprintf(j->by, sizeof(j->by), "%s", f->by ? f->by : "");
+    j->at = f->at > 0 ? f->at : now_ms();
+    if (srv->router.epoch)
+        j->epoch = srv->router.epoch(srv->router.arg, call_room(lc)->id);
+    j->seq = live_write_begin(srv);
+    call_set_write_seq(lc, j->seq);
+    exported(srv, lc);
+    server_submit(srv, &j->job);
+}
+
 static void
 on_emit(void *arg, const live_call *lc, uint64_t session, struct json_object *ev)
 {
@@ -356,7 +404,7 @@ live_find_call(server *srv, const char *call_id)
 static live_call *
 attach(server *srv, room *r, const plan *p)
 {
-    call_sink sink = {on_emit, on_note, srv, on_joined};
+    call_sink sink = {on_emit, on_note, srv, on_joined, on_fact};
     live_call *lc = call_new(r, p, sink);
 
     hmap_put(srv->live_by_room, r->id, lc);

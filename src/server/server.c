@@ -43,6 +43,12 @@ server_config_defaults(server_config *cfg)
     cfg->ws_ping_s = 20;
     cfg->ws_idle_s = 60;
     cfg->loop_uv = true;
+    cfg->history_days = 30;
+    cfg->purge_every_ms = 60000;
+    cfg->hook_timeout_ms = 10000;
+    cfg->hook_backoff_ms = 1000;
+    cfg->hook_give_up_ms = 24LL * 3600 * 1000;
+    cfg->hook_concurrency = 4;
     ice_config_defaults(&cfg->ice);
 }
 
@@ -389,8 +395,8 @@ server_protocol_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         /* lws tells every vhost; the loop's work is done once, on the public one's. */
         if (srv && srv->ops_vhost && lws_get_vhost(wsi) == srv->ops_vhost)
             return 0;
-        if (srv && srv->worker)
-            worker_complete(srv->worker);
+        if (srv && srv->worker && worker_complete(srv->worker) > 0 && srv->committed.fn)
+            srv->committed.fn(srv->committed.arg);
         if (srv && stop_requested && !srv->draining)
             start_draining(srv);
         return 0;
@@ -522,6 +528,13 @@ void
 server_set_delivery(server *srv, const call_delivery *d)
 {
     srv->delivery = *d;
+}
+
+void
+server_set_committed_hook(server *srv, void (*fn)(void *arg), void *arg)
+{
+    srv->committed.fn = fn;
+    srv->committed.arg = arg;
 }
 
 void

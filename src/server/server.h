@@ -53,6 +53,18 @@ typedef struct server_config {
     bool ops_listen;
     char ops_host[128];
     int ops_port;                 /* 0: any free port (printed at start) */
+    /*
+     * The store's URL: the webhook sender (src/hooks/) opens its own handle
+     * on it, off the loop and beside the store worker. NULL: no sender.
+     */
+    const char *db_url;
+    int history_days;             /* call history is kept this long */
+    int64_t history_keep_ms;      /* tests: instead of history_days when > 0 */
+    int purge_every_ms;           /* how often history and the outbox are purged */
+    int hook_timeout_ms;          /* one delivery attempt, connecting included */
+    int hook_backoff_ms;          /* the first retry's delay; it doubles, up to 3600 times it */
+    int64_t hook_give_up_ms;      /* retries stop this long after the event (then: failed) */
+    int hook_concurrency;         /* deliveries in flight per app (per process) */
 } server_config;
 
 /* Defaults of DESIGN §8. */

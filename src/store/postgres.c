@@ -29,6 +29,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "store/internal.h"
+#include "store/postgres_int.h"
 
 /* Each entry is one schema version; never edit one that has shipped. */
 static const char *const migrations[] = {
@@ -87,6 +88,52 @@ static const char *const migrations[] = {
     "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at BIGINT NOT NULL);",
     /* 4: the highest call-ownership epoch each room has seen (fencing, store.h). */
     "ALTER TABLE rooms ADD COLUMN call_epoch BIGINT NOT NULL DEFAULT 0;",
+    /*
+     * 5: webhook endpoints, the outbox (events, a delivery per endpoint, each
+     * room's event numbers), participant sessions (call history).
+     */
+    "CREATE TABLE webhook_endpoints ("
+    "  webhook_id TEXT COLLATE \"C\" PRIMARY KEY,"
+    "  app_id TEXT COLLATE \"C\" NOT NULL REFERENCES apps(app_id) ON DELETE CASCADE,"
+    "  url TEXT NOT NULL, secret TEXT NOT NULL, created_at BIGINT NOT NULL,"
+    "  UNIQUE (app_id, url));"
+    "CREATE TABLE room_event_seqs ("
+    "  room_id TEXT COLLATE \"C\" PRIMARY KEY, app_id TEXT COLLATE \"C\" NOT NULL,"
+    "  seq BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
+    "CREATE TABLE webhook_events ("
+    "  event_id TEXT COLLATE \"C\" PRIMARY KEY, app_id TEXT COLLATE \"C\" NOT NULL,"
+    "  room_id TEXT COLLATE \"C\" NOT NULL, room_seq BIGINT NOT NULL, type TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX webhook_events_age ON webhook_events(created_at);"
+    "CREATE TABLE webhook_deliveries ("
+    "  delivery_id BIGSERIAL PRIMARY KEY,"
+    "  event_id TEXT COLLATE \"C\" NOT NULL REFERENCES webhook_events(event_id) ON DELETE CASCADE,"
+    "  webhook_id TEXT COLLATE \"C\" NOT NULL"
+    "    REFERENCES webhook_endpoints(webhook_id) ON DELETE CASCADE,"
+    "  app_id TEXT COLLATE \"C\" NOT NULL, room_id TEXT COLLATE \"C\" NOT NULL,"
+    "  room_seq BIGINT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','delivered','failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_at BIGINT NOT NULL,"
+    "  lease_owner TEXT COLLATE \"C\", lease_until BIGINT NOT NULL DEFAULT 0,"
+    "  created_at BIGINT NOT NULL, done_at BIGINT, last_status INTEGER, last_error TEXT);"
+    "CREATE INDEX webhook_deliveries_order ON webhook_deliveries(webhook_id, room_id, room_seq)"
+    "  WHERE state = 'pending';"
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(app_id, next_at)"
+    "  WHERE state = 'pending';"
+    "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);"
+    "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(webhook_id);"
+    "CREATE INDEX webhook_deliveries_lease ON webhook_deliveries(lease_owner)"
+    "  WHERE lease_owner IS NOT NULL;"
+    "CREATE TABLE participant_sessions ("
+    "  session_id BIGSERIAL PRIMARY KEY,"
+    "  call_id TEXT COLLATE \"C\" NOT NULL, app_id TEXT COLLATE \"C\" NOT NULL,"
+    "  room_id TEXT COLLATE \"C\" NOT NULL, user_id TEXT COLLATE \"C\" NOT NULL,"
+    "  name TEXT NOT NULL, role TEXT NOT NULL,"
+    "  joined_at BIGINT NOT NULL, left_at BIGINT, leave_reason TEXT);"
+    "CREATE INDEX participant_sessions_call ON participant_sessions(call_id, joined_at);"
+    "CREATE INDEX participant_sessions_open ON participant_sessions(call_id, user_id)"
+    "  WHERE left_at IS NULL;"
+    "CREATE INDEX calls_ended ON calls(ended_at);",
 };
 
 /* pg_advisory_xact_lock key that serialises migrations ("dpa-mig"). */
@@ -110,51 +157,12 @@ typedef struct pg_store {
     const char *prepared[PREPARED_MAX];
     int nprepared;
     bool in_tx;              /* inside store_begin .. commit/rollback */
+    bool relaxed;            /* store_relax_durability: synchronous_commit off */
     int64_t changes_seen;    /* app_changes.version at the last store_changed; -1 none */
     char err[256];           /* the last error, one line, no double quotes */
 } pg_store;
 
 #define PS(s) ((pg_store *)(s))
-
-/* ---- parameters: text values, numbers formatted in place ---- */
-
-#define PARAMS_MAX 16
-
-typedef struct params {
-    const char *v[PARAMS_MAX];
-    char num[PARAMS_MAX][24];
-    int n;
-} params;
-
-static void
-p_text(params *p, const char *s)
-{
-    p->v[p->n++] = s;
-}
-
-static void
-p_int(params *p, int64_t x)
-{
-    snprintf(p->num[p->n], sizeof(p->num[p->n]), "%lld", (long long)x);
-    p->v[p->n] = p->num[p->n];
-    p->n++;
-}
-
-/* A value that is NULL when negative (optional timestamps). */
-static void
-p_opt_int(params *p, int64_t x)
-{
-    if (x >= 0)
-        p_int(p, x);
-    else
-        p->v[p->n++] = NULL;
-}
-
-static void
-p_bool(params *p, bool b)
-{
-    p->v[p->n++] = b ? "t" : "f";
-}
 
 /* ---- errors ---- */
 
@@ -299,9 +307,15 @@ static dpa_err
 session_setup(pg_store *ps)
 {
     PQsetNoticeReceiver(ps->conn, quiet_notices, NULL);
+    /* A relaxed handle (store_relax_durability) keeps that through reconnections. */
+    if (ps->relaxed && run_done(ps, "SET synchronous_commit = off", NULL, NULL) != E_OK)
+        return E_STORE_UNAVAILABLE;
     return run_done(ps,
-                    "SET synchronous_commit = on; SET lock_timeout = '5s';"
-                    " SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = 0",
+                    ps->relaxed ? "SET lock_timeout = '5s'; SET statement_timeout = '30s';"
+                                  " SET idle_in_transaction_session_timeout = 0"
+                                : "SET synchronous_commit = on; SET lock_timeout = '5s';"
+                                  " SET statement_timeout = '30s';"
+                                  " SET idle_in_transaction_session_timeout = 0",
                     NULL, NULL);
 }
 
@@ -391,6 +405,45 @@ op_end(pg_store *ps, bool own, dpa_err e)
     if (PQstatus(ps->conn) == CONNECTION_OK)
         run_done(ps, "ROLLBACK", NULL, NULL);
     return e;
+}
+
+/* ---- what postgres_events.c uses (postgres_int.h) ---- */
+
+PGresult *
+pg_query(store *s, const char *sql, const params *p, dpa_err *e)
+{
+    return run(PS(s), sql, p, e);
+}
+
+dpa_err
+pg_exec_params(store *s, const char *sql, const params *p, int *changes)
+{
+    return run_done(PS(s), sql, p, changes);
+}
+
+dpa_err
+pg_op_begin(store *s, bool *own)
+{
+    return op_begin(PS(s), own);
+}
+
+dpa_err
+pg_op_end(store *s, bool own, dpa_err e)
+{
+    return op_end(PS(s), own, e);
+}
+
+dpa_err
+pg_read_ready(store *s)
+{
+    return PS(s)->in_tx ? E_OK : ensure_conn(PS(s));
+}
+
+static dpa_err
+pg_relax(store *s)
+{
+    PS(s)->relaxed = true;
+    return run_done(PS(s), "SET synchronous_commit = off", NULL, NULL);
 }
 
 static void
@@ -1274,7 +1327,8 @@ call_close(pg_store *ps, const char *call_id, int64_t ended_at, const char *reas
     p_text(&p, reason);
     p_int(&p, peak);
     return run_done(ps,
-                    "UPDATE calls SET ended_at = $2, end_reason = $3, peak_participants = $4"
+                    "UPDATE calls SET ended_at = $2, end_reason = $3,"
+                    " peak_participants = greatest(peak_participants, $4)"
                     " WHERE call_id = $1 AND ended_at IS NULL",
                     &p, NULL);
 }
@@ -1327,10 +1381,22 @@ pg_call_fence(store *s, const char *app_id, const char *room_id, int64_t epoch,
     return op_end(PS(s), own, call_fence(PS(s), app_id, room_id, epoch, open_call_id));
 }
 
+/* fence_call as an op: its own transaction outside store_begin. */
 static dpa_err
-pg_open_call_rooms(store *s, store_room_ref **out, int *n)
+pg_fence_call(store *s, const char *call_id, int64_t epoch)
 {
-    store_room_ref *refs;
+    bool own;
+    dpa_err e;
+
+    if ((e = op_begin(PS(s), &own)))
+        return e;
+    return op_end(PS(s), own, fence_call(PS(s), call_id, epoch));
+}
+
+static dpa_err
+pg_open_calls(store *s, store_call_ref **out, int *n)
+{
+    store_call_ref *refs;
     PGresult *res;
     dpa_err e;
     int i;
@@ -1339,7 +1405,9 @@ pg_open_call_rooms(store *s, store_room_ref **out, int *n)
     *n = 0;
     if (!PS(s)->in_tx && (e = ensure_conn(PS(s))))
         return e;
-    if (!(res = run(PS(s), "SELECT DISTINCT app_id, room_id FROM calls WHERE ended_at IS NULL",
+    if (!(res = run(PS(s),
+                    "SELECT call_id, app_id, room_id FROM calls WHERE ended_at IS NULL"
+                    " ORDER BY started_at, call_id COLLATE \"C\"",
                     NULL, &e)))
         return e;
     if (PQntuples(res) == 0) {
@@ -1348,8 +1416,9 @@ pg_open_call_rooms(store *s, store_room_ref **out, int *n)
     }
     refs = xcalloc((size_t)PQntuples(res), sizeof(*refs));
     for (i = 0; i < PQntuples(res); i++) {
-        snprintf(refs[i].app_id, sizeof(refs[i].app_id), "%s", PQgetvalue(res, i, 0));
-        snprintf(refs[i].room_id, sizeof(refs[i].room_id), "%s", PQgetvalue(res, i, 1));
+        snprintf(refs[i].call_id, sizeof(refs[i].call_id), "%s", PQgetvalue(res, i, 0));
+        snprintf(refs[i].app_id, sizeof(refs[i].app_id), "%s", PQgetvalue(res, i, 1));
+        snprintf(refs[i].room_id, sizeof(refs[i].room_id), "%s", PQgetvalue(res, i, 2));
     }
     *n = PQntuples(res);
     *out = refs;
@@ -1358,25 +1427,31 @@ pg_open_call_rooms(store *s, store_room_ref **out, int *n)
 }
 
 static dpa_err
-pg_calls_end_open(store *s, int64_t now, int *ended)
+pg_room_status(store *s, const char *app_id, const char *room_id, int *status)
 {
     params p = {0};
+    PGresult *res;
     dpa_err e;
 
-    *ended = 0;
     if (!PS(s)->in_tx && (e = ensure_conn(PS(s))))
         return e;
-    p_int(&p, now);
-    return run_done(PS(s),
-                    "UPDATE calls SET ended_at = $1, end_reason = 'SERVER_RESTART'"
-                    " WHERE ended_at IS NULL",
-                    &p, ended);
+    p_text(&p, room_id);
+    p_text(&p, app_id);
+    if (!(res = run(PS(s), "SELECT status FROM rooms WHERE room_id = $1 AND app_id = $2", &p,
+                    &e)))
+        return e;
+    e = PQntuples(res) == 1 ? E_OK : E_ROOM_NOT_FOUND;
+    if (e == E_OK)
+        *status = strcmp(PQgetvalue(res, 0, 0), "CLOSED") == 0 ? ROOM_CLOSED : ROOM_ACTIVE;
+    PQclear(res);
+    return e;
 }
 
 static const struct store_ops postgres_ops = {
     .close = pg_close,
     .errmsg = pg_errmsg,
     .exec = pg_exec,
+    .relax = pg_relax,
     .app_insert = pg_app_insert,
     .app_set_plan = pg_app_set_plan,
     .key_insert = pg_key_insert,
@@ -1393,8 +1468,28 @@ static const struct store_ops postgres_ops = {
     .call_open = pg_call_open,
     .call_close = pg_call_close,
     .call_fence = pg_call_fence,
-    .open_call_rooms = pg_open_call_rooms,
-    .calls_end_open = pg_calls_end_open,
+    .fence_call = pg_fence_call,
+    .open_calls = pg_open_calls,
+    .room_status = pg_room_status,
+    .webhook_set = pgx_webhook_set,
+    .webhook_remove = pgx_webhook_remove,
+    .webhooks_list = pgx_webhooks_list,
+    .webhook_count = pgx_webhook_count,
+    .room_seq_next = pgx_room_seq_next,
+    .event_insert = pgx_event_insert,
+    .deliveries_due = pgx_deliveries_due,
+    .deliveries_claim = pgx_deliveries_claim,
+    .delivery_finish = pgx_delivery_finish,
+    .deliveries_release = pgx_deliveries_release,
+    .outbox_stats = pgx_outbox_stats,
+    .outbox_purge = pgx_outbox_purge,
+    .session_join = pgx_session_join,
+    .session_leave = pgx_session_leave,
+    .sessions_end = pgx_sessions_end,
+    .call_info = pgx_call_info,
+    .call_list = pgx_call_list,
+    .call_sessions = pgx_call_sessions,
+    .history_purge = pgx_history_purge,
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,
     .check_files = pg_check_files,

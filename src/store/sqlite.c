@@ -21,6 +21,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "store/internal.h"
+#include "store/sqlite_int.h"
 
 /* Each entry is one schema version; never edit one that has shipped. */
 static const char *const migrations[] = {
@@ -67,14 +68,55 @@ static const char *const migrations[] = {
     "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);",
     /* 4: the highest call-ownership epoch each room has seen (fencing, store.h). */
     "ALTER TABLE rooms ADD COLUMN call_epoch INTEGER NOT NULL DEFAULT 0;",
+    /*
+     * 5: webhook endpoints, the outbox (events, a delivery per endpoint, each
+     * room's event numbers), participant sessions (call history).
+     */
+    "CREATE TABLE webhook_endpoints ("
+    "  webhook_id TEXT PRIMARY KEY,"
+    "  app_id TEXT NOT NULL REFERENCES apps(app_id) ON DELETE CASCADE,"
+    "  url TEXT NOT NULL, secret TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  UNIQUE (app_id, url));"
+    "CREATE TABLE room_event_seqs ("
+    "  room_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE webhook_events ("
+    "  event_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, room_id TEXT NOT NULL,"
+    "  room_seq INTEGER NOT NULL, type TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  body TEXT NOT NULL);"
+    "CREATE INDEX webhook_events_age ON webhook_events(created_at);"
+    "CREATE TABLE webhook_deliveries ("
+    "  delivery_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  event_id TEXT NOT NULL REFERENCES webhook_events(event_id) ON DELETE CASCADE,"
+    "  webhook_id TEXT NOT NULL REFERENCES webhook_endpoints(webhook_id) ON DELETE CASCADE,"
+    "  app_id TEXT NOT NULL, room_id TEXT NOT NULL, room_seq INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','delivered','failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
+    "  lease_owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, done_at INTEGER, last_status INTEGER, last_error TEXT);"
+    "CREATE INDEX webhook_deliveries_order ON webhook_deliveries(webhook_id, room_id, room_seq)"
+    "  WHERE state = 'pending';"
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(app_id, next_at)"
+    "  WHERE state = 'pending';"
+    "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);"
+    "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(webhook_id);"
+    "CREATE TABLE participant_sessions ("
+    "  session_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  call_id TEXT NOT NULL, app_id TEXT NOT NULL, room_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,"
+    "  joined_at INTEGER NOT NULL, left_at INTEGER, leave_reason TEXT);"
+    "CREATE INDEX participant_sessions_call ON participant_sessions(call_id, joined_at);"
+    "CREATE INDEX participant_sessions_open ON participant_sessions(call_id, user_id)"
+    "  WHERE left_at IS NULL;"
+    "CREATE INDEX calls_ended ON calls(ended_at);",
 };
 
 enum {
     Q_APP_INSERT, Q_APP_SET_PLAN, Q_KEY_INSERT, Q_KEY_COUNT, Q_KEY_DELETE, Q_APPS, Q_KEYS,
     Q_DATA_VERSION, Q_COUNT_GET, Q_COUNT_ADD, Q_ROOM_INSERT, Q_HOST_INSERT, Q_HOSTS_DELETE,
     Q_ROOM_GET, Q_ROOM_UPDATE, Q_ROOM_DELETE, Q_ROOMS_TOTAL, Q_ROOM_LIST, Q_IDEM_GET,
-    Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_OPEN_CALL_ROOMS,
-    Q_RECOVER_END_CALLS, Q_PROBE, Q_FENCE, Q_ROOM_EXISTS, Q_CALL_ROOM, Q_OPEN_CALL_OF_ROOM,
+    Q_IDEM_PURGE, Q_IDEM_PUT, Q_CALL_OPEN, Q_CALL_CLOSE, Q_OPEN_CALLS, Q_ROOM_STATUS, Q_PROBE,
+    Q_FENCE, Q_ROOM_EXISTS, Q_CALL_ROOM, Q_OPEN_CALL_OF_ROOM,
     Q__COUNT
 };
 
@@ -119,11 +161,12 @@ static const char *const queries[Q__COUNT] = {
     [Q_IDEM_GET] = "SELECT request_hash, status, body, room_id FROM idempotency"
                    " WHERE app_id = ?1 AND user_id = ?2 AND key = ?3 AND created_at > ?4",
     [Q_CALL_OPEN] = "INSERT INTO calls (call_id, app_id, room_id, started_at) VALUES (?1, ?2, ?3, ?4)",
-    [Q_CALL_CLOSE] = "UPDATE calls SET ended_at = ?2, end_reason = ?3, peak_participants = ?4"
+    [Q_CALL_CLOSE] = "UPDATE calls SET ended_at = ?2, end_reason = ?3,"
+                     " peak_participants = max(peak_participants, ?4)"
                      " WHERE call_id = ?1 AND ended_at IS NULL",
-    [Q_OPEN_CALL_ROOMS] = "SELECT DISTINCT app_id, room_id FROM calls WHERE ended_at IS NULL",
-    [Q_RECOVER_END_CALLS] = "UPDATE calls SET ended_at = ?1, end_reason = 'SERVER_RESTART'"
-                            " WHERE ended_at IS NULL",
+    [Q_OPEN_CALLS] = "SELECT call_id, app_id, room_id FROM calls WHERE ended_at IS NULL"
+                     " ORDER BY started_at, call_id",
+    [Q_ROOM_STATUS] = "SELECT status FROM rooms WHERE room_id = ?1 AND app_id = ?2",
     [Q_PROBE] = "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?1)",
     [Q_FENCE] = "UPDATE rooms SET call_epoch = ?3"
                 " WHERE room_id = ?1 AND app_id = ?2 AND call_epoch <= ?3",
@@ -155,9 +198,41 @@ typedef struct sqlite_store {
     char path[PATH_MAX];        /* the database file; "" for :memory: */
     file_id files[F__COUNT];    /* what was opened at path, path-wal, path-shm */
     bool sealed;                /* never write to the files again (store_salvage) */
+    /* Statements of sqlite_events.c, prepared once, by the address of their SQL text. */
+    const char *xsql[SQ_EXTRA_MAX];
+    sqlite3_stmt *xst[SQ_EXTRA_MAX];
+    int nextra;
 } sqlite_store;
 
-#define DB(s) (((sqlite_store *)(s))->db)
+sqlite3 *
+sq_db(store *s)
+{
+    return ((sqlite_store *)s)->db;
+}
+
+sqlite3_stmt *
+sq_prepare(store *s, const char *sql)
+{
+    sqlite_store *ss = (sqlite_store *)s;
+    int i;
+
+    for (i = 0; i < ss->nextra && ss->xsql[i] != sql; i++)
+        ;
+    if (i < ss->nextra)
+        return ss->xst[i];
+    if (i == SQ_EXTRA_MAX) {
+        store_log("error", "msg=\"sqlite: raise SQ_EXTRA_MAX\"");
+        return NULL;
+    }
+    if (sqlite3_prepare_v3(ss->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &ss->xst[i], NULL) !=
+        SQLITE_OK) {
+        store_log("error", "msg=\"sqlite prepare failed\" err=\"%s\"", sqlite3_errmsg(ss->db));
+        return NULL;
+    }
+    ss->xsql[i] = sql;
+    ss->nextra++;
+    return ss->xst[i];
+}
 
 /* The cached statement q, reset and unbound, or NULL on a prepare error. */
 static sqlite3_stmt *
@@ -177,98 +252,6 @@ stmt(store *s, int q)
 }
 
 static void
-done(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
-/*
- * The error for an SQLite result code. Failures of the database itself (a
- * full disk, I/O errors, a file that cannot be opened or is locked by
- * another process past the busy timeout, corruption) are
- * E_STORE_UNAVAILABLE: nothing was written and a retry may work later.
- * Anything else that is not a constraint is a bug here: E_INTERNAL.
- */
-static dpa_err
-rc_err(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE:
-        return E_OK;
-    case SQLITE_CONSTRAINT:
-        return E_VALIDATION_FAILED;
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_NOLFS:
-    case SQLITE_PROTOCOL:
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return E_STORE_UNAVAILABLE;
-    default:
-        return E_INTERNAL;
-    }
-}
-
-/* The error for the connection's last failure (after stmt() returned NULL). */
-static dpa_err
-last_err(store *s)
-{
-    dpa_err e = rc_err(sqlite3_errcode(DB(s)));
-    return e == E_OK ? E_INTERNAL : e;
-}
-
-/* The error for a step result that is neither a row nor done. */
-static dpa_err
-step_err(int rc)
-{
-    dpa_err e = rc_err(rc);
-    return e == E_OK ? E_INTERNAL : e;
-}
-
-/* Runs a statement that returns no rows. */
-static dpa_err
-step_done(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    done(st);
-    if (rc == SQLITE_DONE)
-        return E_OK;
-    return step_err(rc);
-}
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void
-bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v >= 0)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
-static void
 sq_close(store *s)
 {
     sqlite_store *ss = (sqlite_store *)s;
@@ -276,6 +259,8 @@ sq_close(store *s)
 
     for (i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(ss->stmts[i]);
+    for (i = 0; i < ss->nextra; i++)
+        sqlite3_finalize(ss->xst[i]);
     sqlite3_close(ss->db);
     free(ss);
 }
@@ -309,6 +294,18 @@ sq_exec(store *s, const char *sql)
         return step_err(rc);
     }
     return E_OK;
+}
+
+/*
+ * Also: closing this handle never checkpoints the WAL into the database
+ * (nor removes the WAL). The store worker's handle is the one that does,
+ * and that decides whether the files are still ours (store_salvage).
+ */
+static dpa_err
+sq_relax(store *s)
+{
+    sqlite3_db_config(DB(s), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    return sq_exec(s, "PRAGMA synchronous=NORMAL");
 }
 
 static dpa_err
@@ -1160,10 +1157,10 @@ sq_call_fence(store *s, const char *app_id, const char *room_id, int64_t epoch,
 }
 
 static dpa_err
-sq_open_call_rooms(store *s, store_room_ref **out, int *n)
+sq_open_calls(store *s, store_call_ref **out, int *n)
 {
-    sqlite3_stmt *st = stmt(s, Q_OPEN_CALL_ROOMS);
-    store_room_ref *refs = NULL;
+    sqlite3_stmt *st = stmt(s, Q_OPEN_CALLS);
+    store_call_ref *refs = NULL;
     int rc, cap = 0;
 
     *out = NULL;
@@ -1175,40 +1172,45 @@ sq_open_call_rooms(store *s, store_room_ref **out, int *n)
             cap = cap ? cap * 2 : 16;
             refs = xrealloc(refs, (size_t)cap * sizeof(*refs));
         }
-        snprintf(refs[*n].app_id, sizeof(refs[*n].app_id), "%s", col_text(st, 0));
-        snprintf(refs[*n].room_id, sizeof(refs[*n].room_id), "%s", col_text(st, 1));
+        snprintf(refs[*n].call_id, sizeof(refs[*n].call_id), "%s", col_text(st, 0));
+        snprintf(refs[*n].app_id, sizeof(refs[*n].app_id), "%s", col_text(st, 1));
+        snprintf(refs[*n].room_id, sizeof(refs[*n].room_id), "%s", col_text(st, 2));
         (*n)++;
     }
     done(st);
     if (rc != SQLITE_DONE) {
         free(refs);
         *n = 0;
-        return last_err(s);
+        return step_err(rc);
     }
     *out = refs;
     return E_OK;
 }
 
 static dpa_err
-sq_calls_end_open(store *s, int64_t now, int *ended)
+sq_room_status(store *s, const char *app_id, const char *room_id, int *status)
 {
-    sqlite3_stmt *st = stmt(s, Q_RECOVER_END_CALLS);
-    dpa_err e;
+    sqlite3_stmt *st = stmt(s, Q_ROOM_STATUS);
+    int rc;
 
-    *ended = 0;
     if (!st)
         return last_err(s);
-    sqlite3_bind_int64(st, 1, now);
-    if ((e = step_done(st)))
-        return e;
-    *ended = sqlite3_changes(DB(s));
-    return E_OK;
+    bind_text(st, 1, room_id);
+    bind_text(st, 2, app_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *status = strcmp(col_text(st, 0), "CLOSED") == 0 ? ROOM_CLOSED : ROOM_ACTIVE;
+    done(st);
+    if (rc == SQLITE_ROW)
+        return E_OK;
+    return rc == SQLITE_DONE ? E_ROOM_NOT_FOUND : step_err(rc);
 }
 
 static const struct store_ops sqlite_ops = {
     .close = sq_close,
     .errmsg = sq_errmsg,
     .exec = sq_exec,
+    .relax = sq_relax,
     .app_insert = sq_app_insert,
     .app_set_plan = sq_app_set_plan,
     .key_insert = sq_key_insert,
@@ -1224,8 +1226,28 @@ static const struct store_ops sqlite_ops = {
     .call_open = sq_call_open,
     .call_close = sq_call_close,
     .call_fence = sq_call_fence,
-    .open_call_rooms = sq_open_call_rooms,
-    .calls_end_open = sq_calls_end_open,
+    .fence_call = fence_call,
+    .open_calls = sq_open_calls,
+    .room_status = sq_room_status,
+    .webhook_set = sq_webhook_set,
+    .webhook_remove = sq_webhook_remove,
+    .webhooks_list = sq_webhooks_list,
+    .webhook_count = sq_webhook_count,
+    .room_seq_next = sq_room_seq_next,
+    .event_insert = sq_event_insert,
+    .deliveries_due = sq_deliveries_due,
+    .deliveries_claim = sq_deliveries_claim,
+    .delivery_finish = sq_delivery_finish,
+    .deliveries_release = sq_deliveries_release,
+    .outbox_stats = sq_outbox_stats,
+    .outbox_purge = sq_outbox_purge,
+    .session_join = sq_session_join,
+    .session_leave = sq_session_leave,
+    .sessions_end = sq_sessions_end,
+    .call_info = sq_call_info,
+    .call_list = sq_call_list,
+    .call_sessions = sq_call_sessions,
+    .history_purge = sq_history_purge,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
     .check_files = sq_check_files,

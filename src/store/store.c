@@ -70,6 +70,12 @@ store_close(store *s)
         s->ops->close(s);
 }
 
+dpa_err
+store_relax_durability(store *s)
+{
+    return s->ops->relax(s);
+}
+
 const char *
 store_errmsg(store *s)
 {
@@ -159,7 +165,9 @@ store_changed(store *s, bool *changed)
 dpa_err
 store_room_insert(store *s, const room *r, int64_t max_rooms)
 {
-    return s->ops->room_insert(s, r, max_rooms);
+    dpa_err e = s->ops->room_insert(s, r, max_rooms);
+
+    return e ? e : events_room(s, "room.created", r, r->created_at);
 }
 
 dpa_err
@@ -179,13 +187,41 @@ store_room_get_for_update(store *s, const char *app_id, const char *room_id, roo
 dpa_err
 store_room_update(store *s, const room *r)
 {
-    return s->ops->room_update(s, r);
+    int before = ROOM_ACTIVE;
+    bool wanted;
+    dpa_err e;
+
+    /* The status it had, to tell a close (room.closed) from other changes. */
+    if ((e = events_wanted(s, r->app_id, &wanted)))
+        return e;
+    if (wanted && (e = s->ops->room_status(s, r->app_id, r->id, &before)))
+        return e;
+    if ((e = s->ops->room_update(s, r)) || !wanted)
+        return e;
+    if ((e = events_room(s, "room.updated", r, r->updated_at)))
+        return e;
+    if (before == ROOM_ACTIVE && r->status == ROOM_CLOSED)
+        e = events_room(s, "room.closed", r, r->updated_at);
+    return e;
 }
 
 dpa_err
 store_room_delete(store *s, const char *app_id, const char *room_id)
 {
-    return s->ops->room_delete(s, app_id, room_id);
+    room *gone = NULL;
+    bool wanted;
+    dpa_err e;
+
+    /* room.deleted carries the room as it was. */
+    if ((e = events_wanted(s, app_id, &wanted)))
+        return e;
+    if (wanted && (e = s->ops->room_get(s, app_id, room_id, &gone)))
+        return e;
+    e = s->ops->room_delete(s, app_id, room_id);
+    if (e == E_OK && gone)
+        e = events_room(s, "room.deleted", gone, now_ms());
+    room_free(gone);
+    return e;
 }
 
 dpa_err
@@ -229,18 +265,49 @@ dpa_err
 store_call_open(store *s, const char *call_id, const char *app_id, const char *room_id,
                 int64_t started_at, int64_t epoch)
 {
+    dpa_err e;
+
     if (epoch < 0)
         return bad_epoch("call_open", epoch);
-    return s->ops->call_open(s, call_id, app_id, room_id, started_at, epoch);
+    if ((e = s->ops->call_open(s, call_id, app_id, room_id, started_at, epoch)))
+        return e;
+    return events_call_started(s, app_id, room_id, call_id, started_at);
 }
 
 dpa_err
 store_call_close(store *s, const char *call_id, int64_t ended_at, const char *reason, int peak,
                  int64_t epoch)
 {
+    call_record c;
+    call_session_rec *left = NULL;
+    int i, n = 0;
+    dpa_err e;
+
     if (epoch < 0)
         return bad_epoch("call_close", epoch);
-    return s->ops->call_close(s, call_id, ended_at, reason, peak, epoch);
+    /* What the call was, to tell whether this write ends it. */
+    e = s->ops->call_info(s, call_id, &c);
+    if (e && e != E_CALL_NOT_FOUND)
+        return e;
+    if (e == E_CALL_NOT_FOUND)
+        c.ended_at = 0;
+    if ((e = s->ops->call_close(s, call_id, ended_at, reason, peak, epoch)) || c.ended_at >= 0)
+        return e;
+    /* Whoever was still in leaves with the call, before call.ended. */
+    e = s->ops->sessions_end(s, call_id, ended_at,
+                             strcmp(reason, "SERVER_RESTART") == 0 ? "SERVER_RESTART"
+                                                                   : "CALL_ENDED",
+                             &left, &n);
+    for (i = 0; i < n && !e; i++)
+        e = events_left(s, c.app_id, c.room_id, call_id, &left[i]);
+    free(left);
+    if (e)
+        return e;
+    c.ended_at = ended_at;
+    snprintf(c.end_reason, sizeof(c.end_reason), "%s", reason);
+    if (peak > c.peak)
+        c.peak = peak;
+    return events_call_ended(s, &c);
 }
 
 dpa_err
@@ -256,27 +323,36 @@ store_call_fence(store *s, const char *app_id, const char *room_id, int64_t epoc
 dpa_err
 store_calls_recover(store *s, int64_t now, int *ended, int *closed)
 {
-    store_room_ref *refs = NULL;
-    int i, n = 0;
+    store_call_ref *refs = NULL;
+    int i, k, n = 0;
     dpa_err e;
 
     *ended = *closed = 0;
-    if ((e = s->ops->open_call_rooms(s, &refs, &n)))
+    if ((e = s->ops->open_calls(s, &refs, &n)))
         return e;
+    /* Each call ends as any call does (its sessions, its events), then its room closes. */
+    for (i = 0; i < n && !e; i++) {
+        if (!(e = store_call_close(s, refs[i].call_id, now, "SERVER_RESTART", 0, 0)))
+            (*ended)++;
+    }
     for (i = 0; i < n && !e; i++) {
         room *r = NULL;
 
+        for (k = 0; k < i && strcmp(refs[k].room_id, refs[i].room_id); k++)
+            ;
+        if (k < i)
+            continue; /* that room was seen */
         e = store_room_get_for_update(s, refs[i].app_id, refs[i].room_id, &r);
         if (e == E_ROOM_NOT_FOUND) {
             e = E_OK; /* deleted since: nothing to close */
         } else if (e == E_OK && r->status == ROOM_ACTIVE && r->policy.auto_close) {
-            if (!(e = room_close(r, now)) && !(e = s->ops->room_update(s, r)))
+            if (!(e = room_close(r, now)) && !(e = store_room_update(s, r)))
                 (*closed)++;
         }
         room_free(r);
     }
     free(refs);
-    return e ? e : s->ops->calls_end_open(s, now, ended);
+    return e;
 }
 
 dpa_err

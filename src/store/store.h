@@ -1,6 +1,7 @@
 /*
- * The store: apps, keys, rooms and idempotency records, behind one
- * interface with a backend per database (SQLite now; PostgreSQL later).
+ * The store: apps, keys, rooms, idempotency records, calls and their
+ * participant sessions, webhook endpoints and the webhook outbox, behind
+ * one interface with a backend per database (SQLite, PostgreSQL).
  *
  * A store handle belongs to one thread at a time. In the server that is the
  * store worker (worker.h); the CLI uses a handle directly. Every call is
@@ -57,6 +58,16 @@ void idem_record_clear(idem_record *rec);
  */
 dpa_err store_open(const char *url, store **out, char *errbuf, size_t errlen);
 void store_close(store *s);
+
+/*
+ * For a handle whose writes are bookkeeping that a lost commit cannot harm
+ * (the webhook sender's leases and outcomes: at worst a delivery is made
+ * again, with the same event id): its commits stop waiting for the disk
+ * (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off). A killed
+ * process loses nothing that way; a machine that loses power may. Closing
+ * such a SQLite handle leaves the WAL to the other handles (no checkpoint).
+ */
+dpa_err store_relax_durability(store *s);
 
 /* The last backend error message, for logs. */
 const char *store_errmsg(store *s);
@@ -174,6 +185,192 @@ dpa_err store_calls_recover(store *s, int64_t now, int *ended, int *closed);
 dpa_err store_check_files(store *s, char *why, size_t len);
 dpa_err store_probe(store *s, int64_t now);
 dpa_err store_salvage(store *s, int64_t now, char *copy, size_t len);
+
+/*
+ * Webhook endpoints: each app may have several (URL + signing secret).
+ * store_webhook_set adds one, or, when the app already has one with that
+ * URL, gives it the new secret (*created says which); id gets its id
+ * ("wh_..."). store_webhook_remove is E_NOT_FOUND when the app has no such
+ * endpoint; its pending deliveries go with it. A list carries secrets only
+ * when asked (app_id NULL: every app's).
+ */
+#define WEBHOOK_ID_MAX 40
+#define WEBHOOK_URL_MAX 2048
+#define EVENT_ID_MAX 40
+
+typedef struct webhook {
+    char id[WEBHOOK_ID_MAX];
+    char app_id[APP_ID_MAX];
+    char *url;            /* malloc'd */
+    char *secret;         /* malloc'd; NULL unless asked for */
+    int64_t created_at;
+} webhook;
+
+typedef struct webhook_list {
+    webhook *items;
+    int count;
+} webhook_list;
+
+void webhook_list_clear(webhook_list *l);
+
+dpa_err store_webhook_set(store *s, const char *app_id, const char *url, const char *secret,
+                          int64_t now, char id[WEBHOOK_ID_MAX], bool *created);
+dpa_err store_webhook_remove(store *s, const char *app_id, const char *webhook_id);
+dpa_err store_webhooks_list(store *s, const char *app_id, bool secrets, webhook_list *out);
+
+/*
+ * The outbox: events for the app's webhooks, written in the transaction of
+ * the change they describe (docs/api.md, Webhooks).
+ *
+ * Most events are written by the store itself, beside the write they
+ * describe: store_room_insert (room.created), store_room_update
+ * (room.updated, and room.closed when the status became CLOSED),
+ * store_room_delete (room.deleted), store_call_open (call.started),
+ * store_call_close (participant.left for whoever was still in, then
+ * call.ended), store_call_fact (participant.*, waiting.*) and
+ * store_calls_recover (all of those for calls a crash left open). Call
+ * them inside a transaction (store_begin), as the worker does: then the
+ * change and its events commit together or not at all.
+ *
+ * store_event_add writes one event: a new id ("evt_..."), the room's next
+ * sequence number (per room, from 1, never reused), the JSON body
+ * {"id","type","createdAt","appId","roomId","roomSeq","data"} (data is taken
+ * over), and one pending delivery per endpoint the app has now. An app
+ * without endpoints gets nothing written (and no number used).
+ */
+dpa_err store_event_add(store *s, const char *app_id, const char *room_id, const char *type,
+                        int64_t at, struct json_object *data);
+
+/*
+ * Deliveries, for the webhook sender (src/hooks/). Ordering: a delivery is
+ * due only when nothing older of the same room is pending for the same
+ * endpoint, so each endpoint receives a room's events in roomSeq order
+ * (a failed one, given up on, no longer holds the rest back).
+ *
+ * Claims are leases, so several processes on one database never send the
+ * same delivery at the same time on purpose: store_deliveries_claim takes
+ * up to limit due deliveries of app_id (next_at <= now, not leased, first
+ * in their room), leases them to owner until lease_until, and returns them
+ * oldest first. A lease that expires (its owner crashed) makes the
+ * delivery due again, for anyone.
+ */
+typedef struct store_app_ref {
+    char app_id[APP_ID_MAX];
+} store_app_ref;
+
+typedef struct store_delivery {
+    int64_t id;
+    char event_id[EVENT_ID_MAX];
+    char webhook_id[WEBHOOK_ID_MAX];
+    char app_id[APP_ID_MAX];
+    char room_id[ROOM_ID_MAX];
+    int64_t room_seq;
+    char *url, *secret, *body;    /* malloc'd */
+    int attempts;                 /* attempts made before this one */
+    int64_t created_at;           /* the event's time */
+} store_delivery;
+
+typedef struct delivery_batch {
+    store_delivery *items;
+    int count;
+} delivery_batch;
+
+void delivery_batch_clear(delivery_batch *b);
+
+/* The apps that have a delivery to claim now (*out malloc'd; NULL when *n is 0). */
+dpa_err store_deliveries_due(store *s, int64_t now, store_app_ref **out, int *n);
+dpa_err store_deliveries_claim(store *s, const char *app_id, const char *owner, int64_t now,
+                               int64_t lease_until, int limit, delivery_batch *out);
+
+typedef enum delivery_outcome {
+    DELIVERY_DONE,      /* the endpoint answered 2xx */
+    DELIVERY_RETRY,     /* try again at next_at */
+    DELIVERY_FAILED     /* given up: the room's next event goes on */
+} delivery_outcome;
+
+/*
+ * Records an attempt's outcome (http_status 0: none came; error: why, or
+ * NULL) and ends the lease. A retry or a failure is recorded only while
+ * owner still holds the lease; a success always (the delivery is pending).
+ */
+dpa_err store_delivery_finish(store *s, int64_t delivery_id, const char *owner,
+                              delivery_outcome outcome, int64_t now, int64_t next_at,
+                              int http_status, const char *error);
+/* Ends owner's leases (NULL: everyone's: a single process starting). */
+dpa_err store_deliveries_release(store *s, const char *owner);
+
+typedef struct outbox_stats {
+    int64_t pending;            /* deliveries still to make */
+    int64_t failed;             /* given up on, still kept */
+    int64_t oldest_pending_at;  /* the oldest pending event's time; 0: none */
+} outbox_stats;
+
+dpa_err store_outbox_stats(store *s, outbox_stats *out);
+/*
+ * Deletes up to limit events older than before whose deliveries are all
+ * done (delivered or failed), with their deliveries; *purged counts events.
+ */
+dpa_err store_outbox_purge(store *s, int64_t before, int limit, int *purged);
+
+/*
+ * Call history. Participant sessions: one row per stretch a user spent in
+ * a call (a reconnection that replaces the connection is the same one).
+ *
+ * store_call_fact records what the live call told (core/call.h): a join
+ * opens a session (and raises the call's peak), a leave closes it, and
+ * every fact writes its event (participant.joined/left, waiting.entered/
+ * admitted/denied/left). at is the time (the fact's own for a join). It
+ * fences like store_call_close (epoch > 0).
+ */
+dpa_err store_call_fact(store *s, const char *app_id, const char *room_id, const call_fact *f,
+                        int64_t at, int64_t epoch);
+
+typedef struct call_session_rec {
+    char user_id[USER_ID_MAX + 1];
+    char name[CALL_NAME_MAX];
+    char role[16];
+    int64_t joined_at;
+    int64_t left_at;              /* -1 while in the call */
+    char leave_reason[32];        /* "" while in the call */
+} call_session_rec;
+
+typedef struct call_record {
+    char call_id[CALL_ID_MAX];
+    char app_id[APP_ID_MAX];
+    char room_id[ROOM_ID_MAX];
+    int64_t started_at;
+    int64_t ended_at;             /* -1 while live */
+    char end_reason[32];
+    int peak;
+    int participants;             /* distinct users */
+    call_session_rec *sessions;   /* store_call_get only; by join time */
+    int nsessions;
+} call_record;
+
+void call_record_clear(call_record *c);
+
+typedef struct call_page {
+    call_record *calls;
+    int count;
+    bool more;
+} call_page;
+
+void call_page_free(call_page *page);
+
+/*
+ * The calls of room_id in app_id, newest first (startedAt, then callId),
+ * strictly after the cursor (after_started < 0: from the start), without
+ * their sessions.
+ */
+dpa_err store_call_list(store *s, const char *app_id, const char *room_id,
+                        int64_t after_started, const char *after_id, int limit, call_page *page);
+/* One call of app_id with its sessions; E_CALL_NOT_FOUND when there is none. */
+dpa_err store_call_get(store *s, const char *app_id, const char *call_id, call_record *out);
+/*
+ * Deletes up to limit calls that ended before `before`, with their
+ * sessions; *purged counts calls. Live calls are never purged.
+ */
+dpa_err store_history_purge(store *s, int64_t before, int limit, int *purged);
 
 /* Idempotency records, kept 24 hours. E_NOT_FOUND when none is live. */
 #define IDEM_TTL_MS (24LL * 3600 * 1000)

@@ -59,11 +59,40 @@ rec_joined(void *arg, const live_call *lc, const char *user_id, struct json_obje
     json_object_object_add(body, "mark", json_object_new_string(mark));
 }
 
+/* Membership facts as "KIND user reason/by/position", with how many events went out before. */
+static char facts[64][128];
+static int fact_events[64];
+static int nfacts;
+
+static void
+rec_fact(void *arg, live_call *lc, const call_fact *f)
+{
+    static const char *const kinds[] = {"JOINED", "LEFT", "WAITING", "ADMITTED", "DENIED",
+                                        "WAIT_LEFT"};
+    (void)arg;
+    assert_true(nfacts < 64);
+    assert_string_equal(f->call_id, lc->call_id);
+    fact_events[nfacts] = nevents;
+    switch (f->kind) {
+    case FACT_JOINED:
+        snprintf(facts[nfacts++], 128, "%s %s %s peak=%d", kinds[f->kind], f->user_id,
+                 call_role_name(f->role), f->peak);
+        break;
+    case FACT_WAITING:
+        snprintf(facts[nfacts++], 128, "%s %s %d", kinds[f->kind], f->user_id, f->position);
+        break;
+    default:
+        snprintf(facts[nfacts++], 128, "%s %s %s %s", kinds[f->kind], f->user_id,
+                 f->reason ? f->reason : "-", f->by ? f->by : "-");
+    }
+}
+
 static void
 reset(void)
 {
     nevents = 0;
     nnotes = 0;
+    nfacts = 0;
 }
 
 /* How many events of type went to session (0 = any session). */
@@ -94,7 +123,7 @@ make_call(const char *policy, const char *plan_name)
     struct json_object *o = NULL;
     dpa_error fe;
     room *r = NULL;
-    call_sink sink = {rec_emit, rec_note, NULL, rec_joined};
+    call_sink sink = {rec_emit, rec_note, NULL, rec_joined, rec_fact};
 
     snprintf(body, sizeof(body), "{\"hosts\":[\"hank\"],\"policy\":%s}", policy);
     assert_int_equal(json_parse(body, strlen(body), &o), E_OK);
@@ -236,6 +265,64 @@ waiting_room_admit_deny(void **state)
     assert_int_equal(call_cancel_wait(lc, "alice", &err), E_OK);
     assert_int_equal(call_cancel_wait(lc, "alice", &err), E_NOT_WAITING);
     assert_int_equal(lc->waiting.count, 0);
+    call_free(lc);
+}
+
+/*
+ * Every membership change is told to the glue once, in order, before the
+ * events that report it (so a write started there is one they can wait for).
+ */
+static void
+facts_tell_membership_before_events(void **state)
+{
+    live_call *lc = make_call("{\"waitingRoom\":true,\"autoCloseWhenEmpty\":true}", "pro");
+    struct json_object *reply = NULL;
+    dpa_error err = {0};
+    (void)state;
+
+    assert_string_equal(join(lc, "hank", NULL), "JOINED");
+    assert_int_equal(nfacts, 1);
+    assert_string_equal(facts[0], "JOINED hank HOST peak=1");
+    assert_string_equal(join(lc, "alice", NULL), "WAITING_ROOM_PENDING");
+    assert_string_equal(join(lc, "alice", NULL), "WAITING_ROOM_PENDING"); /* no second fact */
+    assert_string_equal(join(lc, "bob", NULL), "WAITING_ROOM_PENDING");
+    assert_string_equal(join(lc, "carol", NULL), "WAITING_ROOM_PENDING");
+    assert_string_equal(join(lc, "dave", NULL), "WAITING_ROOM_PENDING");
+    assert_int_equal(nfacts, 5);
+    assert_string_equal(facts[1], "WAITING alice 1");
+    assert_string_equal(facts[2], "WAITING bob 2");
+    /* The fact comes before the GROUP_CALL_WAITING the host gets. */
+    assert_int_equal(fact_events[2], 1); /* only alice's went out yet */
+
+    reset();
+    assert_int_equal(call_admit(lc, ACT("hank"), "alice", 400, &reply, &err), E_OK);
+    json_object_put(reply);
+    assert_int_equal(nfacts, 2);
+    assert_string_equal(facts[0], "ADMITTED alice - hank");
+    assert_string_equal(facts[1], "JOINED alice PARTICIPANT peak=2");
+    assert_int_equal(fact_events[1], 0); /* before ADMITTED and PARTICIPANT_JOINED */
+
+    reset();
+    assert_int_equal(call_deny(lc, ACT("hank"), "bob", &err), E_OK);
+    assert_int_equal(call_cancel_wait(lc, "carol", &err), E_OK);
+    call_drop_session(lc, S("dave"), 500);
+    assert_int_equal(nfacts, 3);
+    assert_string_equal(facts[0], "DENIED bob DENIED hank");
+    assert_string_equal(facts[1], "WAIT_LEFT carol CANCELLED -");
+    assert_string_equal(facts[2], "WAIT_LEFT dave DISCONNECTED -");
+
+    reset();
+    assert_int_equal(call_leave(lc, "alice", "LEFT", 600), E_OK);
+    assert_string_equal(facts[0], "LEFT alice LEFT -");
+    assert_int_equal(fact_events[0], 0); /* before PARTICIPANT_LEFT */
+    assert_string_equal(join(lc, "erin", NULL), "WAITING_ROOM_PENDING");
+    /* The last one out: the call ends and the room auto-closes; erin is denied. */
+    reset();
+    assert_int_equal(call_leave(lc, "hank", "LEFT", 700), E_OK);
+    assert_int_equal(nfacts, 2);
+    assert_string_equal(facts[0], "LEFT hank LEFT -");
+    assert_string_equal(facts[1], "DENIED erin ROOM_CLOSED -");
+    assert_string_equal(notes[0], "ENDED+CLOSE EMPTY 2");
     call_free(lc);
 }
 
@@ -746,6 +833,7 @@ main(void)
         cmocka_unit_test(open_room_relays_signals),
         cmocka_unit_test(require_host_then_host_present),
         cmocka_unit_test(waiting_room_admit_deny),
+        cmocka_unit_test(facts_tell_membership_before_events),
         cmocka_unit_test(admit_all_up_to_the_cap),
         cmocka_unit_test(cap_exact_and_limit_source),
         cmocka_unit_test(autoclose_denies_waiters),

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "core/json.h"
+#include "core/util.h"
 #include "store/store.h"
 #include "store/worker.h"
 
@@ -424,8 +425,12 @@ fenced_close_with_auto_close(void **state)
 static void
 epoch_migration_on_old_database(void **state)
 {
+    /* Back to version 3: what migrations 4 and 5 made goes. */
     const char *downgrade = "ALTER TABLE rooms DROP COLUMN call_epoch;"
-                            " DELETE FROM schema_migrations WHERE version = 4";
+                            " DROP TABLE webhook_deliveries; DROP TABLE webhook_events;"
+                            " DROP TABLE room_event_seqs; DROP TABLE webhook_endpoints;"
+                            " DROP TABLE participant_sessions; DROP INDEX calls_ended;"
+                            " DELETE FROM schema_migrations WHERE version >= 4";
     char err[STORE_ERR_MAX], u[600], name[80], open[CALL_ID_MAX];
     room *r = new_room("mg", "alice", "{}", 10);
     int64_t v, up;
@@ -707,6 +712,404 @@ worker_acknowledges_nothing_after_deletion(void **state)
     worker_stop(w);
 }
 
+/* ---- the outbox and call history ---- */
+
+/* A membership fact as the live call tells it (core/call.h). */
+static call_fact
+fact(call_fact_kind kind, const char *call_id, const char *user, call_role role,
+     const char *reason, int peak, int64_t at)
+{
+    call_fact f;
+
+    memset(&f, 0, sizeof(f));
+    f.kind = kind;
+    f.call_id = call_id;
+    f.user_id = user;
+    f.name = user;
+    f.role = role;
+    f.reason = reason;
+    f.peak = peak;
+    f.position = 1;
+    f.at = at;
+    return f;
+}
+
+static void
+record_fact(store *s, const char *app_id, const char *room_id, call_fact f, int64_t at)
+{
+    assert_int_equal(store_call_fact(s, app_id, room_id, &f, at, 0), E_OK);
+}
+
+/* Claims for app_id as owner at now; the batch's (webhook, seq, type) into out. */
+static int
+claim(store *s, const char *app_id, const char *owner, int64_t now, int limit,
+      delivery_batch *b)
+{
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_deliveries_claim(s, app_id, owner, now, now + 1000, limit, b), E_OK);
+    assert_int_equal(store_commit(s), E_OK);
+    return b->count;
+}
+
+/* The type of a claimed delivery's event, from its body. */
+static const char *
+type_of(const store_delivery *d, char *out, size_t len)
+{
+    struct json_object *o = NULL;
+
+    assert_int_equal(json_parse(d->body, strlen(d->body), &o), E_OK);
+    snprintf(out, len, "%s", json_get_str(o, "type"));
+    assert_int_equal(json_get_int(o, "roomSeq", -1), d->room_seq);
+    assert_string_equal(json_get_str(o, "id"), d->event_id);
+    json_object_put(o);
+    return out;
+}
+
+static int64_t
+pending(store *s)
+{
+    outbox_stats st;
+    assert_int_equal(store_outbox_stats(s, &st), E_OK);
+    return st.pending;
+}
+
+/*
+ * Every write that changes a room or a call writes its events in its own
+ * transaction, numbered per room, one delivery per endpoint; an app without
+ * endpoints gets none; a write rolled back leaves none.
+ */
+static void
+outbox_events_beside_their_writes(void **state)
+{
+    store *s = open_store();
+    room *quiet = new_room("ob2", "alice", "{}", 10);
+    room *r = new_room("ob", "alice", "{}", 20);
+    room *extra = new_room("ob", "alice", "{}", 30);
+    char wh1[WEBHOOK_ID_MAX], wh2[WEBHOOK_ID_MAX], again[WEBHOOK_ID_MAX], t[40];
+    const char *want[] = {"room.created", "room.updated", "room.updated", "room.closed",
+                          "call.started", "participant.joined", "participant.joined",
+                          "participant.left", "waiting.entered", "waiting.denied",
+                          "participant.left", "call.ended", "room.deleted"};
+    webhook_list wl;
+    delivery_batch b;
+    bool created;
+    int64_t now = now_ms() + 1000; /* room.deleted is stamped with the clock */
+    int i;
+    (void)state;
+
+    assert_int_equal(store_app_insert(s, "ob", "ob", "pro", 1), E_OK);
+    assert_int_equal(store_app_insert(s, "ob2", "ob2", "pro", 1), E_OK);
+    /* No endpoint, no event. */
+    assert_int_equal(store_room_insert(s, quiet, 10), E_OK);
+    assert_int_equal(pending(s), 0);
+
+    assert_int_equal(store_webhook_set(s, "ob", "http://a/1", "secret-one-xxxxxx", 5, wh1,
+                                       &created),
+                     E_OK);
+    assert_true(created);
+    assert_int_equal(store_webhook_set(s, "ob", "http://b/2", "secret-two-xxxxxx", 6, wh2,
+                                       &created),
+                     E_OK);
+    assert_int_equal(store_webhook_set(s, "ob", "http://a/1", "secret-new-xxxxxx", 7, again,
+                                       &created),
+                     E_OK);
+    assert_false(created);
+    assert_string_equal(again, wh1);
+    assert_int_equal(store_webhooks_list(s, "ob", false, &wl), E_OK);
+    assert_int_equal(wl.count, 2);
+    assert_null(wl.items[0].secret);
+    webhook_list_clear(&wl);
+    assert_int_equal(store_webhooks_list(s, NULL, true, &wl), E_OK);
+    assert_int_equal(wl.count, 2);
+    assert_string_equal(wl.items[0].id, wh1);
+    assert_string_equal(wl.items[0].secret, "secret-new-xxxxxx");
+    webhook_list_clear(&wl);
+    assert_int_equal(store_webhook_remove(s, "ob2", wh1), E_NOT_FOUND);
+
+    /* A write rolled back leaves no event. */
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_room_insert(s, extra, 10), E_OK);
+    store_rollback(s);
+    assert_int_equal(pending(s), 0);
+
+    /* One transaction per write, as the worker runs them. */
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_room_insert(s, r, 10), E_OK);
+    assert_int_equal(store_commit(s), E_OK);
+    assert_int_equal(pending(s), 2);
+    free(r->name);
+    r->name = xstrdup("renamed");
+    r->version = 2;
+    assert_int_equal(store_room_update(s, r), E_OK);
+    r->version = 3;
+    r->status = ROOM_CLOSED;
+    assert_int_equal(store_room_update(s, r), E_OK);   /* updated + closed */
+    assert_int_equal(store_call_open(s, "call_o1", "ob", r->id, 100, 0), E_OK);
+    record_fact(s, "ob", r->id,
+                fact(FACT_JOINED, "call_o1", "alice", ROLE_HOST, NULL, 1, 110), 110);
+    record_fact(s, "ob", r->id,
+                fact(FACT_JOINED, "call_o1", "bob", ROLE_PARTICIPANT, NULL, 2, 120), 120);
+    record_fact(s, "ob", r->id, fact(FACT_LEFT, "call_o1", "bob", 0, "LEFT", 0, 0), 130);
+    record_fact(s, "ob", r->id, fact(FACT_WAITING, "call_o1", "carol", 0, NULL, 0, 0), 140);
+    record_fact(s, "ob", r->id, fact(FACT_DENIED, "call_o1", "carol", 0, "DENIED", 0, 0), 150);
+    assert_int_equal(store_call_close(s, "call_o1", 200, "HOST_ENDED", 2, 0), E_OK);
+    assert_int_equal(store_call_close(s, "call_o1", 210, "HOST_ENDED", 2, 0), E_OK); /* once */
+    assert_int_equal(store_room_delete(s, "ob", r->id), E_OK);
+    assert_int_equal(pending(s), 2 * 13);
+
+    /* Each endpoint gets the room's events one at a time, in order. */
+    for (i = 0; i < 13; i++) {
+        int k;
+        assert_int_equal(claim(s, "ob", "o:1", now, 10, &b), 2);
+        for (k = 0; k < 2; k++) {
+            assert_int_equal(b.items[k].room_seq, i + 1);
+            assert_string_equal(type_of(&b.items[k], t, sizeof(t)), want[i]);
+            assert_string_equal(b.items[k].event_id, b.items[0].event_id);
+            assert_string_equal(b.items[k].room_id, r->id);
+        }
+        assert_string_not_equal(b.items[0].webhook_id, b.items[1].webhook_id);
+        delivery_batch_clear(&b);
+        assert_int_equal(claim(s, "ob", "o:2", now, 10, &b), 0); /* leased, or behind */
+        assert_int_equal(store_begin(s), E_OK);
+        assert_int_equal(store_deliveries_release(s, "o:1"), E_OK); /* as a restart would */
+        assert_int_equal(store_commit(s), E_OK);
+        assert_int_equal(claim(s, "ob", "o:3", now, 10, &b), 2);
+        assert_int_equal(store_delivery_finish(s, b.items[0].id, "o:3", DELIVERY_DONE, now, 0,
+                                               200, NULL), E_OK);
+        assert_int_equal(store_delivery_finish(s, b.items[1].id, "o:3", DELIVERY_DONE, now, 0,
+                                               204, NULL), E_OK);
+        delivery_batch_clear(&b);
+    }
+    assert_int_equal(pending(s), 0);
+    assert_int_equal(claim(s, "ob2", "o:4", now, 10, &b), 0);
+    room_free(quiet);
+    room_free(r);
+    room_free(extra);
+    store_close(s);
+}
+
+/*
+ * Retries wait for next_at and hold the room's later events back; a failed
+ * one lets them go; an expired lease is anyone's; an outcome from a lease
+ * that is no longer held is not recorded; removing an endpoint drops what
+ * it had pending; delivered and failed events are purged when old.
+ */
+static void
+outbox_retries_leases_and_purge(void **state)
+{
+    store *s = open_store();
+    room *r = new_room("or", "alice", "{}", 20);
+    char wh[WEBHOOK_ID_MAX], t[40];
+    delivery_batch b;
+    store_app_ref *apps = NULL;
+    outbox_stats st;
+    int64_t first;
+    bool created;
+    int n = 0, purged = 0;
+    (void)state;
+
+    assert_int_equal(store_app_insert(s, "or", "or", "pro", 1), E_OK);
+    assert_int_equal(store_webhook_set(s, "or", "http://r/", "secret-xxxxxxxxxx", 5, wh,
+                                       &created),
+                     E_OK);
+    assert_int_equal(store_room_insert(s, r, 10), E_OK);                      /* #1 at 20 */
+    r->version = 2;
+    r->updated_at = 30;
+    assert_int_equal(store_room_update(s, r), E_OK);                          /* #2 at 30 */
+    assert_int_equal(store_deliveries_due(s, 1000, &apps, &n), E_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(apps[0].app_id, "or");
+    free(apps);
+
+    assert_int_equal(claim(s, "or", "a:1", 1000, 10, &b), 1);
+    assert_int_equal(b.items[0].room_seq, 1);
+    assert_int_equal(b.items[0].attempts, 0);
+    assert_int_equal(b.items[0].created_at, 20);
+    assert_string_equal(b.items[0].url, "http://r/");
+    assert_string_equal(b.items[0].secret, "secret-xxxxxxxxxx");
+    first = b.items[0].id;
+    /* Another owner's outcome is not recorded while a:1 holds it. */
+    assert_int_equal(store_delivery_finish(s, first, "zz:1", DELIVERY_RETRY, 1001, 5000, 500,
+                                           "HTTP 500"), E_OK);
+    delivery_batch_clear(&b);
+    assert_int_equal(claim(s, "or", "a:2", 1500, 10, &b), 0); /* still leased to a:1 */
+    assert_int_equal(store_delivery_finish(s, first, "a:1", DELIVERY_RETRY, 1001, 5000, 500,
+                                           "HTTP 500"), E_OK);
+    assert_int_equal(claim(s, "or", "a:3", 4999, 10, &b), 0); /* backing off; #2 waits */
+    assert_int_equal(store_deliveries_due(s, 4999, &apps, &n), E_OK);
+    while (n > 0)
+        assert_string_not_equal(apps[--n].app_id, "or");
+    free(apps);
+    assert_int_equal(claim(s, "or", "a:4", 5000, 10, &b), 1);
+    assert_int_equal(b.items[0].id, first);
+    assert_int_equal(b.items[0].attempts, 1);
+    delivery_batch_clear(&b);
+    /* Its holder crashed: the lease (1000 ms here) expires and it is anyone's. */
+    assert_int_equal(claim(s, "or", "b:1", 6001, 10, &b), 1);
+    assert_int_equal(b.items[0].id, first);
+    assert_int_equal(store_delivery_finish(s, first, "b:1", DELIVERY_FAILED, 6002, 0, 0,
+                                           "timed out"), E_OK);
+    delivery_batch_clear(&b);
+    assert_int_equal(store_outbox_stats(s, &st), E_OK);
+    assert_int_equal(st.pending, 1);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(st.oldest_pending_at, 30);
+    /* Given up on, #1 lets #2 go. */
+    assert_int_equal(claim(s, "or", "b:2", 6003, 10, &b), 1);
+    assert_int_equal(b.items[0].room_seq, 2);
+    assert_string_equal(type_of(&b.items[0], t, sizeof(t)), "room.updated");
+    assert_int_equal(store_delivery_finish(s, b.items[0].id, "b:2", DELIVERY_DONE, 6004, 0, 200,
+                                           NULL), E_OK);
+    delivery_batch_clear(&b);
+
+    /* A third event, pending when its endpoint goes: it goes too. */
+    r->version = 3;
+    assert_int_equal(store_room_update(s, r), E_OK);
+    assert_int_equal(pending(s), 1);
+    assert_int_equal(store_webhook_remove(s, "or", wh), E_OK);
+    assert_int_equal(pending(s), 0);
+
+    /* Done events older than `before` are purged; pending ones never. */
+    assert_int_equal(store_webhook_set(s, "or", "http://r2/", "secret-xxxxxxxxxx", 5, wh,
+                                       &created),
+                     E_OK);
+    r->version = 4;
+    assert_int_equal(store_room_update(s, r), E_OK);
+    assert_int_equal(store_outbox_purge(s, 1000000, 1000, &purged), E_OK);
+    assert_true(purged >= 3); /* and what other cases delivered */
+    assert_int_equal(pending(s), 1);
+    assert_int_equal(store_outbox_stats(s, &st), E_OK);
+    assert_int_equal(st.failed, 0);
+    room_free(r);
+    store_close(s);
+}
+
+/*
+ * Participant sessions: a join opens one (and raises the call's peak), a
+ * leave closes it, the call's end closes the rest; a call reads back with
+ * its sessions; lists page newest first; purges take ended calls only;
+ * a restart ends what a crash left open; a fenced owner writes nothing.
+ */
+static void
+history_sessions_pages_purge(void **state)
+{
+    store *s = open_store();
+    room *r = new_room("hi", "alice", "{}", 10);
+    call_record c;
+    call_page page;
+    int ended, closed, purged;
+    call_fact f;
+    (void)state;
+
+    assert_int_equal(store_room_insert(s, r, 10), E_OK);
+    assert_int_equal(store_call_open(s, "call_h1", "hi", r->id, 100, 0), E_OK);
+    record_fact(s, "hi", r->id, fact(FACT_JOINED, "call_h1", "alice", ROLE_HOST, NULL, 1, 110), 0);
+    record_fact(s, "hi", r->id,
+                fact(FACT_JOINED, "call_h1", "bob", ROLE_PARTICIPANT, NULL, 2, 120), 0);
+    record_fact(s, "hi", r->id,
+                fact(FACT_LEFT, "call_h1", "bob", ROLE_PARTICIPANT, "LEFT", 0, 0), 130);
+    record_fact(s, "hi", r->id,
+                fact(FACT_JOINED, "call_h1", "bob", ROLE_PARTICIPANT, NULL, 2, 140), 0);
+    /* A leave the store never saw a join for (a takeover) changes nothing. */
+    record_fact(s, "hi", r->id,
+                fact(FACT_LEFT, "call_h1", "zed", ROLE_PARTICIPANT, "LEFT", 0, 0), 145);
+    assert_int_equal(store_call_get(s, "hi", "call_h1", &c), E_OK);
+    assert_int_equal(c.ended_at, -1);
+    assert_int_equal(c.peak, 2);
+    assert_int_equal(c.nsessions, 3);
+    assert_int_equal(c.sessions[2].left_at, -1);
+    call_record_clear(&c);
+    assert_int_equal(store_call_close(s, "call_h1", 200, "HOST_ENDED", 1, 0), E_OK);
+
+    assert_int_equal(store_call_get(s, "hi", "call_h1", &c), E_OK);
+    assert_string_equal(c.room_id, r->id);
+    assert_int_equal(c.started_at, 100);
+    assert_int_equal(c.ended_at, 200);
+    assert_string_equal(c.end_reason, "HOST_ENDED");
+    assert_int_equal(c.peak, 2); /* the joins' peak, though the close said 1 */
+    assert_int_equal(c.participants, 2);
+    assert_int_equal(c.nsessions, 3);
+    assert_string_equal(c.sessions[0].user_id, "alice");
+    assert_string_equal(c.sessions[0].role, "HOST");
+    assert_int_equal(c.sessions[0].joined_at, 110);
+    assert_int_equal(c.sessions[0].left_at, 200);
+    assert_string_equal(c.sessions[0].leave_reason, "CALL_ENDED");
+    assert_string_equal(c.sessions[1].user_id, "bob");
+    assert_int_equal(c.sessions[1].left_at, 130);
+    assert_string_equal(c.sessions[1].leave_reason, "LEFT");
+    assert_int_equal(c.sessions[2].joined_at, 140);
+    assert_string_equal(c.sessions[2].leave_reason, "CALL_ENDED");
+    call_record_clear(&c);
+    assert_int_equal(store_call_get(s, "other", "call_h1", &c), E_CALL_NOT_FOUND);
+    assert_int_equal(store_call_get(s, "hi", "call_none", &c), E_CALL_NOT_FOUND);
+
+    /* Two started at once (callId breaks the tie) and a live one. */
+    assert_int_equal(store_call_open(s, "call_h2", "hi", r->id, 300, 0), E_OK);
+    assert_int_equal(store_call_close(s, "call_h2", 310, "EMPTY", 0, 0), E_OK);
+    assert_int_equal(store_call_open(s, "call_h3", "hi", r->id, 300, 0), E_OK);
+    assert_int_equal(store_call_close(s, "call_h3", 320, "EMPTY", 0, 0), E_OK);
+    assert_int_equal(store_call_open(s, "call_h4", "hi", r->id, 400, 0), E_OK);
+    record_fact(s, "hi", r->id, fact(FACT_JOINED, "call_h4", "carol", ROLE_HOST, NULL, 1, 410), 0);
+    assert_int_equal(store_call_list(s, "hi", r->id, -1, NULL, 2, &page), E_OK);
+    assert_int_equal(page.count, 2);
+    assert_true(page.more);
+    assert_string_equal(page.calls[0].call_id, "call_h4");
+    assert_int_equal(page.calls[0].ended_at, -1);
+    assert_int_equal(page.calls[0].participants, 1);
+    assert_string_equal(page.calls[1].call_id, "call_h3");
+    call_page_free(&page);
+    assert_int_equal(store_call_list(s, "hi", r->id, 300, "call_h3", 2, &page), E_OK);
+    assert_int_equal(page.count, 2);
+    assert_false(page.more);
+    assert_string_equal(page.calls[0].call_id, "call_h2");
+    assert_string_equal(page.calls[1].call_id, "call_h1");
+    assert_int_equal(page.calls[1].participants, 2);
+    call_page_free(&page);
+    assert_int_equal(store_call_list(s, "other", r->id, -1, NULL, 10, &page), E_OK);
+    assert_int_equal(page.count, 0);
+    call_page_free(&page);
+
+    /* Purged: ended before 315 (h1, h2, and other cases' calls), not h3, never the live h4. */
+    assert_int_equal(store_history_purge(s, 315, 1000, &purged), E_OK);
+    assert_true(purged >= 2);
+    assert_int_equal(store_call_get(s, "hi", "call_h1", &c), E_CALL_NOT_FOUND);
+    assert_int_equal(store_call_list(s, "hi", r->id, -1, NULL, 10, &page), E_OK);
+    assert_int_equal(page.count, 2);
+    call_page_free(&page);
+    assert_int_equal(store_history_purge(s, 315, 1000, &purged), E_OK);
+    assert_int_equal(purged, 0);
+    do { /* in batches of one */
+        assert_int_equal(store_history_purge(s, 1000000, 1, &purged), E_OK);
+        assert_true(purged <= 1);
+    } while (purged);
+    assert_int_equal(store_call_list(s, "hi", r->id, -1, NULL, 10, &page), E_OK);
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.calls[0].call_id, "call_h4");
+    call_page_free(&page);
+
+    /* A newer owner fenced the room: an older one records nothing. */
+    assert_int_equal(store_call_fence(s, "hi", r->id, 5, (char[CALL_ID_MAX]){0}), E_OK);
+    f = fact(FACT_JOINED, "call_h4", "dave", ROLE_PARTICIPANT, NULL, 2, 420);
+    assert_int_equal(store_call_fact(s, "hi", r->id, &f, 420, 4), E_FENCED);
+    assert_int_equal(store_call_fact(s, "hi", r->id, &f, 420, 5), E_OK);
+
+    /* A crash left h4 open: the restart ends it and its sessions. */
+    assert_int_equal(store_begin(s), E_OK);
+    assert_int_equal(store_calls_recover(s, 500, &ended, &closed), E_OK);
+    assert_int_equal(store_commit(s), E_OK);
+    assert_int_equal(ended, 1);
+    assert_int_equal(store_call_get(s, "hi", "call_h4", &c), E_OK);
+    assert_string_equal(c.end_reason, "SERVER_RESTART");
+    assert_int_equal(c.peak, 2);
+    assert_int_equal(c.nsessions, 2);
+    assert_string_equal(c.sessions[0].leave_reason, "SERVER_RESTART");
+    assert_string_equal(c.sessions[1].leave_reason, "SERVER_RESTART");
+    assert_int_equal(c.sessions[1].left_at, 500);
+    call_record_clear(&c);
+    room_free(r);
+    store_close(s);
+}
+
 /* Jobs queued together: one fails (a duplicate) and rolls back alone. */
 static void
 worker_commits_a_batch(void **state)
@@ -913,7 +1316,7 @@ pg_migrations_race(void **state)
         assert_int_equal(o[k].e, E_OK);
     }
     assert_int_equal(pg_admin(name, "DO $$ BEGIN IF (SELECT count(*) FROM schema_migrations)"
-                                    " <> 4 THEN RAISE 'not migrated once'; END IF; END $$"),
+                                    " <> 5 THEN RAISE 'not migrated once'; END IF; END $$"),
                      0);
     assert_int_equal(store_open(u, &s, o[0].err, sizeof(o[0].err)), E_OK);
     assert_int_equal(store_apps_load(s, &reg), E_OK);
@@ -1170,6 +1573,9 @@ main(void)
         cmocka_unit_test(bad_urls),
         cmocka_unit_test(newer_schema_is_refused),
         cmocka_unit_test(worker_commits_a_batch),
+        cmocka_unit_test(outbox_events_beside_their_writes),
+        cmocka_unit_test(outbox_retries_leases_and_purge),
+        cmocka_unit_test(history_sessions_pages_purge),
     };
     const struct CMUnitTest sqlite_only[] = {
         cmocka_unit_test(deleted_files_are_noticed_and_saved),
