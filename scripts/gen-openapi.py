@@ -95,6 +95,9 @@ info = {"type": "object", "additionalProperties": False, "required": ["name", "v
         "features": features, "devMode": {"const": True, "description": "Present when the server runs with --dev."}, "appId": {"type": "string"}, "userId": {"type": "string"}, "plan": {"type": "string"},
         "limits": {"type": "object", "additionalProperties": False, "required": ["maxRoomsPerApp", "maxParticipantsPerCall"],
                    "properties": {"maxRoomsPerApp": {"type": "integer", "minimum": 0}, "maxParticipantsPerCall": {"type": "integer", "minimum": 1}}},
+        "usage": {"type": "object", "additionalProperties": False, "required": ["rooms"],
+                  "description": "What the app uses of its limits now.",
+                  "properties": {"rooms": {"type": "integer", "minimum": 0, "description": "Rooms the app has, closed ones included: what maxRoomsPerApp counts."}}},
         "grants": {"$ref": "#/components/schemas/Grants"}}}
 grants = {"type": "object", "additionalProperties": False, "required": ["admin", "createRooms", "rooms", "publish"],
     "description": "What the token's `grants` claim allows (the defaults without one); docs/api.md, Grants and admin tokens.",

@@ -149,10 +149,11 @@ async function viewApp() {
       h('dt', {}, 'Live now'), liveLine)));
   try {
     const rooms = await roomsOfUser();
-    const used = rooms.length;
+    // The server counts every room of the app (GET /api/info usage.rooms), closed ones too.
+    const used = info.usage ? info.usage.rooms : rooms.length;
     usedBig.textContent = `${used.toLocaleString()} of ${(maxRoomsPerApp || 0).toLocaleString()}`;
     meter.value = used;
-    usageLine.textContent = `${count(used, 'room')} of ${(maxRoomsPerApp || 0).toLocaleString()}: the rooms you created or host. Rooms other people in your app created count toward the limit too.`;
+    usageLine.textContent = `${count(used, 'room')} of ${(maxRoomsPerApp || 0).toLocaleString()} in your app (${count(rooms.length, 'room')} you created or host).`;
     const calls = rooms.filter((r) => r.call && r.call.participantCount);
     const people = calls.reduce((n, r) => n + r.call.participantCount, 0);
     liveLine.textContent = calls.length ? `${count(calls.length, 'call')} with ${count(people, 'person', 'people')} in your rooms` : 'No calls in your rooms right now.';

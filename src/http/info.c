@@ -15,8 +15,23 @@ features_json(unsigned bits)
     return arr;
 }
 
-void
-info_get(http_req *r)
+/* GET /api/info with a token: the app's room count is read from the store. */
+typedef struct info_job {
+    store_job job;
+    http_req *req;
+    char app_id[APP_ID_MAX];
+    int64_t rooms;
+} info_job;
+
+static void
+info_run(store_job *job, store *s)
+{
+    info_job *j = (info_job *)job;
+    job->result = store_app_room_count(s, j->app_id, &j->rooms);
+}
+
+static void
+info_reply(http_req *r, int64_t rooms)
 {
     struct json_object *o = json_object_new_object();
 
@@ -27,7 +42,7 @@ info_get(http_req *r)
         json_object_object_add(o, "devMode", json_object_new_boolean(1));
     if (r->authed) {
         const plan *p = r->id.plan;
-        struct json_object *limits = json_object_new_object();
+        struct json_object *limits = json_object_new_object(), *usage = json_object_new_object();
 
         json_object_object_add(o, "features", features_json(p->features));
         json_object_object_add(o, "appId", json_object_new_string(r->id.app_id));
@@ -37,12 +52,48 @@ info_get(http_req *r)
         json_object_object_add(limits, "maxParticipantsPerCall",
                                json_object_new_int(p->max_participants));
         json_object_object_add(o, "limits", limits);
+        /* What counts against maxRoomsPerApp: every room of the app, closed ones too. */
+        json_object_object_add(usage, "rooms", json_object_new_int64(rooms));
+        json_object_object_add(o, "usage", usage);
         /* What the token's grants allow (the defaults without a grants claim). */
         json_object_object_add(o, "grants", grants_json(&r->id.grants));
     } else {
         json_object_object_add(o, "features", features_json(FEAT__ALL));
     }
     http_reply_json(r, 200, o);
+}
+
+static void
+info_done(store_job *job)
+{
+    info_job *j = (info_job *)job;
+    http_req *r = j->req;
+
+    if (http_req_resume(r)) {
+        if (job->result == E_OK)
+            info_reply(r, j->rooms);
+        else
+            http_error(r, job->result, NULL, NULL);
+    }
+    free(j);
+}
+
+void
+info_get(http_req *r)
+{
+    info_job *j;
+
+    if (!r->authed) {
+        info_reply(r, 0);
+        return;
+    }
+    j = xcalloc(1, sizeof(*j));
+    j->job.run = info_run;
+    j->job.done = info_done;
+    j->req = r;
+    snprintf(j->app_id, sizeof(j->app_id), "%s", r->id.app_id);
+    http_req_hold(r);
+    server_submit(r->srv, &j->job);
 }
 
 /*

@@ -26,6 +26,8 @@ struct store_ops {
     dpa_err (*changed)(store *s, bool *changed);
     dpa_err (*room_insert)(store *s, const room *r, int64_t max_rooms);
     dpa_err (*room_get)(store *s, const char *app_id, const char *room_id, room **out);
+    /* The number of rooms app_id has (what maxRoomsPerApp counts). */
+    dpa_err (*app_room_count)(store *s, const char *app_id, int64_t *out);
     /* Optional: room_get that locks the row until the transaction ends (a shared database). */
     dpa_err (*room_get_for_update)(store *s, const char *app_id, const char *room_id, room **out);
     dpa_err (*room_update)(store *s, const room *r);

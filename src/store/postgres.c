@@ -990,6 +990,24 @@ room_select(store *s, const char *app_id, const char *room_id, bool lock, room *
 }
 
 static dpa_err
+pg_app_room_count(store *s, const char *app_id, int64_t *out)
+{
+    pg_store *ps = PS(s);
+    params p = {0};
+    PGresult *res;
+    dpa_err e;
+
+    *out = 0;
+    p_text(&p, app_id);
+    if (!(res = run(ps, "SELECT rooms FROM app_room_counts WHERE app_id = $1", &p, &e)))
+        return e;
+    if (PQntuples(res))
+        *out = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return E_OK;
+}
+
+static dpa_err
 pg_room_get(store *s, const char *app_id, const char *room_id, room **out)
 {
     return room_select(s, app_id, room_id, false, out);
@@ -1460,6 +1478,7 @@ static const struct store_ops postgres_ops = {
     .changed = pg_changed,
     .room_insert = pg_room_insert,
     .room_get = pg_room_get,
+    .app_room_count = pg_app_room_count,
     .room_get_for_update = pg_room_get_for_update,
     .room_update = pg_room_update,
     .room_delete = pg_room_delete,

@@ -783,6 +783,23 @@ add_count(store *s, const char *app_id, int delta)
 }
 
 static dpa_err
+sq_app_room_count(store *s, const char *app_id, int64_t *out)
+{
+    sqlite3_stmt *st = stmt(s, Q_COUNT_GET);
+    int rc;
+
+    *out = 0;
+    if (!st)
+        return last_err(s);
+    bind_text(st, 1, app_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? E_OK : step_err(rc);
+}
+
+static dpa_err
 sq_room_insert(store *s, const room *r, int64_t max_rooms)
 {
     sqlite3_stmt *st = stmt(s, Q_COUNT_GET);
@@ -1219,6 +1236,7 @@ static const struct store_ops sqlite_ops = {
     .changed = sq_changed,
     .room_insert = sq_room_insert,
     .room_get = sq_room_get,
+    .app_room_count = sq_app_room_count,
     .room_update = sq_room_update,
     .room_delete = sq_room_delete,
     .rooms_count = sq_rooms_count,

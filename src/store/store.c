@@ -177,6 +177,12 @@ store_room_get(store *s, const char *app_id, const char *room_id, room **out)
 }
 
 dpa_err
+store_app_room_count(store *s, const char *app_id, int64_t *out)
+{
+    return s->ops->app_room_count(s, app_id, out);
+}
+
+dpa_err
 store_room_get_for_update(store *s, const char *app_id, const char *room_id, room **out)
 {
     if (s->ops->room_get_for_update)

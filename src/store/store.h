@@ -96,6 +96,9 @@ dpa_err store_apps_load(store *s, app_registry **out);
 dpa_err store_changed(store *s, bool *changed);
 
 /* Rooms. */
+/* How many rooms app_id has now, as maxRoomsPerApp counts them (0 for none). */
+dpa_err store_app_room_count(store *s, const char *app_id, int64_t *out);
+
 /* E_ROOM_LIMIT_REACHED when the app already has max_rooms rooms. */
 dpa_err store_room_insert(store *s, const room *r, int64_t max_rooms);
 /* E_ROOM_NOT_FOUND when there is no such room in that app. *out is the caller's. */

@@ -42,3 +42,31 @@ test('a bad token is 401, not anonymous', async () => {
   assertError(r, 401, 'UNAUTHORIZED');
   assert.equal(r.headers.get('www-authenticate'), 'Bearer');
 });
+
+// usage.rooms is what maxRoomsPerApp counts: every room of the app, whoever
+// made it, closed ones included; a deleted room frees its place.
+test('GET /api/info says how many rooms the app uses, all users and closed rooms counted', async (t) => {
+  const srv = await startServer();
+  t.after(() => srv.stop());
+  const app = createApp(srv.db, 'pro');
+  const other = createApp(srv.db, 'pro');
+  const used = async (a, user) => (await api(srv, 'GET', '/api/info', { token: tokenFor(a, user) })).body.usage.rooms;
+  assert.equal(await used(app, 'ann'), 0);
+  const ids = [];
+  for (const user of ['ann', 'ann', 'bob']) {
+    const r = await api(srv, 'POST', '/api/rooms', { token: tokenFor(app, user), body: { name: user } });
+    assert.equal(r.status, 201);
+    ids.push(r.body.roomId);
+  }
+  assert.equal(await api(srv, 'POST', '/api/rooms', { token: tokenFor(other, 'zed'), body: {} }).then((r) => r.status), 201);
+  assert.equal(await used(app, 'ann'), 3);
+  assert.equal(await used(app, 'cy'), 3); // a user with no rooms sees the app's count
+  assert.equal(await used(other, 'zed'), 1);
+  const closed = await api(srv, 'PATCH', `/api/rooms/${ids[0]}`, { token: tokenFor(app, 'ann'), body: { status: 'CLOSED' } });
+  assert.equal(closed.status, 200);
+  assert.equal(await used(app, 'ann'), 3); // closed rooms count
+  assert.equal((await api(srv, 'DELETE', `/api/rooms/${ids[1]}`, { token: tokenFor(app, 'ann') })).status, 204);
+  assert.equal(await used(app, 'bob'), 2);
+  const anon = await api(srv, 'GET', '/api/info');
+  assert.equal(anon.body.usage, undefined);
+});

@@ -162,16 +162,25 @@ room_limit_counts_and_frees(void **state)
 {
     store *s = open_store();
     room *r[3];
+    int64_t n = -1;
     int i;
     (void)state;
 
     for (i = 0; i < 3; i++)
         r[i] = new_room("lim", "alice", "{}", 100 + i);
+    assert_int_equal(store_app_room_count(s, "lim", &n), E_OK);
+    assert_int_equal(n, 0);
     assert_int_equal(store_room_insert(s, r[0], 2), E_OK);
     assert_int_equal(store_room_insert(s, r[1], 2), E_OK);
     assert_int_equal(store_room_insert(s, r[2], 2), E_ROOM_LIMIT_REACHED);
+    assert_int_equal(store_app_room_count(s, "lim", &n), E_OK);
+    assert_int_equal(n, 2); /* what the limit counted */
     assert_int_equal(store_room_delete(s, "lim", r[0]->id), E_OK);
+    assert_int_equal(store_app_room_count(s, "lim", &n), E_OK);
+    assert_int_equal(n, 1);
     assert_int_equal(store_room_insert(s, r[2], 2), E_OK);
+    assert_int_equal(store_app_room_count(s, "other", &n), E_OK);
+    assert_int_equal(n, 0);
     for (i = 0; i < 3; i++)
         room_free(r[i]);
     store_close(s);
