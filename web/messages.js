@@ -120,6 +120,8 @@ export function errorText(err, ctx = {}) {
       return 'That person is no longer waiting: someone else let them in or turned them away, or they left.';
     case 'NO_LIVE_CALL':
       return 'The call has already ended.';
+    case 'CALL_NOT_FOUND':
+      return 'That call is not in the history: it never happened in your app, or its record was removed after the history period.';
     case 'IDEMPOTENCY_KEY_REUSED':
       return 'This request was already made with different details. Please try again.';
     case 'PRECONDITION_FAILED':
