@@ -356,6 +356,28 @@ sq_outbox_stats(store *s, outbox_stats *out)
     return rc == SQLITE_ROW ? E_OK : step_err(rc);
 }
 
+/*
+ * One purge statement: ?1 the time before which rows go, ?2 (limit >= 0)
+ * at most that many; *changes (if asked) how many went.
+ */
+static dpa_err
+purge_step(store *s, const char *sql, int64_t before, int limit, int *changes)
+{
+    sqlite3_stmt *st = sq_prepare(s, sql);
+    dpa_err e;
+
+    if (!st)
+        return last_err(s);
+    sqlite3_bind_int64(st, 1, before);
+    if (limit >= 0)
+        sqlite3_bind_int(st, 2, limit);
+    if ((e = step_done(st)))
+        return e;
+    if (changes)
+        *changes = sqlite3_changes(DB(s));
+    return E_OK;
+}
+
 dpa_err
 sq_outbox_purge(store *s, int64_t before, int limit, int *purged)
 {
@@ -368,21 +390,12 @@ sq_outbox_purge(store *s, int64_t before, int limit, int *purged)
     static const char seqs[] =
         "DELETE FROM room_event_seqs WHERE updated_at < ?1"
         " AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.room_id = room_event_seqs.room_id)";
-    sqlite3_stmt *st = sq_prepare(s, events);
     dpa_err e;
 
     *purged = 0;
-    if (!st)
-        return last_err(s);
-    sqlite3_bind_int64(st, 1, before);
-    sqlite3_bind_int(st, 2, limit);
-    if ((e = step_done(st)))
+    if ((e = purge_step(s, events, before, limit, purged)))
         return e;
-    *purged = sqlite3_changes(DB(s));
-    if (!(st = sq_prepare(s, seqs)))
-        return last_err(s);
-    sqlite3_bind_int64(st, 1, before);
-    return step_done(st);
+    return purge_step(s, seqs, before, -1, NULL);
 }
 
 /* ---- participant sessions ---- */
@@ -633,22 +646,10 @@ sq_history_purge(store *s, int64_t before, int limit, int *purged)
     static const char calls[] =
         "DELETE FROM calls WHERE call_id IN (SELECT call_id FROM calls"
         " WHERE ended_at IS NOT NULL AND ended_at < ?1 ORDER BY ended_at, call_id LIMIT ?2)";
-    sqlite3_stmt *st = sq_prepare(s, sessions);
     dpa_err e;
 
     *purged = 0;
-    if (!st)
-        return last_err(s);
-    sqlite3_bind_int64(st, 1, before);
-    sqlite3_bind_int(st, 2, limit);
-    if ((e = step_done(st)))
+    if ((e = purge_step(s, sessions, before, limit, NULL)))
         return e;
-    if (!(st = sq_prepare(s, calls)))
-        return last_err(s);
-    sqlite3_bind_int64(st, 1, before);
-    sqlite3_bind_int(st, 2, limit);
-    if ((e = step_done(st)))
-        return e;
-    *purged = sqlite3_changes(DB(s));
-    return E_OK;
+    return purge_step(s, calls, before, limit, purged);
 }
